@@ -1,2 +1,4 @@
 export * from './tensor/index.js';
 export { noGrad, enableGrad, isGradEnabled, GraphNode } from './autograd/engine.js';
+export * as nn from './nn/index.js';
+export * as F from './nn/functional.js';

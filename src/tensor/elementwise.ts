@@ -107,21 +107,21 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 // ---- binary arithmetic ----
 
 export function add(aLike: TensorLike, bLike: TensorLike): Tensor {
-  const a = asTensor(aLike);
+  const a = asTensor(aLike, bLike instanceof Tensor ? bLike : undefined);
   const b = asTensor(bLike, a);
   const out = broadcastMap(a, b, (x, y) => x + y, 'add');
   return record(out, 'add', [a, b], (g) => [sumTo(g, a.shape), sumTo(g, b.shape)]);
 }
 
 export function sub(aLike: TensorLike, bLike: TensorLike): Tensor {
-  const a = asTensor(aLike);
+  const a = asTensor(aLike, bLike instanceof Tensor ? bLike : undefined);
   const b = asTensor(bLike, a);
   const out = broadcastMap(a, b, (x, y) => x - y, 'sub');
   return record(out, 'sub', [a, b], (g) => [sumTo(g, a.shape), sumTo(neg(g), b.shape)]);
 }
 
 export function mul(aLike: TensorLike, bLike: TensorLike): Tensor {
-  const a = asTensor(aLike);
+  const a = asTensor(aLike, bLike instanceof Tensor ? bLike : undefined);
   const b = asTensor(bLike, a);
   const out = broadcastMap(a, b, (x, y) => x * y, 'mul');
   return record(out, 'mul', [a, b], (g) => [
@@ -131,7 +131,7 @@ export function mul(aLike: TensorLike, bLike: TensorLike): Tensor {
 }
 
 export function div(aLike: TensorLike, bLike: TensorLike): Tensor {
-  const a = asTensor(aLike);
+  const a = asTensor(aLike, bLike instanceof Tensor ? bLike : undefined);
   const b = asTensor(bLike, a);
   const out = broadcastMap(a, b, (x, y) => x / y, 'div');
   return record(out, 'div', [a, b], (g) => [
@@ -142,7 +142,7 @@ export function div(aLike: TensorLike, bLike: TensorLike): Tensor {
 }
 
 export function pow(aLike: TensorLike, bLike: TensorLike): Tensor {
-  const a = asTensor(aLike);
+  const a = asTensor(aLike, bLike instanceof Tensor ? bLike : undefined);
   const b = asTensor(bLike, a);
   const out = broadcastMap(a, b, (x, y) => Math.pow(x, y), 'pow');
   return record(out, 'pow', [a, b], (g) => [
@@ -160,7 +160,7 @@ function powGradBase(g: Tensor, a: Tensor, b: Tensor): Tensor {
 }
 
 export function maximum(aLike: TensorLike, bLike: TensorLike): Tensor {
-  const a = asTensor(aLike);
+  const a = asTensor(aLike, bLike instanceof Tensor ? bLike : undefined);
   const b = asTensor(bLike, a);
   const out = broadcastMap(a, b, (x, y) => (x >= y ? x : y), 'maximum');
   return record(out, 'maximum', [a, b], (g) => {
@@ -170,7 +170,7 @@ export function maximum(aLike: TensorLike, bLike: TensorLike): Tensor {
 }
 
 export function minimum(aLike: TensorLike, bLike: TensorLike): Tensor {
-  const a = asTensor(aLike);
+  const a = asTensor(aLike, bLike instanceof Tensor ? bLike : undefined);
   const b = asTensor(bLike, a);
   const out = broadcastMap(a, b, (x, y) => (x <= y ? x : y), 'minimum');
   return record(out, 'minimum', [a, b], (g) => {
@@ -204,7 +204,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 // ---- comparisons and selection (no gradient through the mask) ----
 
 function compare(aLike: TensorLike, bLike: TensorLike, op: string, f: (x: number, y: number) => boolean): Tensor {
-  const a = asTensor(aLike);
+  const a = asTensor(aLike, bLike instanceof Tensor ? bLike : undefined);
   const b = asTensor(bLike, a);
   return broadcastMap(a, b, (x, y) => (f(x, y) ? 1 : 0), op, 'float32');
 }
@@ -218,7 +218,7 @@ export const ge = (a: TensorLike, b: TensorLike): Tensor => compare(a, b, 'ge', 
 
 /** `condition ? a : b` elementwise, with broadcasting over all three. */
 export function where(condition: Tensor, aLike: TensorLike, bLike: TensorLike): Tensor {
-  const a = asTensor(aLike);
+  const a = asTensor(aLike, bLike instanceof Tensor ? bLike : undefined);
   const b = asTensor(bLike, a);
   const shape = broadcastShapes(broadcastShapes(condition.shape, a.shape, 'where'), b.shape, 'where');
   const cond = broadcastMap(condition, zerosOf(shape), (c) => (c !== 0 ? 1 : 0), 'where', 'float32');

@@ -145,8 +145,11 @@ export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepdim
     return record(out, 'norm', [x], (g) => {
       const peak = expand(reshape(out, pl.keepShape), x.shape);
       const gk = expand(reshape(g, pl.keepShape), x.shape);
+      // Tied peaks share the gradient evenly (PyTorch's subgradient).
+      const isPeak = x.data.map((v, i) => (Math.abs(v) === peak.data[i] && peak.data[i] !== 0 ? 1 : 0));
+      const ties = expand(reshape(sum(new Tensor(isPeak, x.shape), pl.dims, true), pl.keepShape), x.shape);
       const gx = allocate(x.data.length, x.dtype);
-      for (let i = 0; i < gx.length; i++) gx[i] = Math.abs(x.data[i]!) === peak.data[i] && peak.data[i] !== 0 ? gk.data[i]! * Math.sign(x.data[i]!) : 0;
+      for (let i = 0; i < gx.length; i++) gx[i] = isPeak[i] ? (gk.data[i]! * Math.sign(x.data[i]!)) / ties.data[i]! : 0;
       return [new Tensor(gx, x.shape)];
     });
   }
@@ -168,7 +171,9 @@ export function norm(x: Tensor, p = 2, dim?: number | readonly number[], keepdim
 
 /** log Σ exp(x) along `dim`, shifted by the max so that it neither overflows nor underflows. */
 export function logSumExp(x: Tensor, dim: number, keepdim = false): Tensor {
-  const shift = max(x, dim, true).detach();
+  const peak = max(x, dim, true).detach();
+  // A slot whose max is ±inf or NaN is shifted by 0, so an all −∞ row gives −∞ rather than NaN.
+  const shift = new Tensor(peak.data.map((v) => (Number.isFinite(v) ? v : 0)), peak.shape);
   const lse = add(log(sum(exp(sub(x, shift)), dim, true)), shift);
   return keepdim ? lse : reshape(lse, lse.shape.filter((_, i) => i !== normalizeDim(dim, x.shape.length, 'logSumExp')));
 }

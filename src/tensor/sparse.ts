@@ -4,7 +4,7 @@
  * the dense shape that `values[i]` holds; an index may repeat, and repeated rows add up
  * (PyTorch's uncoalesced COO gradient has the same meaning).
  */
-import { Tensor } from './tensor.js';
+import { Tensor, allocate } from './tensor.js';
 import { numel, shapeString, checkShape, type Shape } from './shape.js';
 
 export class SparseRows {
@@ -39,7 +39,7 @@ export class SparseRows {
 
   /** The dense tensor these rows stand for (repeated rows summed). */
   toDense(): Tensor {
-    const out = new Tensor(new Float32Array(numel(this.shape)), this.shape);
+    const out = new Tensor(allocate(numel(this.shape), this.values.dtype), this.shape);
     const width = this.rowSize;
     const src = this.values.data;
     for (let r = 0; r < this.indices.length; r++) {
@@ -57,7 +57,7 @@ export class SparseRows {
     const indices = new Int32Array(this.indices.length + other.indices.length);
     indices.set(this.indices);
     indices.set(other.indices, this.indices.length);
-    const values = new Float32Array(this.values.data.length + other.values.data.length);
+    const values = allocate(this.values.data.length + other.values.data.length, this.values.dtype === 'float64' || other.values.dtype === 'float64' ? 'float64' : 'float32');
     values.set(this.values.data);
     values.set(other.values.data, this.values.data.length);
     return new SparseRows(indices, new Tensor(values, [indices.length, ...this.shape.slice(1)]), this.shape);
@@ -72,7 +72,7 @@ export class SparseRows {
     const order = Array.from(this.indices.keys()).sort((a, b) => this.indices[a]! - this.indices[b]!);
     const unique: number[] = [];
     for (const r of order) if (unique.length === 0 || unique[unique.length - 1] !== this.indices[r]) unique.push(this.indices[r]!);
-    const values = new Float32Array(unique.length * width);
+    const values = allocate(unique.length * width, this.values.dtype);
     let u = -1;
     let last = -1;
     for (const r of order) {

@@ -45,8 +45,7 @@ export class Tensor {
   data: FloatArray;
   readonly shape: number[];
   requiresGrad: boolean;
-  /** The accumulated gradient (dense, or row-sparse for a sparse embedding), or null. */
-  grad: Gradient | null = null;
+  private gradient: Gradient | null = null;
   /** How this tensor was computed, when it is part of a recorded graph. */
   node: GraphNode | null = null;
   /** Keep `.grad` on this non-leaf tensor during backward (PyTorch's `retain_grad()`). */
@@ -62,6 +61,22 @@ export class Tensor {
     this.data = data;
     this.shape = checked;
     this.requiresGrad = options.requiresGrad ?? false;
+  }
+
+  /** The accumulated gradient (dense, or row-sparse for a sparse embedding), or null. Assignable, as in PyTorch. */
+  get grad(): Gradient | null {
+    return this.gradient;
+  }
+  set grad(value: Gradient | null) {
+    if (value !== null) {
+      if (!(value instanceof Tensor) && !(value instanceof SparseRows)) {
+        throw new TypeError('grad: expected a Tensor, a SparseRows gradient or null');
+      }
+      if (value.shape.length !== this.shape.length || value.shape.some((d, i) => d !== this.shape[i])) {
+        throw new RangeError(`grad: assigned gradient has shape ${shapeString(value.shape)}, but the tensor has shape ${shapeString(this.shape)}`);
+      }
+    }
+    this.gradient = value;
   }
 
   get dtype(): DType {
