@@ -2,7 +2,7 @@
 import { Tensor, allocate } from './tensor.js';
 import { record } from '../autograd/engine.js';
 import { normalizeDim, sameShape, shapeString, type Shape } from './shape.js';
-import { walkBroadcast, div, abs, pow, exp, log, sub, add } from './elementwise.js';
+import { walkBroadcast, div, mul, abs, pow, exp, log, sqrt, sub, add } from './elementwise.js';
 import { reshape, expand } from './movement.js';
 
 interface Reduction {
@@ -176,4 +176,17 @@ export function logSumExp(x: Tensor, dim: number, keepdim = false): Tensor {
   const shift = new Tensor(peak.data.map((v) => (Number.isFinite(v) ? v : 0)), peak.shape);
   const lse = add(log(sum(exp(sub(x, shift)), dim, true)), shift);
   return keepdim ? lse : reshape(lse, lse.shape.filter((_, i) => i !== normalizeDim(dim, x.shape.length, 'logSumExp')));
+}
+
+/** Variance over `dim` with Bessel's `correction` (1 = unbiased, PyTorch's default). */
+export function variance(x: Tensor, dim?: number | readonly number[], keepdim = false, correction = 1): Tensor {
+  const p = plan(x, dim, keepdim, 'var');
+  if (p.count - correction <= 0) throw new RangeError(`var: ${p.count} values leave no degrees of freedom with correction ${correction}`);
+  const centered = sub(x, div(sum(x, dim, true), p.count));
+  return div(sum(mul(centered, centered), dim, keepdim), p.count - correction);
+}
+
+/** Standard deviation over `dim` (unbiased by default, as PyTorch). */
+export function std(x: Tensor, dim?: number | readonly number[], keepdim = false, correction = 1): Tensor {
+  return sqrt(variance(x, dim, keepdim, correction));
 }

@@ -222,6 +222,8 @@ export class Tensor {
   // ---- reductions ----
   sum(dim?: number | readonly number[], keepdim = false): Tensor { return red.sum(this, dim, keepdim); }
   mean(dim?: number | readonly number[], keepdim = false): Tensor { return red.mean(this, dim, keepdim); }
+  var(dim?: number | readonly number[], keepdim = false, correction = 1): Tensor { return red.variance(this, dim, keepdim, correction); }
+  std(dim?: number | readonly number[], keepdim = false, correction = 1): Tensor { return red.std(this, dim, keepdim, correction); }
   max(dim?: number, keepdim = false): Tensor { return red.max(this, dim, keepdim); }
   min(dim?: number, keepdim = false): Tensor { return red.min(this, dim, keepdim); }
   argmax(dim?: number, keepdim = false): Tensor { return red.argmax(this, dim, keepdim); }

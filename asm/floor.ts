@@ -1,0 +1,136 @@
+/**
+ * The memory-bandwidth floor of each optimizer: a streaming kernel that reads and writes the
+ * same arrays, in the same order, as a fused update, with no maths worth the name. A fused
+ * optimizer cannot beat it; descent ÷ floor says how much of the step is arithmetic.
+ *
+ * Arrays are addressed as in optim.ts: array 0 is the parameter values (the segment
+ * addresses), arrays 1–4 lie at byte distances `off1` … `off4`. Array 1 plays the gradient,
+ * which is read and never written; the writes go to arrays 0, 2, 3, 4 in that order, as an
+ * optimizer writes p and its state. Each written array gets `x + scale·(sum of everything
+ * read)`; with scale 0 the values stay as they are, yet no load or store can be dropped.
+ */
+
+@inline function segmentAddress(table: usize, s: i32): usize {
+  return <usize>load<u32>(table + (<usize>s << 4));
+}
+
+@inline function segmentEnd(table: usize, s: i32): usize {
+  return segmentAddress(table, s) + (<usize>((load<i32>(table + (<usize>s << 4), 4) + 3) & ~3) << 2);
+}
+
+@inline function at(p: usize, off: i32): usize {
+  return p + <usize>off;
+}
+
+/**
+ * Streams `reads` arrays (1–5) and writes `writes` of them (0–4, at most reads − 1) over
+ * every segment. Unsupported pairs do nothing and return false.
+ */
+export function stream(table: usize, count: i32, reads: i32, writes: i32, off1: i32, off2: i32, off3: i32, off4: i32, scale: f32): bool {
+  const vs = f32x4.splat(scale);
+  const pair = reads * 10 + writes;
+  if (pair != 10 && pair != 21 && pair != 32 && pair != 43 && pair != 54 && pair != 20 && pair != 31) return false;
+  for (let s = 0; s < count; s++) {
+    const end = segmentEnd(table, s);
+    let p = segmentAddress(table, s);
+    if (pair == 10) {
+      // A norm pass: read only. The running sum is stored once so the loads stay live.
+      let acc = f32x4.splat(0);
+      for (; p < end; p += 16) {
+        const x = v128.load(p);
+        acc = f32x4.add(acc, f32x4.mul(x, x));
+      }
+      v128.store(segmentAddress(table, s), f32x4.add(v128.load(segmentAddress(table, s)), f32x4.mul(acc, vs)));
+    } else if (pair == 20) {
+      let acc = f32x4.splat(0);
+      for (; p < end; p += 16) {
+        const x = v128.load(p);
+        const y = v128.load(at(p, off1));
+        acc = f32x4.add(acc, f32x4.add(f32x4.mul(x, x), f32x4.mul(y, y)));
+      }
+      v128.store(segmentAddress(table, s), f32x4.add(v128.load(segmentAddress(table, s)), f32x4.mul(acc, vs)));
+    } else if (pair == 21) {
+      for (; p < end; p += 16) {
+        const a0 = v128.load(p);
+        const t = f32x4.mul(vs, f32x4.add(a0, v128.load(at(p, off1))));
+        v128.store(p, f32x4.add(a0, t));
+      }
+    } else if (pair == 31) {
+      for (; p < end; p += 16) {
+        const a0 = v128.load(p);
+        const t = f32x4.mul(vs, f32x4.add(f32x4.add(a0, v128.load(at(p, off1))), v128.load(at(p, off2))));
+        v128.store(p, f32x4.add(a0, t));
+      }
+    } else if (pair == 32) {
+      for (; p < end; p += 16) {
+        const a0 = v128.load(p);
+        const a2 = v128.load(at(p, off2));
+        const t = f32x4.mul(vs, f32x4.add(f32x4.add(a0, v128.load(at(p, off1))), a2));
+        v128.store(p, f32x4.add(a0, t));
+        v128.store(at(p, off2), f32x4.add(a2, t));
+      }
+    } else if (pair == 43) {
+      for (; p < end; p += 16) {
+        const a0 = v128.load(p);
+        const a2 = v128.load(at(p, off2));
+        const a3 = v128.load(at(p, off3));
+        const t = f32x4.mul(vs, f32x4.add(f32x4.add(a0, v128.load(at(p, off1))), f32x4.add(a2, a3)));
+        v128.store(at(p, off2), f32x4.add(a2, t));
+        v128.store(at(p, off3), f32x4.add(a3, t));
+        v128.store(p, f32x4.add(a0, t));
+      }
+    } else {
+      for (; p < end; p += 16) {
+        const a0 = v128.load(p);
+        const a2 = v128.load(at(p, off2));
+        const a3 = v128.load(at(p, off3));
+        const a4 = v128.load(at(p, off4));
+        const t = f32x4.mul(vs, f32x4.add(f32x4.add(f32x4.add(a0, v128.load(at(p, off1))), f32x4.add(a2, a3)), a4));
+        v128.store(at(p, off2), f32x4.add(a2, t));
+        v128.store(at(p, off3), f32x4.add(a3, t));
+        v128.store(at(p, off4), f32x4.add(a4, t));
+        v128.store(p, f32x4.add(a0, t));
+      }
+    }
+  }
+  return true;
+}
+
+/**
+ * The floor of a row-sparse update: for each listed row, read the parameter row, the packed
+ * gradient row and `states` state rows (0–2, at `off1`, `off2` from the parameter), and write
+ * back the parameter and state rows.
+ */
+export function streamRows(param: usize, values: usize, indices: usize, rows: i32, width: i32, states: i32, off1: i32, off2: i32, scale: f32): void {
+  const vs = f32x4.splat(scale);
+  const rowBytes = <usize>width << 2;
+  const vectorBytes = <usize>((width + 3) & ~3) << 2;
+  for (let r = 0; r < rows; r++) {
+    const p = param + <usize>load<i32>(indices + (<usize>r << 2)) * rowBytes;
+    const g = values + <usize>r * rowBytes;
+    if (states == 0) {
+      for (let j: usize = 0; j < vectorBytes; j += 16) {
+        const a0 = v128.load(p + j);
+        v128.store(p + j, f32x4.add(a0, f32x4.mul(vs, f32x4.add(a0, v128.load(g + j)))));
+      }
+    } else if (states == 1) {
+      for (let j: usize = 0; j < vectorBytes; j += 16) {
+        const a0 = v128.load(p + j);
+        const a1 = v128.load(at(p + j, off1));
+        const t = f32x4.mul(vs, f32x4.add(f32x4.add(a0, v128.load(g + j)), a1));
+        v128.store(at(p + j, off1), f32x4.add(a1, t));
+        v128.store(p + j, f32x4.add(a0, t));
+      }
+    } else {
+      for (let j: usize = 0; j < vectorBytes; j += 16) {
+        const a0 = v128.load(p + j);
+        const a1 = v128.load(at(p + j, off1));
+        const a2 = v128.load(at(p + j, off2));
+        const t = f32x4.mul(vs, f32x4.add(f32x4.add(a0, v128.load(g + j)), f32x4.add(a1, a2)));
+        v128.store(at(p + j, off1), f32x4.add(a1, t));
+        v128.store(at(p + j, off2), f32x4.add(a2, t));
+        v128.store(p + j, f32x4.add(a0, t));
+      }
+    }
+  }
+}

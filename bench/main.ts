@@ -1,0 +1,244 @@
+/**
+ * `npm run bench`: descent's fused WebAssembly and plain JavaScript optimizer steps, the
+ * memory-bandwidth floor, TensorFlow.js (cpu and wasm backends) and PyTorch CPU (one thread),
+ * side by side in one run; then MLP training throughput. Prints the tables and writes
+ * BENCHMARKS.md.
+ *
+ *   node bench/run.mjs [--quick] [--no-peers] [--only=adam,sgd] [--out=BENCHMARKS.md]
+ *
+ * Timing: every number is the best of N runs after warm-up runs (the first calls of a
+ * WebAssembly function run in V8's baseline tier). The peers run in child processes so their
+ * memory and JIT state stay out of descent's numbers; the floor runs in this process over
+ * descent's own arena.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SPECS, measureDescent, type DescentResult, type Spec, type Workload, type Timing } from './optimizers.js';
+import { measureMlp, type MlpConfig, type MlpPath } from './mlp.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const flag = (name: string): boolean => args.includes(`--${name}`);
+const option = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
+const quick = flag('quick');
+const withPeers = !flag('no-peers');
+const only = option('only')?.split(',');
+const outFile = join(root, option('out') ?? 'BENCHMARKS.md');
+
+const M = 2 ** 20;
+const dense: Workload[] = quick
+  ? [{ label: '1 × 1M', count: 1, size: M }, { label: '1000 × 100', count: 1000, size: 100 }]
+  : [{ label: '1 × 16M', count: 1, size: 16 * M }, { label: '1000 × 100', count: 1000, size: 100 }];
+const sparse: Workload[] = quick
+  ? [{ label: '64k × 16, 10% rows', count: 1, size: M, width: 16, rows: 6554 }]
+  : [{ label: '1M × 16, 10% rows', count: 1, size: 16 * M, width: 16, rows: 104858 }];
+const timing: Timing = quick ? { reps: 3, warmup: 2 } : { reps: 7, warmup: 3 };
+const mlpConfig: MlpConfig = quick ? { samples: 2560, batch: 128, reps: 1 } : { samples: 10240, batch: 128, reps: 3 };
+const specs = SPECS.filter((s) => only === undefined || only.includes(s.key));
+const workloadsOf = (s: Spec): Workload[] => (s.sparse ? sparse : dense);
+
+const log = (line: string): void => void process.stdout.write(line + '\n');
+const fmt = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x >= 100 ? x.toFixed(0) : x.toFixed(digits));
+const ratio = (a: number | null | undefined, b: number | null | undefined): number | null => (a == null || b == null || b === 0 ? null : a / b);
+
+// ---- the machine ----
+function machine(): Record<string, string> {
+  let model = cpus()[0]?.model ?? 'unknown';
+  try {
+    model = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? model;
+  } catch {
+    // not Linux: os.cpus() already named it
+  }
+  const pkg = (name: string): string => {
+    try {
+      return (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      return 'not installed';
+    }
+  };
+  return {
+    CPU: model,
+    cores: String(cpus().length),
+    memory: `${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+    'load average at start': loadavg().map((x) => x.toFixed(2)).join(', '),
+    Node: process.version,
+    V8: process.versions.v8,
+    AssemblyScript: pkg('assemblyscript'),
+    'TensorFlow.js': pkg('@tensorflow/tfjs'),
+    date: new Date().toISOString(),
+  };
+}
+
+// ---- peers ----
+interface PeerResult {
+  optimizer: string;
+  workload: string;
+  nsPerParam: number;
+  stateBytesPerParam: number;
+  foreach?: boolean | null;
+}
+interface PeerRun {
+  version?: string;
+  backend?: string;
+  threads?: number;
+  results: PeerResult[];
+  mlp: { samplesPerSecond: number } | null;
+  error?: string;
+}
+
+function runPeer(command: string, argv: string[], job: unknown, label: string): PeerRun {
+  log(`… ${label}`);
+  const r = spawnSync(command, [...argv, JSON.stringify(job)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26, timeout: quick ? 600_000 : 3_600_000 });
+  if (r.status !== 0) {
+    const why = (r.error?.message ?? r.stderr ?? '').trim().split('\n').slice(-3).join(' ');
+    log(`  ${label} failed: ${why}`);
+    return { results: [], mlp: null, error: why };
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as PeerRun;
+}
+
+function torchAvailable(): boolean {
+  return spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+}
+
+// ---- run ----
+async function main(): Promise<void> {
+  const info = machine();
+  log(`descent bench${quick ? ' (quick)' : ''}: ${info.CPU}, ${info.cores} cores, Node ${info.Node}`);
+
+  const ours: DescentResult[] = [];
+  for (const spec of specs) {
+    for (const w of workloadsOf(spec)) {
+      const r = await measureDescent(spec, w, timing);
+      ours.push(r);
+      log(`  ${spec.label.padEnd(34)} ${w.label.padEnd(20)} wasm ${fmt(r.wasm, 3)} ns/param  floor ${fmt(r.floor, 3)}  ÷floor ${fmt(ratio(r.wasmKernel ?? r.wasm, r.floor))}  js ${fmt(r.js, 3)}${r.jsNote ? ` (${r.jsNote})` : ''}`);
+    }
+  }
+
+  const mlp: Partial<Record<MlpPath, number>> = {};
+  for (const path of ['js', 'wasm-adam', 'wasm-adam-matmul'] as const) {
+    mlp[path] = measureMlp(path, mlpConfig);
+    log(`  MLP 784-256-10 b${mlpConfig.batch} Adam, descent ${path}: ${fmt(mlp[path], 0)} samples/s`);
+  }
+
+  const tfjsOptimizers = specs.filter((s) => s.tfjs !== undefined);
+  const tfjsJob = { optimizers: tfjsOptimizers.map((s) => s.tfjs), workloads: dense, reps: timing.reps, warmup: timing.warmup, mlp: mlpConfig };
+  const torchJob = {
+    optimizers: specs.filter((s) => s.torch !== undefined).map((s) => ({ key: s.key, cls: s.torch!.cls, kwargs: s.torch!.kwargs, sparse: s.sparse === true })),
+    workloads: [...dense, ...sparse],
+    reps: timing.reps,
+    warmup: timing.warmup,
+    mlp: mlpConfig,
+  };
+  const peers: Record<'tfjsCpu' | 'tfjsWasm' | 'torch', PeerRun | null> = { tfjsCpu: null, tfjsWasm: null, torch: null };
+  if (withPeers) {
+    peers.tfjsCpu = runPeer(process.execPath, [join('bench', 'peers', 'tfjs.cjs')], { ...tfjsJob, backend: 'cpu' }, 'TensorFlow.js cpu');
+    peers.tfjsWasm = runPeer(process.execPath, [join('bench', 'peers', 'tfjs.cjs')], { ...tfjsJob, backend: 'wasm' }, 'TensorFlow.js wasm');
+    if (torchAvailable()) peers.torch = runPeer('/usr/bin/python3', [join('bench', 'peers', 'torch_peer.py')], torchJob, 'PyTorch CPU, 1 thread');
+    else log('  PyTorch: /usr/bin/python3 cannot import torch; skipped');
+  }
+
+  writeReport(info, ours, mlp, peers);
+}
+
+// ---- report ----
+function tfjsKey(optimizer: string): string | undefined {
+  return SPECS.find((s) => s.key === optimizer)?.tfjs;
+}
+
+function peerFor(run: PeerRun | null, optimizer: string, workload: string, tfjs: boolean): { ns: number; state: number; note: string } | null {
+  if (run === null) return null;
+  const key = tfjs ? tfjsKey(optimizer) : optimizer;
+  const rows = run.results.filter((r) => r.optimizer === key && r.workload === workload);
+  if (rows.length === 0) return null;
+  const best = rows.reduce((a, b) => (b.nsPerParam < a.nsPerParam ? b : a));
+  return { ns: best.nsPerParam, state: best.stateBytesPerParam, note: best.foreach === true ? 'foreach' : best.foreach === false ? 'loop' : '' };
+}
+
+function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: Partial<Record<MlpPath, number>>, peers: Record<'tfjsCpu' | 'tfjsWasm' | 'torch', PeerRun | null>): void {
+  const lines: string[] = [];
+  const push = (s = ''): void => void lines.push(s);
+  push('# Benchmarks');
+  push();
+  push(`Generated by \`npm run bench${quick ? ' -- --quick' : ''}\` (bench/run.mjs). Every time is the best of ${timing.reps} runs after ${timing.warmup} warm-up runs, on one thread.`);
+  push();
+  push('## Machine');
+  push();
+  for (const [k, v] of Object.entries(info)) push(`- ${k}: ${v}`);
+  if (peers.torch?.version) push(`- PyTorch: ${peers.torch.version} (Debian python3-torch), torch.set_num_threads(${peers.torch.threads ?? 1})`);
+  if (peers.tfjsWasm?.version) push(`- TensorFlow.js backends: cpu, wasm (${peers.tfjsWasm.backend ?? 'wasm'})`);
+  push();
+  push('## Optimizer step, ns per parameter (lower is better)');
+  push();
+  push('One step over every parameter, gradients already computed. *floor*: a WebAssembly SIMD stream that reads and writes');
+  push("the same arrays as the optimizer (params, grad, state) with no maths, over descent's own arena, in the same process:");
+  push('no optimizer can beat it on this machine. *÷ floor* = descent WASM ÷ floor. *peer ÷ descent* = peer time ÷ descent WASM time');
+  push('(above 1: descent is faster). Sparse rows: ns per touched value; WASM includes coalescing the gradient, *÷ floor* uses the kernel alone.');
+  push('PyTorch: the faster of its per-tensor loop and `foreach=True`.');
+  push();
+  push('| optimizer | workload | descent WASM | floor | ÷ floor | descent JS | JS ÷ WASM | tfjs cpu | tfjs wasm | PyTorch | tfjs-wasm ÷ descent | PyTorch ÷ descent | state B/param (descent · PyTorch · tfjs) |');
+  push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  for (const r of ours) {
+    const spec = SPECS.find((s) => s.key === r.optimizer)!;
+    const tc = peerFor(peers.tfjsCpu, r.optimizer, r.workload, true);
+    const tw = peerFor(peers.tfjsWasm, r.optimizer, r.workload, true);
+    const pt = peerFor(peers.torch, r.optimizer, r.workload, false);
+    const wasmCell = r.wasmKernel === undefined ? fmt(r.wasm, 3) : `${fmt(r.wasm, 3)} (kernel ${fmt(r.wasmKernel, 3)})`;
+    const state = [fmt(r.wasmStateBytes, 0), pt ? fmt(pt.state, 0) : '–', tw ? fmt(tw.state, 0) : '–'].join(' · ');
+    push(`| ${spec.label} | ${r.workload} | ${wasmCell} | ${fmt(r.floor, 3)} | ${fmt(ratio(r.wasmKernel ?? r.wasm, r.floor))} | ${r.js === null ? `– ${r.jsNote ? `(${r.jsNote})` : ''}` : fmt(r.js, 3)} | ${fmt(ratio(r.js, r.wasm))} | ${fmt(tc?.ns, 3)} | ${fmt(tw?.ns, 3)} | ${pt ? `${fmt(pt.ns, 3)}${pt.note ? ` (${pt.note})` : ''}` : '–'} | ${fmt(ratio(tw?.ns, r.wasm))} | ${fmt(ratio(pt?.ns, r.wasm))} | ${state} |`);
+  }
+  push();
+  push('## MLP 784-256-10, batch 128, Adam: training samples per second (higher is better)');
+  push();
+  push(`One epoch of ${mlpConfig.samples} random samples (forward, cross-entropy, backward, step), best of ${mlpConfig.reps}.`);
+  push();
+  const torchMlp = peers.torch?.mlp?.samplesPerSecond ?? null;
+  push('| trainer | samples/s | ÷ PyTorch |');
+  push('| --- | ---: | ---: |');
+  const mlpRows: Array<[string, number | null | undefined]> = [
+    ['descent: nn + autograd + Adam class (all JavaScript)', mlp.js],
+    ['descent: same, fused WASM Adam over an arena', mlp['wasm-adam']],
+    ['descent: same, plus WASM SIMD matmul in forward and backward', mlp['wasm-adam-matmul']],
+    ['TensorFlow.js wasm', peers.tfjsWasm?.mlp?.samplesPerSecond],
+    ['TensorFlow.js cpu', peers.tfjsCpu?.mlp?.samplesPerSecond],
+    ['PyTorch CPU, 1 thread', torchMlp],
+  ];
+  for (const [name, v] of mlpRows) push(`| ${name} | ${fmt(v, 0)} | ${fmt(ratio(v, torchMlp))} |`);
+  push();
+  push('## Targets');
+  push();
+  const target = (label: string, value: number | null, limit: number, higherIsBetter = false): void => {
+    const met = value !== null && (higherIsBetter ? value >= limit : value <= limit);
+    push(`- ${label}: ${fmt(value)} (target ${higherIsBetter ? '≥' : '≤'} ${limit}) — ${value === null ? 'not measured' : met ? 'met' : 'missed'}`);
+  };
+  const floorRatio = (key: string, workload: string): number | null => {
+    const r = ours.find((x) => x.optimizer === key && x.workload === workload);
+    return r ? ratio(r.wasmKernel ?? r.wasm, r.floor) : null;
+  };
+  target(`Adam ${dense[0]!.label}, descent ÷ floor`, floorRatio('adam', dense[0]!.label), 1.25);
+  target(`Adam ${dense[1]!.label}, descent ÷ floor`, floorRatio('adam', dense[1]!.label), 2);
+  for (const r of ours) {
+    if (r.optimizer === 'adam') continue;
+    target(`${SPECS.find((s) => s.key === r.optimizer)!.label} ${r.workload}, descent ÷ floor`, ratio(r.wasmKernel ?? r.wasm, r.floor), 1.5);
+  }
+  const bestOurs = Math.max(...Object.values(mlp).filter((v): v is number => v !== undefined));
+  target('MLP training, best descent path ÷ PyTorch 1 thread', ratio(bestOurs, torchMlp), 1, true);
+  push();
+  push('## Notes');
+  push();
+  push(`- Load average when the run started: ${info['load average at start']}. On a shared machine the absolute numbers move by tens of percent between runs; ratios measured in the same process (÷ floor) move less.`);
+  for (const [name, run] of Object.entries(peers)) if (run?.error) push(`- ${name} failed: ${run.error}`);
+  if (!withPeers) push('- Peers skipped (--no-peers).');
+  else if (peers.torch === null) push('- PyTorch skipped: /usr/bin/python3 cannot import torch.');
+  const text = lines.join('\n') + '\n';
+  writeFileSync(outFile, text);
+  log('');
+  log(text);
+  log(`wrote ${outFile}`);
+}
+
+await main();

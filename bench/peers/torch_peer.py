@@ -1,0 +1,97 @@
+"""PyTorch CPU side of `npm run bench`: one JSON workload in argv[1], one JSON result on stdout.
+
+Single thread (torch.set_num_threads(1)), as descent runs on one. Each dense optimizer is timed
+with PyTorch's default per-tensor loop (foreach=False in 1.13) and with foreach=True, and both
+are reported. Sparse optimizers get a row-sparse gradient touching `rows` distinct rows.
+
+Workload: {optimizers: [{key, cls, kwargs, sparse}], workloads: [{label, count, size, width?, rows?}],
+           reps, warmup, mlp: {samples, batch, reps} | null}
+"""
+import json
+import sys
+import time
+
+import torch
+
+
+def state_bytes(opt, numel):
+    total = 0
+    for state in opt.state.values():
+        for value in state.values():
+            if torch.is_tensor(value) and value.numel() > 1:
+                total += value.numel() * value.element_size()
+    return total / numel
+
+
+def make_params(w, sparse):
+    if sparse:
+        p = torch.nn.Parameter(torch.ones(w["size"] // w["width"], w["width"]))
+        g = torch.Generator().manual_seed(0)
+        rows = torch.randperm(p.shape[0], generator=g)[: w["rows"]].sort().values
+        values = torch.randn(len(rows), w["width"], generator=g) * 0.1
+        p.grad = torch.sparse_coo_tensor(rows.unsqueeze(0), values, p.shape)
+        return [p], len(rows) * w["width"]
+    ps = [torch.nn.Parameter(torch.ones(w["size"])) for _ in range(w["count"])]
+    for p in ps:
+        p.grad = torch.randn(p.shape) * 0.1
+    return ps, w["count"] * w["size"]
+
+
+def time_optimizer(spec, w, foreach, reps, warmup):
+    params, touched = make_params(w, spec.get("sparse", False))
+    kwargs = dict(spec["kwargs"])
+    if foreach is not None:
+        kwargs["foreach"] = foreach
+    opt = getattr(torch.optim, spec["cls"])(params, **kwargs)
+    for _ in range(warmup):
+        opt.step()
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        opt.step()
+        best = min(best, time.perf_counter() - t)
+    return {"nsPerParam": best / touched * 1e9, "stateBytesPerParam": state_bytes(opt, sum(p.numel() for p in params))}
+
+
+def time_mlp(samples, batch, reps):
+    torch.manual_seed(0)
+    X = torch.randn(samples, 784)
+    y = torch.randint(0, 10, (samples,))
+    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def epoch():
+        for i in range(0, samples - batch + 1, batch):
+            opt.zero_grad()
+            loss_fn(model(X[i:i + batch]), y[i:i + batch]).backward()
+            opt.step()
+
+    epoch()
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        epoch()
+        best = min(best, time.perf_counter() - t)
+    return {"samplesPerSecond": (samples // batch) * batch / best}
+
+
+def main():
+    job = json.loads(sys.argv[1])
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    results = []
+    for spec in job["optimizers"]:
+        for w in job["workloads"]:
+            if spec.get("sparse", False) != ("rows" in w):
+                continue
+            modes = [None] if spec.get("sparse") else [False, True]
+            for foreach in modes:
+                r = time_optimizer(spec, w, foreach, job["reps"], job["warmup"])
+                results.append({"optimizer": spec["key"], "workload": w["label"], "foreach": foreach, **r})
+    mlp = time_mlp(**job["mlp"]) if job.get("mlp") else None
+    print(json.dumps({"version": torch.__version__, "threads": torch.get_num_threads(), "results": results, "mlp": mlp}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+/**
+ * The report's three kinds of chart, each a function from data to an SVG string:
+ * trajectories over a surface's contour map, line charts (loss curves, effective learning
+ * rates) and grouped bar charts (per-layer gradient norms).
+ */
+import type { Surface } from '../../surfaces/index.js';
+import { sampleGrid, logLevels, contourLines } from './contour.js';
+import { escapeXml, px, shortNumber, linearScale, logScale, rampColor, svgDocument, thin, type Scale } from './svg.js';
+
+export interface Series {
+  readonly name: string;
+  readonly color: string;
+  readonly points: ReadonlyArray<readonly [number, number]>;
+  readonly dashed?: boolean;
+}
+
+interface Box {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+const LEGEND_WIDTH = 170;
+const LEGEND_ROW = 15;
+
+function legend(entries: ReadonlyArray<{ name: string; color: string; dashed?: boolean }>, x: number, y: number): string {
+  return entries
+    .map((entry, k) => {
+      const rowY = y + k * LEGEND_ROW;
+      const dash = entry.dashed ? ' stroke-dasharray="4 2"' : '';
+      return `<line x1="${x}" y1="${rowY}" x2="${x + 18}" y2="${rowY}" stroke="${entry.color}" stroke-width="2.5"${dash}/><text x="${x + 24}" y="${rowY + 4}">${escapeXml(entry.name)}</text>`;
+    })
+    .join('\n');
+}
+
+function axes(box: Box, xScale: Scale, yScale: Scale, xLabel: string, yLabel: string): string {
+  const bottom = box.top + box.height;
+  const parts = [`<rect x="${box.left}" y="${box.top}" width="${box.width}" height="${box.height}" fill="none" stroke="#444"/>`];
+  for (const t of xScale.ticks) {
+    const x = px(xScale(t));
+    parts.push(`<line x1="${x}" y1="${bottom}" x2="${x}" y2="${bottom + 4}" stroke="#444"/><text x="${x}" y="${bottom + 15}" text-anchor="middle">${shortNumber(t)}</text>`);
+  }
+  for (const t of yScale.ticks) {
+    const y = px(yScale(t));
+    parts.push(`<line x1="${box.left - 4}" y1="${y}" x2="${box.left}" y2="${y}" stroke="#444"/><text x="${box.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${shortNumber(t)}</text>`);
+    parts.push(`<line x1="${box.left}" y1="${y}" x2="${box.left + box.width}" y2="${y}" stroke="#000" stroke-opacity="0.07"/>`);
+  }
+  parts.push(`<text x="${box.left + box.width / 2}" y="${bottom + 32}" text-anchor="middle">${escapeXml(xLabel)}</text>`);
+  parts.push(`<text transform="translate(${box.left - 46} ${box.top + box.height / 2}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`);
+  return parts.join('\n');
+}
+
+function polyline(points: ReadonlyArray<readonly [number, number]>, xScale: Scale, yScale: Scale): string {
+  // A non-finite or off-scale value (a diverged run; a zero on a log axis) breaks the line.
+  const commands: string[] = [];
+  let pen = false;
+  for (const [x, y] of points) {
+    const drawable = Number.isFinite(x) && Number.isFinite(y) && (!yScale.log || y > 0) && (!xScale.log || x > 0);
+    if (!drawable) {
+      pen = false;
+      continue;
+    }
+    commands.push(`${pen ? 'L' : 'M'}${px(xScale(x))} ${px(yScale(y))}`);
+    pen = true;
+  }
+  return commands.join('');
+}
+
+/**
+ * A clip-path id derived from the chart's title: charts inlined in one HTML page must not
+ * share ids, and the same data must give the same SVG text on every run.
+ */
+function clipId(title: string): string {
+  let hash = 2166136261;
+  for (let i = 0; i < title.length; i++) hash = Math.imul(hash ^ title.charCodeAt(i), 16777619);
+  return `clip-${(hash >>> 0).toString(36)}`;
+}
+
+export interface TrajectoryPlotOptions {
+  readonly surface: Surface;
+  readonly trajectories: readonly Series[];
+  readonly title?: string;
+  /** Grid samples per axis for the contour map. */
+  readonly resolution?: number;
+  readonly levels?: number;
+}
+
+/** Trajectories drawn over the surface's contour map, levels log-spaced. */
+export function trajectoryPlot({ surface, trajectories, title = surface.title, resolution = 120, levels = 18 }: TrajectoryPlotOptions): string {
+  const { x, y } = surface.domain;
+  const aspect = (y.max - y.min) / (x.max - x.min);
+  const plotWidth = 420;
+  const plotHeight = Math.round(Math.min(Math.max(plotWidth * aspect, 240), 420));
+  const box: Box = { left: 56, top: 30, width: plotWidth, height: plotHeight };
+  const width = box.left + box.width + 20 + LEGEND_WIDTH;
+  const height = Math.max(box.top + box.height + 46, box.top + (trajectories.length + 3) * LEGEND_ROW + 20);
+  const xScale = linearScale(x.min, x.max, box.left, box.left + box.width);
+  const yScale = linearScale(y.min, y.max, box.top + box.height, box.top);
+  const clip = clipId(`trajectories ${surface.name} ${title}`);
+
+  const grid = sampleGrid((a, b) => surface.value(a, b), x, y, resolution, Math.max(40, Math.round(resolution * aspect)));
+  const levelValues = logLevels(grid, levels);
+  const contours = levelValues.map((level, k) => {
+    const d = contourLines(grid, level)
+      .map((line) => {
+        let path = '';
+        for (let p = 0; p < line.length; p += 2) path += `${p === 0 ? 'M' : 'L'}${px(xScale(line[p]!))} ${px(yScale(line[p + 1]!))}`;
+        return path;
+      })
+      .join('');
+    return d ? `<path d="${d}" fill="none" stroke="${rampColor(k / Math.max(1, levelValues.length - 1))}" stroke-width="1"/>` : '';
+  });
+
+  const markers = [
+    ...surface.minima.map((m) => `<path d="M${px(xScale(m.point[0]))} ${px(yScale(m.point[1]) - 6)}l1.8 4.2 4.4.3-3.4 2.9 1.1 4.4-3.9-2.4-3.9 2.4 1.1-4.4-3.4-2.9 4.4-.3z" fill="${m.global ? '#f5c518' : '#ffffff'}" stroke="#333"><title>${m.global ? 'global' : 'local'} minimum (${shortNumber(m.point[0])}, ${shortNumber(m.point[1])}), f = ${shortNumber(m.value)}</title></path>`),
+    ...surface.saddles.map((s) => `<path d="M${px(xScale(s[0]) - 4)} ${px(yScale(s[1]) - 4)}l8 8m0-8l-8 8" stroke="#333" stroke-width="1.5"><title>saddle (${shortNumber(s[0])}, ${shortNumber(s[1])})</title></path>`),
+  ];
+
+  const paths = trajectories.map((t) => {
+    const points = thin(t.points, 600);
+    const last = points[points.length - 1];
+    const end = last && Number.isFinite(last[0]) && Number.isFinite(last[1]) ? `<circle cx="${px(xScale(last[0]))}" cy="${px(yScale(last[1]))}" r="3" fill="${t.color}" stroke="#fff" stroke-width="0.8"/>` : '';
+    return `<g><title>${escapeXml(t.name)}</title><path d="${polyline(points, xScale, yScale)}" fill="none" stroke="${t.color}" stroke-width="1.6" stroke-opacity="0.9" stroke-linejoin="round"${t.dashed ? ' stroke-dasharray="4 2"' : ''}/>${end}</g>`;
+  });
+  const start = surface.start;
+  const startMarker = `<circle cx="${px(xScale(start[0]))}" cy="${px(yScale(start[1]))}" r="4" fill="none" stroke="#000" stroke-width="1.5"><title>start (${start.join(', ')})</title></circle>`;
+
+  const body = [
+    `<defs><clipPath id="${clip}"><rect x="${box.left}" y="${box.top}" width="${box.width}" height="${box.height}"/></clipPath></defs>`,
+    `<text x="${box.left}" y="18" font-size="13" font-weight="600">${escapeXml(title)}</text>`,
+    `<g clip-path="url(#${clip})">`,
+    ...contours,
+    ...markers,
+    ...paths,
+    startMarker,
+    '</g>',
+    axes(box, xScale, yScale, 'x', 'y'),
+    legend(trajectories, box.left + box.width + 20, box.top + 6),
+    `<text x="${box.left + box.width + 20}" y="${box.top + (trajectories.length + 1) * LEGEND_ROW + 6}" fill="#555">○ start  ★ minimum  × saddle</text>`,
+  ].join('\n');
+  return svgDocument(width, height, title, body);
+}
+
+export interface LineChartOptions {
+  readonly title: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  readonly series: readonly Series[];
+  readonly logY?: boolean;
+  readonly logX?: boolean;
+}
+
+export function lineChart({ title, xLabel, yLabel, series, logY = false, logX = false }: LineChartOptions): string {
+  const box: Box = { left: 64, top: 30, width: 440, height: 260 };
+  const width = box.left + box.width + 20 + LEGEND_WIDTH;
+  const height = Math.max(box.top + box.height + 46, box.top + series.length * LEGEND_ROW + 20);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const s of series) {
+    for (const [x, y] of s.points) {
+      if (Number.isFinite(x) && (!logX || x > 0)) xs.push(x);
+      if (Number.isFinite(y) && (!logY || y > 0)) ys.push(y);
+    }
+  }
+  const range = (values: number[]): [number, number] => (values.length === 0 ? [logY ? 1 : 0, logY ? 10 : 1] : [Math.min(...values), Math.max(...values)]);
+  const [x0, x1] = range(xs);
+  const [y0, y1] = range(ys);
+  const xScale = logX ? logScale(x0, x1, box.left, box.left + box.width) : linearScale(x0, x1, box.left, box.left + box.width);
+  const yScale = logY ? logScale(y0, y1, box.top + box.height, box.top) : linearScale(Math.min(0, y0) === 0 && y0 >= 0 && y0 < (y1 - y0) * 0.2 ? 0 : y0, y1, box.top + box.height, box.top);
+  const clip = clipId(`line ${title}`);
+  const lines = series.map(
+    (s) => `<path d="${polyline(thin(s.points, 800), xScale, yScale)}" fill="none" stroke="${s.color}" stroke-width="1.6" stroke-linejoin="round"${s.dashed ? ' stroke-dasharray="5 3"' : ''}><title>${escapeXml(s.name)}</title></path>`,
+  );
+  const body = [
+    `<defs><clipPath id="${clip}"><rect x="${box.left}" y="${box.top}" width="${box.width}" height="${box.height}"/></clipPath></defs>`,
+    `<text x="${box.left}" y="18" font-size="13" font-weight="600">${escapeXml(title)}</text>`,
+    axes(box, xScale, yScale, xLabel, yLabel),
+    `<g clip-path="url(#${clip})">`,
+    ...lines,
+    '</g>',
+    legend(series, box.left + box.width + 20, box.top + 6),
+  ].join('\n');
+  return svgDocument(width, height, title, body);
+}
+
+export interface BarChartOptions {
+  readonly title: string;
+  readonly categories: readonly string[];
+  readonly yLabel: string;
+  readonly series: ReadonlyArray<{ readonly name: string; readonly color: string; readonly values: readonly number[] }>;
+  readonly logY?: boolean;
+}
+
+/** Grouped bars: one group per category, one bar per series. */
+export function barChart({ title, categories, yLabel, series, logY = false }: BarChartOptions): string {
+  const box: Box = { left: 64, top: 30, width: Math.max(320, categories.length * (series.length * 12 + 16)), height: 240 };
+  const width = box.left + box.width + 20 + LEGEND_WIDTH;
+  const height = Math.max(box.top + box.height + 46, box.top + series.length * LEGEND_ROW + 20);
+  const values = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v) && (!logY || v > 0));
+  const lo = values.length ? Math.min(...values) : 1;
+  const hi = values.length ? Math.max(...values) : 1;
+  const yScale = logY ? logScale(lo / 2, hi * 1.5, box.top + box.height, box.top) : linearScale(0, hi * 1.1, box.top + box.height, box.top);
+  const baseline = box.top + box.height;
+  const groupWidth = box.width / categories.length;
+  const barWidth = Math.min(14, (groupWidth - 10) / series.length);
+  const bars: string[] = [];
+  categories.forEach((category, c) => {
+    const groupLeft = box.left + c * groupWidth + (groupWidth - barWidth * series.length) / 2;
+    series.forEach((s, k) => {
+      const v = s.values[c]!;
+      if (!(Number.isFinite(v) && (!logY || v > 0))) return;
+      const top = yScale(v);
+      bars.push(`<rect x="${px(groupLeft + k * barWidth)}" y="${px(top)}" width="${px(barWidth - 1)}" height="${px(Math.max(0, baseline - top))}" fill="${s.color}"><title>${escapeXml(`${s.name}, ${category}: ${shortNumber(v)}`)}</title></rect>`);
+    });
+    bars.push(`<text x="${px(box.left + (c + 0.5) * groupWidth)}" y="${baseline + 15}" text-anchor="middle">${escapeXml(category)}</text>`);
+  });
+  const body = [
+    `<text x="${box.left}" y="18" font-size="13" font-weight="600">${escapeXml(title)}</text>`,
+    `<rect x="${box.left}" y="${box.top}" width="${box.width}" height="${box.height}" fill="none" stroke="#444"/>`,
+    ...yScale.ticks.map((t) => `<line x1="${box.left - 4}" y1="${px(yScale(t))}" x2="${box.left + box.width}" y2="${px(yScale(t))}" stroke="#000" stroke-opacity="0.08"/><text x="${box.left - 6}" y="${px(yScale(t))}" text-anchor="end" dominant-baseline="middle">${shortNumber(t)}</text>`),
+    ...bars,
+    `<text transform="translate(${box.left - 48} ${box.top + box.height / 2}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`,
+    legend(series, box.left + box.width + 20, box.top + 6),
+  ].join('\n');
+  return svgDocument(width, height, title, body);
+}

@@ -1,0 +1,49 @@
+/**
+ * descent's optimizers: PyTorch's classes, names and defaults (camelCase options), plus LAMB,
+ * LARS and the Lookahead and SAM wrappers, gradient clipping, and the kernel table. The registry of optimizer specs is a separate entry (`descent/registry`) so that bundlers
+ * can drop the optimizers a program does not use.
+ */
+export {
+  Optimizer,
+  snakeCase,
+  camelCase,
+  requireOption,
+  checkLearningRate,
+  checkNonNegative,
+  checkInRange,
+  checkBetas,
+  checkBoolean,
+  checkGradientShape,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamsInput,
+  type ParamState,
+  type StateValue,
+  type StateField,
+  type StateFieldKind,
+  type StateLayout,
+  type TensorJSON,
+  type StateJSONValue,
+  type ParamGroupJSON,
+  type OptimizerStateDict,
+  type OptimizerDescription,
+  type ZeroGradOptions,
+} from './optimizer.js';
+export { SGD, SGD_DEFAULTS, type SGDOptions, type SGDState } from './sgd.js';
+export { Adagrad, ADAGRAD_DEFAULTS, type AdagradOptions, type AdagradState } from './adagrad.js';
+export { RMSprop, RMSPROP_DEFAULTS, type RMSpropOptions, type RMSpropState } from './rmsprop.js';
+export { Adam, AdamFamily, ADAM_DEFAULTS, type AdamOptions, type AdamState } from './adam.js';
+export { AdamW, ADAMW_DEFAULTS, type AdamWOptions, type AdamWState } from './adamw.js';
+export { Adadelta, ADADELTA_DEFAULTS, type AdadeltaOptions, type AdadeltaState } from './adadelta.js';
+export { Adamax, ADAMAX_DEFAULTS, type AdamaxOptions, type AdamaxState } from './adamax.js';
+export { NAdam, NADAM_DEFAULTS, type NAdamOptions, type NAdamState } from './nadam.js';
+export { RAdam, RADAM_DEFAULTS, type RAdamOptions, type RAdamState } from './radam.js';
+export { SparseAdam, SPARSE_ADAM_DEFAULTS, type SparseAdamOptions, type SparseAdamState } from './sparse_adam.js';
+export { LAMB, LAMB_DEFAULTS, type LAMBOptions, type LAMBState } from './lamb.js';
+export { LARS, LARS_DEFAULTS, type LARSOptions, type LARSState } from './lars.js';
+export { LBFGS, LBFGS_DEFAULTS, type LBFGSOptions, type LineSearchFn } from './lbfgs.js';
+export { Lookahead, LOOKAHEAD_DEFAULTS, type LookaheadOptions, type LookaheadStateDict } from './lookahead.js';
+export { SAM, SAM_DEFAULTS, type SAMOptions, type SAMStateDict } from './sam.js';
+export type { OptimizerLike } from './wrapper.js';
+export { clipGradNorm, clipGradValue, type ClipGradNormOptions, type ClipTarget, type NormType } from './clip.js';
+export { kernels, referenceKernels, useKernels, type KernelTable } from './kernels/index.js';

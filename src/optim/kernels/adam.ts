@@ -1,0 +1,79 @@
+/**
+ * Adam's per-element update, shared by Adam (L2 weight decay), AdamW (decoupled decay) and LAMB
+ * (which scales the step by its trust ratio after measuring the update with
+ * `adamDirectionSumOfSquares`). Conventions: see ./sgd.ts.
+ */
+import type { FloatArray } from '../../tensor/tensor.js';
+
+export interface AdamHyper {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Multiplies the gradient: −1 to maximize; LAMB's global-norm clip factor. */
+  gradScale: number;
+  /** Adam's L2 term, added to the gradient: g = s·g + λ·w (0 for AdamW and LAMB). */
+  weightDecay: number;
+  /** Decoupled decay, applied to w before the step: 1 − lr·λ for AdamW (1 for Adam). */
+  paramDecay: number;
+  /** lr / (1 − β₁ᵗ). */
+  stepSize: number;
+  /** √(1 − β₂ᵗ). */
+  bc2Sqrt: number;
+}
+
+/**
+ * g = s·g + λ·w;  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  v̂max ← max(v̂max, v);
+ * w ← w·decay − stepSize · m / (√v̂max / √bc₂ + ε).
+ *
+ * Without AMSGrad pass `expAvgSq` as `maxExpAvgSq` too: v is stored first, so the running max
+ * of v with itself is v and the loop needs no branch.
+ */
+export function adamUpdate(
+  param: FloatArray,
+  grad: FloatArray,
+  expAvg: FloatArray,
+  expAvgSq: FloatArray,
+  maxExpAvgSq: FloatArray,
+  n: number,
+  h: AdamHyper,
+): void {
+  const { beta1, beta2, eps, gradScale, weightDecay, paramDecay, stepSize, bc2Sqrt } = h;
+  for (let i = 0; i < n; i++) {
+    const w = param[i]!;
+    const g = gradScale * grad[i]! + weightDecay * w;
+    const m = beta1 * expAvg[i]! + (1 - beta1) * g;
+    const v = beta2 * expAvgSq[i]! + (1 - beta2) * g * g;
+    expAvg[i] = m;
+    expAvgSq[i] = v;
+    const vMax = Math.max(maxExpAvgSq[i]!, v);
+    maxExpAvgSq[i] = vMax;
+    param[i] = w * paramDecay - (stepSize * m) / (Math.sqrt(vMax) / bc2Sqrt + eps);
+  }
+}
+
+/**
+ * ‖u‖² for LAMB's trust ratio, where u = m̂ / (√v̂ + ε) + λ·w is the Adam direction this step
+ * would take (m, v advanced by this gradient but not stored: `adamUpdate` stores them next, from
+ * the same doubles). `h.stepSize` is read as 1 / (1 − β₁ᵗ) here, i.e. with lr = 1.
+ */
+export function adamDirectionSumOfSquares(
+  param: FloatArray,
+  grad: FloatArray,
+  expAvg: FloatArray,
+  expAvgSq: FloatArray,
+  n: number,
+  h: AdamHyper,
+  decoupledWeightDecay: number,
+): number {
+  const { beta1, beta2, eps, gradScale, weightDecay, stepSize, bc2Sqrt } = h;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const w = param[i]!;
+    const g = gradScale * grad[i]! + weightDecay * w;
+    const m = beta1 * expAvg[i]! + (1 - beta1) * g;
+    const v = beta2 * expAvgSq[i]! + (1 - beta2) * g * g;
+    const u = (stepSize * m) / (Math.sqrt(v) / bc2Sqrt + eps) + decoupledWeightDecay * w;
+    total += u * u;
+  }
+  return total;
+}

@@ -1,0 +1,60 @@
+/**
+ * The kernel table the optimizer classes call through. Every entry is a plain per-element loop
+ * over typed arrays (see ./sgd.ts for the conventions); a faster implementation with the same
+ * signature (WebAssembly SIMD over flat arenas) can replace entries with `useKernels`, and the
+ * classes, their state and their state dicts stay as they are.
+ */
+import { sgdUpdate, sgdMomentumUpdate } from './sgd.js';
+import { adagradUpdate, adagradSparseUpdate } from './adagrad.js';
+import { rmspropUpdate } from './rmsprop.js';
+import { adamUpdate, adamDirectionSumOfSquares } from './adam.js';
+import { adadeltaUpdate } from './adadelta.js';
+import { adamaxUpdate } from './adamax.js';
+import { nadamUpdate } from './nadam.js';
+import { radamUpdate } from './radam.js';
+import { sparseAdamUpdate } from './sparse_adam.js';
+import { sumOfSquares } from './norms.js';
+
+const reference = {
+  sgdUpdate,
+  sgdMomentumUpdate,
+  adagradUpdate,
+  adagradSparseUpdate,
+  rmspropUpdate,
+  adamUpdate,
+  adamDirectionSumOfSquares,
+  adadeltaUpdate,
+  adamaxUpdate,
+  nadamUpdate,
+  radamUpdate,
+  sparseAdamUpdate,
+  sumOfSquares,
+};
+
+export type KernelTable = typeof reference;
+
+/** The kernels in use (the plain TypeScript ones unless replaced). */
+export const kernels: KernelTable = { ...reference };
+
+/** The plain TypeScript kernels, for checking a replacement against them. */
+export const referenceKernels: Readonly<KernelTable> = Object.freeze({ ...reference });
+
+/** Replaces some kernels; returns a function that restores the ones replaced. */
+export function useKernels(replacements: Partial<KernelTable>): () => void {
+  const previous: Partial<KernelTable> = {};
+  for (const key of Object.keys(replacements) as (keyof KernelTable)[]) {
+    (previous as Record<string, unknown>)[key] = kernels[key];
+    (kernels as Record<string, unknown>)[key] = replacements[key];
+  }
+  return () => Object.assign(kernels, previous);
+}
+
+export type { SgdHyper, SgdMomentumHyper } from './sgd.js';
+export type { AdagradHyper } from './adagrad.js';
+export type { RmspropHyper } from './rmsprop.js';
+export type { AdamHyper } from './adam.js';
+export type { AdadeltaHyper } from './adadelta.js';
+export type { AdamaxHyper } from './adamax.js';
+export type { NadamHyper } from './nadam.js';
+export type { RadamHyper } from './radam.js';
+export type { SparseAdamHyper } from './sparse_adam.js';

@@ -1,0 +1,309 @@
+/**
+ * An arena: one `WebAssembly.Memory` per parameter group holding the group's parameters,
+ * gradients and optimizer state, so a fused kernel updates the whole group in one call.
+ *
+ * Layout (byte addresses):
+ *
+ *   0      unused (address 0 stays "nothing")
+ *   64     segment table: 16 bytes per entry (address, count, scale, unused), one per param
+ *          norms: 16 bytes per param (two f64), written by the norm passes
+ *          row indices: the largest first dimension of any param, i32, for sparse gradients
+ *   base   region 0: every param's values, in order, each padded to a multiple of 16 bytes
+ *   +R     region 1: every param's gradient, same offsets
+ *   +2R …  one region per state array (exp_avg, exp_avg_sq, …), same offsets
+ *
+ * Every array of param i is therefore at `address(i) + k·R`: a kernel needs one address per
+ * segment and one constant offset per array. Params that sit next to each other merge into one
+ * segment, so a group of a thousand small tensors is walked like one big one. Padding lanes
+ * are zero at the start; the kernels may fill them with anything, and nothing reads them (norm
+ * passes use exact counts).
+ *
+ * The memory is sized once, with `maximum = initial`, and never grows: growing would detach
+ * every view, and each param's `data` is a view into it. Building an arena rebinds each
+ * param's `data` to its view (values copied) and sets `gradBuffer` to the gradient view, so
+ * backward writes fresh gradients straight into the arena. Views taken of a param before the
+ * arena was built (reshape, slice) keep the old storage, as after PyTorch's `param.data = …`.
+ */
+import type { Tensor } from '../../tensor/tensor.js';
+import { SparseRows } from '../../tensor/sparse.js';
+import { instantiateOptimKernels, newMemory, type OptimKernels, type WasmMemory } from './loader.js';
+
+const PAGE = 65536;
+const MAX_PAGES = 65536;
+const TABLE_START = 64;
+const ENTRY_BYTES = 16;
+const NORM_BYTES = 16;
+
+const alignTo = (n: number, a: number): number => Math.ceil(n / a) * a;
+
+export interface ArenaOptions {
+  /** The state arrays every param gets, by PyTorch's state key (e.g. `['exp_avg', 'exp_avg_sq']`). */
+  state: readonly string[];
+  /** Starting value of a state array where it is not 0 (Adagrad's `sum`: `initial_accumulator_value`). */
+  initial?: Readonly<Record<string, number>>;
+}
+
+/** What `stageGrad` found for a param. */
+export type GradKind = 'none' | 'dense' | 'sparse';
+
+/**
+ * Which params have which kind of gradient, from `stageGrads`. The arrays are reused by the
+ * next call; `allDense` says every param has a dense gradient (the common case, which then
+ * runs as one merged segment with no table to rewrite).
+ */
+export interface StagedGrads {
+  readonly dense: readonly number[];
+  readonly sparse: readonly number[];
+  readonly allDense: boolean;
+}
+
+/** A coalesced sparse gradient staged in the arena: its rows' indices and values are in place. */
+export interface StagedRows {
+  rows: number;
+  width: number;
+  indicesAddress: number;
+  valuesAddress: number;
+}
+
+export class ParamArena {
+  readonly memory: WasmMemory;
+  readonly kernels: OptimKernels;
+  readonly params: readonly Tensor[];
+  readonly stateNames: readonly string[];
+  /** Bytes between one region and the next. */
+  readonly regionBytes: number;
+  readonly tableAddress = TABLE_START;
+  readonly normsAddress: number;
+  readonly indicesAddress: number;
+  private readonly addresses: number[];
+  private readonly counts: number[];
+  private readonly paramViews: Float32Array[];
+  private readonly gradViews: Float32Array[];
+  private readonly table: DataView;
+  private readonly denseScratch: number[] = [];
+  private readonly sparseScratch: number[] = [];
+  /** `[0, 1, …, n − 1]`: what `stageGrads` returns as `dense` when every param has a dense gradient. */
+  private readonly everyParam: readonly number[];
+  /** Whether the segment table now holds `everyParam` merged into one entry. */
+  private tableHoldsEveryParam = false;
+  private everyParamEntries = 0;
+
+  constructor(params: Iterable<Tensor>, options: ArenaOptions) {
+    const list = [...params];
+    const seen = new Set<Tensor>();
+    list.forEach((p, i) => {
+      if (p.dtype !== 'float32') throw new TypeError(`ParamArena: fused WebAssembly kernels need float32 parameters; parameter ${i} is ${p.dtype}`);
+      if (seen.has(p)) throw new Error(`ParamArena: parameter ${i} appears more than once`);
+      seen.add(p);
+    });
+    const names = [...options.state];
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup !== undefined) throw new Error(`ParamArena: state array '${dup}' is listed twice`);
+    for (const key of Object.keys(options.initial ?? {})) {
+      if (!names.includes(key)) throw new Error(`ParamArena: initial value given for '${key}', which is not one of the state arrays (${names.join(', ') || 'none'})`);
+    }
+
+    const counts = list.map((p) => p.data.length);
+    const maxRows = Math.max(1, ...list.map((p) => p.shape[0] ?? 1));
+    const normsAddress = TABLE_START + ENTRY_BYTES * Math.max(1, list.length);
+    const indicesAddress = normsAddress + NORM_BYTES * Math.max(1, list.length);
+    const base = alignTo(indicesAddress + 4 * maxRows, 64);
+    const addresses: number[] = [];
+    let offset = base;
+    for (const n of counts) {
+      addresses.push(offset);
+      offset += alignTo(Math.max(n, 1), 4) * 4;
+    }
+    const regionBytes = alignTo(offset - base, 64);
+    const totalBytes = base + regionBytes * (2 + names.length);
+    const pages = Math.ceil(totalBytes / PAGE);
+    if (pages > MAX_PAGES) {
+      throw new RangeError(`ParamArena: ${counts.reduce((a, b) => a + b, 0)} parameters with ${names.length} state arrays need ${(totalBytes / 2 ** 30).toFixed(2)} GiB, over WebAssembly's 4 GiB memory`);
+    }
+
+    this.memory = newMemory(pages, true);
+    this.kernels = instantiateOptimKernels(this.memory);
+    this.params = list;
+    this.stateNames = names;
+    this.regionBytes = regionBytes;
+    this.normsAddress = normsAddress;
+    this.indicesAddress = indicesAddress;
+    this.addresses = addresses;
+    this.counts = counts;
+    this.table = new DataView(this.memory.buffer);
+    this.everyParam = Object.freeze(list.map((_, i) => i));
+    const buffer = this.memory.buffer;
+    this.paramViews = list.map((_, i) => new Float32Array(buffer, addresses[i]!, counts[i]!));
+    this.gradViews = list.map((_, i) => new Float32Array(buffer, addresses[i]! + regionBytes, counts[i]!));
+    for (const [name, value] of Object.entries(options.initial ?? {})) {
+      if (value !== 0) list.forEach((_, i) => this.state(name, i).fill(value));
+    }
+    list.forEach((p, i) => {
+      this.paramViews[i]!.set(p.data);
+      p.data = this.paramViews[i]!;
+      p.gradBuffer = this.gradViews[i]!;
+    });
+  }
+
+  /** Byte distance from a param's values to its gradient. */
+  get gradOffset(): number {
+    return this.regionBytes;
+  }
+
+  /** Byte distance from a param's values to its state array `name`. */
+  stateOffset(name: string): number {
+    const k = this.stateNames.indexOf(name);
+    if (k < 0) throw new Error(`ParamArena: no state array '${name}' (this arena has ${this.stateNames.join(', ') || 'none'})`);
+    return this.regionBytes * (2 + k);
+  }
+
+  /** Byte address of param i's values. */
+  address(i: number): number {
+    return this.addresses[i]!;
+  }
+
+  count(i: number): number {
+    return this.counts[i]!;
+  }
+
+  /** Param i's values (the view its `data` is bound to). */
+  paramView(i: number): Float32Array {
+    return this.paramViews[i]!;
+  }
+
+  /** Param i's gradient slot (its `gradBuffer`). */
+  gradView(i: number): Float32Array {
+    return this.gradViews[i]!;
+  }
+
+  /** Param i's state array `name`, as a live view. */
+  state(name: string, i: number): Float32Array {
+    return new Float32Array(this.memory.buffer, this.addresses[i]! + this.stateOffset(name), this.counts[i]!);
+  }
+
+  /**
+   * Brings back any param whose `data` was replaced since the arena was built (a loaded state
+   * dict, a user's `p.data = …`): copies the new values in and rebinds `data` and `gradBuffer`.
+   */
+  syncParams(): void {
+    this.params.forEach((p, i) => {
+      const view = this.paramViews[i]!;
+      if (p.data !== view) {
+        if (p.data.length !== view.length) throw new RangeError(`ParamArena: parameter ${i} now has ${p.data.length} values, the arena holds ${view.length}`);
+        view.set(p.data);
+        p.data = view;
+      }
+      p.gradBuffer = this.gradViews[i]!;
+    });
+  }
+
+  /**
+   * Makes param i's gradient available to the kernels: a dense gradient that backward wrote
+   * into the arena stays where it is; one made elsewhere (a user's `p.grad = …`) is copied into
+   * the gradient slot. A sparse gradient is left for `stageRows`.
+   */
+  stageGrad(i: number): GradKind {
+    const grad = this.params[i]!.grad;
+    if (grad === null) return 'none';
+    if (grad instanceof SparseRows) return 'sparse';
+    const slot = this.gradViews[i]!;
+    if (grad.data !== slot) {
+      if (grad.data.length !== slot.length) throw new RangeError(`ParamArena: gradient of parameter ${i} has ${grad.data.length} values, the parameter ${slot.length}`);
+      slot.set(grad.data);
+    }
+    return 'dense';
+  }
+
+  /**
+   * `stageGrad` for every param, in one pass: the indices of the params with a dense gradient
+   * and of those with a sparse one. When all are dense the `dense` list is the arena's own
+   * list of every param, which `writeSegments` recognises without rewriting the table.
+   */
+  stageGrads(): StagedGrads {
+    const dense = this.denseScratch;
+    const sparse = this.sparseScratch;
+    dense.length = 0;
+    sparse.length = 0;
+    const params = this.params;
+    const slots = this.gradViews;
+    for (let i = 0; i < params.length; i++) {
+      const grad = params[i]!.grad;
+      if (grad === null) continue;
+      // The usual case first: backward wrote the gradient into the arena.
+      // (`isSparse`, not `instanceof`: an instanceof test costs ten times the rest of this loop.)
+      if (!grad.isSparse && grad.data === slots[i]) dense.push(i);
+      else if (this.stageGrad(i) === 'dense') dense.push(i);
+      else sparse.push(i);
+    }
+    const allDense = dense.length === params.length;
+    return { dense: allDense ? this.everyParam : dense, sparse, allDense };
+  }
+
+  /**
+   * Coalesces param i's row-sparse gradient (unique sorted rows, repeated rows summed, as
+   * PyTorch's `coalesce()`) into the arena: indices into the index scratch, values packed
+   * into the param's gradient slot (coalesced rows never outnumber the param's rows).
+   */
+  stageRows(i: number, sparse: SparseRows): StagedRows {
+    const p = this.params[i]!;
+    if (sparse.shape.length !== p.shape.length || sparse.shape.some((d, k) => d !== p.shape[k])) {
+      throw new RangeError(`ParamArena: sparse gradient of shape [${sparse.shape.join(', ')}] does not match parameter ${i} of shape [${p.shape.join(', ')}]`);
+    }
+    const rows = sparse.coalesce();
+    const count = rows.indices.length;
+    const width = rows.rowSize;
+    new Int32Array(this.memory.buffer, this.indicesAddress, count).set(rows.indices);
+    this.gradViews[i]!.set(rows.values.data);
+    return { rows: count, width, indicesAddress: this.indicesAddress, valuesAddress: this.addresses[i]! + this.regionBytes };
+  }
+
+  /**
+   * Writes the segment table for the params listed in `indices` (ascending) and returns the
+   * number of entries. Neighbouring params merge into one segment unless `scales` gives each
+   * param its own factor (LARS, LAMB), or `separate` asks for one entry per param (norms).
+   */
+  writeSegments(indices: readonly number[], options: { scales?: ArrayLike<number>; separate?: boolean } = {}): number {
+    const { scales, separate = scales !== undefined } = options;
+    if (indices === this.everyParam && !separate) {
+      // Kernels only read the table, so the merged entry written last time is still there.
+      if (!this.tableHoldsEveryParam) {
+        this.everyParamEntries = this.writeSegmentsChecked(indices, undefined, false);
+        this.tableHoldsEveryParam = true;
+      }
+      return this.everyParamEntries;
+    }
+    this.tableHoldsEveryParam = false;
+    return this.writeSegmentsChecked(indices, scales, separate);
+  }
+
+  private writeSegmentsChecked(indices: readonly number[], scales: ArrayLike<number> | undefined, separate: boolean): number {
+    if (scales !== undefined && scales.length !== indices.length) {
+      throw new RangeError(`ParamArena: ${scales.length} scales for ${indices.length} segments`);
+    }
+    let entries = 0;
+    let last = -2;
+    for (let k = 0; k < indices.length; k++) {
+      const i = indices[k]!;
+      if (!(i >= 0 && i < this.params.length) || !Number.isInteger(i)) throw new RangeError(`ParamArena: no parameter ${i} (the arena holds ${this.params.length})`);
+      if (i <= last) throw new RangeError('ParamArena: segment indices must be ascending and distinct');
+      const at = this.tableAddress + ENTRY_BYTES * entries;
+      if (!separate && i === last + 1 && entries > 0) {
+        const previous = at - ENTRY_BYTES;
+        const start = this.table.getUint32(previous, true);
+        this.table.setInt32(previous + 4, (this.addresses[i]! - start) / 4 + this.counts[i]!, true);
+      } else {
+        this.table.setUint32(at, this.addresses[i]!, true);
+        this.table.setInt32(at + 4, this.counts[i]!, true);
+        this.table.setFloat32(at + 8, scales === undefined ? 1 : scales[k]!, true);
+        entries++;
+      }
+      last = i;
+    }
+    return entries;
+  }
+
+  /** The f64 norms the last norm pass wrote, `count` of them per segment kind (1 or 2). */
+  norms(segments: number, perSegment: 1 | 2): Float64Array {
+    return new Float64Array(this.memory.buffer, this.normsAddress, segments * perSegment);
+  }
+}

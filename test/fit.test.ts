@@ -1,0 +1,309 @@
+/**
+ * The training loop: metrics, schedulers, early stopping, progress, and checkpoints that
+ * resume bit-identically or are refused without changing anything.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Generator, Tensor, defaultGenerator, manualSeed, randn, tensor } from '../src/tensor/index.js';
+import { Dropout, Linear, Module } from '../src/nn/index.js';
+import { crossEntropy } from '../src/nn/functional.js';
+import { DataLoader, TensorDataset } from '../src/data/index.js';
+import { SGD } from '../src/optim/sgd.js';
+import { Adam } from '../src/optim/adam.js';
+import { OneCycleLR, ReduceLROnPlateau } from '../src/schedulers/index.js';
+import { CheckpointError, accuracy, decodeCheckpoint, encodeCheckpoint, fit, loadCheckpoint, type FitOptions } from '../src/train/index.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'descent-fit-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+let folders = 0;
+const freshFolder = (): string => join(scratch, `run-${folders++}`);
+
+/** A quiet progress sink that remembers what was written. */
+function sink(isTTY = false): { write(text: string): void; isTTY: boolean; text: string } {
+  return {
+    isTTY,
+    text: '',
+    write(text: string) {
+      this.text += text;
+    },
+  };
+}
+
+class Classifier extends Module {
+  fc1: Linear;
+  drop = new Dropout(0.2); // draws from the default generator: its state must be checkpointed
+  fc2: Linear;
+  constructor(hidden = 8) {
+    super();
+    this.fc1 = new Linear(2, hidden);
+    this.fc2 = new Linear(hidden, 3);
+  }
+  forward(x: Tensor): Tensor {
+    return this.fc2.call(this.drop.call(this.fc1.call(x).relu()));
+  }
+}
+
+/** Three Gaussian blobs in the plane, 30 points each. */
+function blobs(seed: number): { x: Tensor; y: Tensor } {
+  const g = new Generator(seed);
+  const noise = randn([90, 2], { generator: g });
+  const centers = [[2, 0], [-1, 1.7], [-1, -1.7]];
+  const labels: number[] = [];
+  for (let i = 0; i < 90; i++) {
+    const c = i % 3;
+    noise.data[2 * i]! += centers[c]![0]!;
+    noise.data[2 * i + 1]! += centers[c]![1]!;
+    labels.push(c);
+  }
+  return { x: noise, y: tensor(labels) };
+}
+
+const data = blobs(5);
+const validationData = blobs(6);
+
+interface Run {
+  model: Classifier;
+  optimizer: Adam;
+  scheduler: OneCycleLR | undefined;
+  options: FitOptions;
+}
+
+/** Everything a run needs, built from seeds (different seeds stand for a fresh process). */
+function buildRun(seed: number, epochs: number, { hidden = 8, oneCycle = true }: { hidden?: number; oneCycle?: boolean } = {}): Run {
+  manualSeed(seed);
+  const model = new Classifier(hidden);
+  const optimizer = new Adam(model.namedParameters(), { lr: 0.02, weightDecay: 1e-4 });
+  const train = new DataLoader(new TensorDataset(data.x, data.y), { batchSize: 16, shuffle: true, generator: new Generator(seed + 100) });
+  const validation = new DataLoader(new TensorDataset(validationData.x, validationData.y), { batchSize: 32 });
+  const scheduler = oneCycle ? new OneCycleLR(optimizer, { maxLr: 0.05, epochs: 4, stepsPerEpoch: train.length }) : undefined;
+  const options: FitOptions = {
+    optimizer,
+    scheduler,
+    schedulerStep: 'batch',
+    train,
+    validation,
+    epochs,
+    lossFn: (output, target: Tensor) => crossEntropy(output, target),
+    metrics: { accuracy },
+    progress: 'none',
+  };
+  return { model, optimizer, scheduler, options };
+}
+
+function parameterBytes(model: Module): Buffer {
+  return Buffer.concat(model.parameters().map((p) => Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength)));
+}
+
+/** Everything resumable about a run, for "nothing changed" checks. */
+function snapshot(run: Run): string {
+  return JSON.stringify({
+    weights: parameterBytes(run.model).toString('base64'),
+    optimizer: run.optimizer.stateDict(),
+    scheduler: run.scheduler?.stateDict() ?? null,
+    lr: run.optimizer.paramGroups.map((g) => [g.lr, g.betas]),
+    rng: [defaultGenerator.getState(), (run.options.train as DataLoader).generator.getState()],
+  });
+}
+
+describe('fit', () => {
+  it('trains: loss falls, metrics and validation values are logged per epoch', async () => {
+    const run = buildRun(1, 12, { oneCycle: false });
+    const result = await fit(run.model, run.options);
+    expect(result.history).toHaveLength(12);
+    expect(result.epochs).toBe(12);
+    expect(Object.keys(result.history[0]!.values)).toEqual(['loss', 'accuracy', 'valLoss', 'valAccuracy']);
+    expect(result.history[11]!.values.loss).toBeLessThan(result.history[0]!.values.loss!);
+    expect(result.history[11]!.values.valAccuracy).toBeGreaterThan(0.9);
+  });
+
+  it('resumes bit-identically: 4 epochs straight = 2 epochs + checkpoint + fresh objects + 2 epochs', async () => {
+    const straight = buildRun(1, 4);
+    const straightResult = await fit(straight.model, straight.options);
+
+    const first = buildRun(1, 2);
+    const dir = freshFolder();
+    const firstResult = await fit(first.model, { ...first.options, checkpoint: { dir } });
+    expect(firstResult.checkpoint).toBe(join(dir, 'checkpoint-0002.json'));
+
+    // Fresh objects with other seeds: other initial weights, other shuffles, other dropout masks.
+    const resumed = buildRun(999, 4);
+    expect(parameterBytes(resumed.model).equals(parameterBytes(first.model))).toBe(false);
+    const resumedResult = await fit(resumed.model, { ...resumed.options, resume: firstResult.checkpoint! });
+
+    expect(parameterBytes(resumed.model).equals(parameterBytes(straight.model))).toBe(true);
+    expect(resumed.optimizer.stateDict()).toEqual(straight.optimizer.stateDict());
+    expect(resumed.scheduler!.stateDict()).toEqual(straight.scheduler!.stateDict());
+    expect(resumedResult.history.map((h) => h.values)).toEqual(straightResult.history.map((h) => h.values));
+    expect(resumedResult.epochs).toBe(4);
+  });
+
+  it('writes checkpoints atomically: only finished files remain, each verified by its checksum', async () => {
+    const run = buildRun(2, 3);
+    const dir = freshFolder();
+    await fit(run.model, { ...run.options, checkpoint: { dir, every: 2 } });
+    expect(readdirSync(dir).sort()).toEqual(['checkpoint-0002.json', 'checkpoint-0003.json']);
+    const payload = loadCheckpoint(join(dir, 'checkpoint-0003.json')) as { epoch: number; optimizer: { name: string } };
+    expect(payload.epoch).toBe(3);
+    expect(payload.optimizer.name).toBe('Adam');
+    // Resuming from the folder picks the newest checkpoint: all 3 epochs are done.
+    const again = buildRun(2, 3);
+    const result = await fit(again.model, { ...again.options, resume: dir });
+    expect(result.epochs).toBe(3);
+    expect(result.history).toHaveLength(3);
+    expect(parameterBytes(again.model).equals(parameterBytes(run.model))).toBe(true);
+  });
+
+  it('round-trips −0, NaN and ±Infinity exactly', () => {
+    const values = [-0, 0, NaN, Infinity, -Infinity, 1.5e-45, 3.4028234663852886e38];
+    const decoded = decodeCheckpoint(encodeCheckpoint({ values })) as { values: number[] };
+    expect(decoded.values.map((v) => (Object.is(v, -0) ? '-0' : String(v)))).toEqual(values.map((v) => (Object.is(v, -0) ? '-0' : String(v))));
+  });
+
+  describe('refuses a bad checkpoint and changes nothing', () => {
+    let checkpoint = '';
+    const goodCheckpoint = async (): Promise<string> => {
+      if (checkpoint) return checkpoint;
+      const run = buildRun(3, 1);
+      const result = await fit(run.model, { ...run.options, checkpoint: { dir: freshFolder() } });
+      checkpoint = result.checkpoint!;
+      return checkpoint;
+    };
+
+    async function expectRefused(resume: string, run: Run, message: RegExp): Promise<void> {
+      const before = snapshot(run);
+      await expect(fit(run.model, { ...run.options, resume })).rejects.toThrow(message);
+      expect(snapshot(run)).toBe(before);
+    }
+
+    it('a flipped byte: checksum mismatch', async () => {
+      const bytes = readFileSync(await goodCheckpoint());
+      bytes[bytes.length - 10] ^= 0x01;
+      const path = join(scratch, 'flipped.json');
+      writeFileSync(path, bytes);
+      expect(() => loadCheckpoint(path)).toThrow(CheckpointError);
+      await expectRefused(path, buildRun(4, 2), /checksum mismatch .* the file is corrupted/);
+    });
+
+    it('a truncated file', async () => {
+      const bytes = readFileSync(await goodCheckpoint());
+      const path = join(scratch, 'truncated.json');
+      writeFileSync(path, bytes.subarray(0, bytes.length - 100));
+      await expectRefused(path, buildRun(4, 2), /truncated or appended to/);
+    });
+
+    it('truncated JSON under a consistent header', async () => {
+      const text = readFileSync(await goodCheckpoint(), 'utf8');
+      const body = Buffer.from(text.slice(text.indexOf('\n') + 1, text.length - 50), 'utf8');
+      const header = { format: 'descent-checkpoint', version: 1, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') };
+      const path = join(scratch, 'bad-json.json');
+      writeFileSync(path, Buffer.concat([Buffer.from(JSON.stringify(header) + '\n'), body]));
+      await expectRefused(path, buildRun(4, 2), /the payload is not valid JSON/);
+    });
+
+    it('a model of other shapes', async () => {
+      await expectRefused(await goodCheckpoint(), buildRun(4, 2, { hidden: 16 }), /the model does not match: .*'fc1.weight'/);
+    });
+
+    it('another kind of optimizer', async () => {
+      const run = buildRun(4, 2);
+      const sgd = new SGD(run.model.namedParameters(), { lr: 0.1, momentum: 0.9 });
+      const before = parameterBytes(run.model);
+      await expect(fit(run.model, { ...run.options, optimizer: sgd, scheduler: undefined, resume: await goodCheckpoint() })).rejects.toThrow(
+        /it holds Adam optimizer state, but the optimizer is SGD/,
+      );
+      expect(parameterBytes(run.model).equals(before)).toBe(true);
+    });
+
+    it('an optimizer that refuses its part after the model loaded: the model is rolled back', async () => {
+      const writer = buildRun(3, 1, { oneCycle: false });
+      const saved = (await fit(writer.model, { ...writer.options, checkpoint: { dir: freshFolder() } })).checkpoint!;
+      const run = buildRun(4, 2, { oneCycle: false });
+      // Same kind, other grouping: the model state fits, the optimizer state does not.
+      run.optimizer = new Adam([{ params: run.model.fc1.namedParameters() }, { params: run.model.fc2.namedParameters() }], { lr: 0.02 });
+      run.options.optimizer = run.optimizer;
+      await expectRefused(saved, run, /the optimizer does not match: .*1 param group\(s\), this optimizer has 2/);
+    });
+  });
+
+  it('early stopping: stops after `patience` epochs without improvement', async () => {
+    manualSeed(7);
+    const model = new Linear(2, 3);
+    const optimizer = new SGD(model.parameters(), { lr: 0 }); // nothing moves: the loss never improves
+    const result = await fit(model, {
+      optimizer,
+      train: new DataLoader(new TensorDataset(data.x, data.y), { batchSize: 30 }),
+      epochs: 10,
+      lossFn: (output, target: Tensor) => crossEntropy(output, target),
+      callbacks: { earlyStopping: { monitor: 'loss', patience: 2, minDelta: 1e-6 } },
+      progress: 'none',
+    });
+    // epoch 1 sets the best; epochs 2 and 3 do not improve on it
+    expect(result.history).toHaveLength(3);
+    expect(result.stoppedEarly).toBe(true);
+    expect(result.bestEpoch).toBe(1);
+  });
+
+  it('ReduceLROnPlateau reads the monitored value each epoch; onEpochEnd can stop', async () => {
+    manualSeed(8);
+    const model = new Linear(2, 3);
+    const optimizer = new SGD(model.parameters(), { lr: 0.2 });
+    const seen: number[] = [];
+    const result = await fit(model, {
+      optimizer,
+      scheduler: new ReduceLROnPlateau(optimizer, { patience: 1, factor: 0.5 }),
+      schedulerMonitor: 'valFlat',
+      metrics: { flat: () => 1 }, // a value that never improves: a plateau from the first epoch
+      train: new DataLoader(new TensorDataset(data.x, data.y), { batchSize: 45 }),
+      validation: new DataLoader(new TensorDataset(validationData.x, validationData.y), { batchSize: 90 }),
+      epochs: 10,
+      lossFn: (output, target: Tensor) => crossEntropy(output, target),
+      callbacks: {
+        onEpochEnd: (log) => {
+          seen.push(optimizer.paramGroups[0]!.lr);
+          return log.epoch === 5 ? 'stop' : undefined;
+        },
+      },
+      progress: 'none',
+    });
+    // epoch 1 sets best = 1; epochs 2, 3 are bad (2 > patience 1 → lr 0.1 at epoch 3); 4, 5 likewise (→ 0.05)
+    expect(seen).toEqual([0.2, 0.2, 0.1, 0.1, 0.05]);
+    expect(result.stoppedEarly).toBe(true);
+    expect(result.history).toHaveLength(5);
+  });
+
+  it("progress: plain lines off a TTY, a '\\r' bar on one, nothing with 'none'", async () => {
+    const lines = sink(false);
+    const run = buildRun(9, 2, { oneCycle: false });
+    await fit(run.model, { ...run.options, progress: 'auto', progressStream: lines });
+    const written = lines.text.trimEnd().split('\n');
+    expect(written).toHaveLength(2);
+    expect(written[0]).toMatch(/^epoch 1\/2 {2}loss \d\.\d+ {2}accuracy \d\.\d+ {2}valLoss \d\.\d+ {2}valAccuracy \d\.\d+ {2}lr 0\.02000 {2}\d+\.\ds$/);
+    expect(lines.text).not.toContain('\r');
+
+    const bar = sink(true);
+    const barRun = buildRun(9, 2, { oneCycle: false });
+    await fit(barRun.model, { ...barRun.options, progress: 'auto', progressStream: bar });
+    expect(bar.text).toMatch(/\repoch 1\/2 \[#+\.*\] \d+\/6/);
+    expect(bar.text.split('\n').filter((l) => l.includes('valLoss'))).toHaveLength(2);
+
+    const none = sink(true);
+    const quietRun = buildRun(9, 1, { oneCycle: false });
+    await fit(quietRun.model, { ...quietRun.options, progress: 'none', progressStream: none });
+    expect(none.text).toBe('');
+  });
+
+  it('names the bad option', async () => {
+    const run = buildRun(10, 2);
+    await expect(fit(run.model, { ...run.options, epochs: 0 })).rejects.toThrow(/fit: epochs must be a positive integer, got 0/);
+    await expect(fit(run.model, { ...run.options, validation: undefined, callbacks: { earlyStopping: { monitor: 'valAccuracy' } } })).rejects.toThrow(
+      /earlyStopping.monitor "valAccuracy" is not a logged value; logged: loss, accuracy/,
+    );
+    const plateau = new ReduceLROnPlateau(run.optimizer);
+    await expect(fit(run.model, { ...run.options, scheduler: plateau, schedulerStep: 'batch' })).rejects.toThrow(/ReduceLROnPlateau reads a metric once per epoch/);
+    await expect(fit(run.model, { ...run.options, progress: 'fancy' as never })).rejects.toThrow(/progress must be 'auto', 'bar', 'lines' or 'none'/);
+    await expect(fit(run.model, { ...run.options, resume: join(scratch, 'missing') })).rejects.toThrow(/resume: .*missing cannot be read/);
+  });
+});
