@@ -15,83 +15,78 @@
 }
 
 @inline function segmentEnd(table: usize, s: i32): usize {
-  return segmentAddress(table, s) + (<usize>((load<i32>(table + (<usize>s << 4), 4) + 3) & ~3) << 2);
+  return segmentAddress(table, s) + (<usize>((load<i32>(table + (<usize>s << 4), 4) + 7) & ~7) << 2);
 }
 
 @inline function at(p: usize, off: i32): usize {
   return p + <usize>off;
 }
 
+/** One vector of a dense stream: read `reads` arrays at q, write `writes` of them back. */
+@inline function streamVector(q: usize, reads: i32, writes: i32, off1: i32, off2: i32, off3: i32, off4: i32, vs: v128): v128 {
+  const a0 = v128.load(q);
+  const a1 = reads >= 2 ? v128.load(at(q, off1)) : a0;
+  let sum = reads >= 2 ? f32x4.add(a0, a1) : f32x4.mul(a0, a0);
+  const a2 = reads >= 3 ? v128.load(at(q, off2)) : sum;
+  if (reads >= 3) sum = f32x4.add(sum, a2);
+  const a3 = reads >= 4 ? v128.load(at(q, off3)) : sum;
+  if (reads >= 4) sum = f32x4.add(sum, a3);
+  const a4 = reads >= 5 ? v128.load(at(q, off4)) : sum;
+  if (reads >= 5) sum = f32x4.add(sum, a4);
+  const t = f32x4.mul(vs, sum);
+  if (writes >= 2) v128.store(at(q, off2), f32x4.add(a2, t));
+  if (writes >= 3) v128.store(at(q, off3), f32x4.add(a3, t));
+  if (writes >= 4) v128.store(at(q, off4), f32x4.add(a4, t));
+  if (writes >= 1) v128.store(q, f32x4.add(a0, t));
+  return sum;
+}
+
 /**
  * Streams `reads` arrays (1–5) and writes `writes` of them (0–4, at most reads − 1) over
- * every segment. Unsupported pairs do nothing and return false.
+ * every segment, two vectors per iteration like the optimizer kernels. Unsupported pairs do
+ * nothing and return false.
  */
 export function stream(table: usize, count: i32, reads: i32, writes: i32, off1: i32, off2: i32, off3: i32, off4: i32, scale: f32): bool {
   const vs = f32x4.splat(scale);
   const pair = reads * 10 + writes;
-  if (pair != 10 && pair != 21 && pair != 32 && pair != 43 && pair != 54 && pair != 20 && pair != 31) return false;
+  if (pair != 10 && pair != 20 && pair != 21 && pair != 31 && pair != 32 && pair != 43 && pair != 54) return false;
   for (let s = 0; s < count; s++) {
+    const start = segmentAddress(table, s);
     const end = segmentEnd(table, s);
-    let p = segmentAddress(table, s);
+    // A read-only pass (a norm) keeps a running sum and stores it once, so its loads stay live.
+    let acc = f32x4.splat(0);
+    let p = start;
     if (pair == 10) {
-      // A norm pass: read only. The running sum is stored once so the loads stay live.
-      let acc = f32x4.splat(0);
-      for (; p < end; p += 16) {
-        const x = v128.load(p);
-        acc = f32x4.add(acc, f32x4.mul(x, x));
-      }
-      v128.store(segmentAddress(table, s), f32x4.add(v128.load(segmentAddress(table, s)), f32x4.mul(acc, vs)));
+      for (; p < end; p += 32) acc = f32x4.add(acc, f32x4.add(streamVector(p, 1, 0, off1, off2, off3, off4, vs), streamVector(p + 16, 1, 0, off1, off2, off3, off4, vs)));
     } else if (pair == 20) {
-      let acc = f32x4.splat(0);
-      for (; p < end; p += 16) {
-        const x = v128.load(p);
-        const y = v128.load(at(p, off1));
-        acc = f32x4.add(acc, f32x4.add(f32x4.mul(x, x), f32x4.mul(y, y)));
-      }
-      v128.store(segmentAddress(table, s), f32x4.add(v128.load(segmentAddress(table, s)), f32x4.mul(acc, vs)));
+      for (; p < end; p += 32) acc = f32x4.add(acc, f32x4.add(streamVector(p, 2, 0, off1, off2, off3, off4, vs), streamVector(p + 16, 2, 0, off1, off2, off3, off4, vs)));
     } else if (pair == 21) {
-      for (; p < end; p += 16) {
-        const a0 = v128.load(p);
-        const t = f32x4.mul(vs, f32x4.add(a0, v128.load(at(p, off1))));
-        v128.store(p, f32x4.add(a0, t));
+      for (; p < end; p += 32) {
+        streamVector(p, 2, 1, off1, off2, off3, off4, vs);
+        streamVector(p + 16, 2, 1, off1, off2, off3, off4, vs);
       }
     } else if (pair == 31) {
-      for (; p < end; p += 16) {
-        const a0 = v128.load(p);
-        const t = f32x4.mul(vs, f32x4.add(f32x4.add(a0, v128.load(at(p, off1))), v128.load(at(p, off2))));
-        v128.store(p, f32x4.add(a0, t));
+      for (; p < end; p += 32) {
+        streamVector(p, 3, 1, off1, off2, off3, off4, vs);
+        streamVector(p + 16, 3, 1, off1, off2, off3, off4, vs);
       }
     } else if (pair == 32) {
-      for (; p < end; p += 16) {
-        const a0 = v128.load(p);
-        const a2 = v128.load(at(p, off2));
-        const t = f32x4.mul(vs, f32x4.add(f32x4.add(a0, v128.load(at(p, off1))), a2));
-        v128.store(p, f32x4.add(a0, t));
-        v128.store(at(p, off2), f32x4.add(a2, t));
+      for (; p < end; p += 32) {
+        streamVector(p, 3, 2, off1, off2, off3, off4, vs);
+        streamVector(p + 16, 3, 2, off1, off2, off3, off4, vs);
       }
     } else if (pair == 43) {
-      for (; p < end; p += 16) {
-        const a0 = v128.load(p);
-        const a2 = v128.load(at(p, off2));
-        const a3 = v128.load(at(p, off3));
-        const t = f32x4.mul(vs, f32x4.add(f32x4.add(a0, v128.load(at(p, off1))), f32x4.add(a2, a3)));
-        v128.store(at(p, off2), f32x4.add(a2, t));
-        v128.store(at(p, off3), f32x4.add(a3, t));
-        v128.store(p, f32x4.add(a0, t));
+      for (; p < end; p += 32) {
+        streamVector(p, 4, 3, off1, off2, off3, off4, vs);
+        streamVector(p + 16, 4, 3, off1, off2, off3, off4, vs);
       }
     } else {
-      for (; p < end; p += 16) {
-        const a0 = v128.load(p);
-        const a2 = v128.load(at(p, off2));
-        const a3 = v128.load(at(p, off3));
-        const a4 = v128.load(at(p, off4));
-        const t = f32x4.mul(vs, f32x4.add(f32x4.add(f32x4.add(a0, v128.load(at(p, off1))), f32x4.add(a2, a3)), a4));
-        v128.store(at(p, off2), f32x4.add(a2, t));
-        v128.store(at(p, off3), f32x4.add(a3, t));
-        v128.store(at(p, off4), f32x4.add(a4, t));
-        v128.store(p, f32x4.add(a0, t));
+      for (; p < end; p += 32) {
+        streamVector(p, 5, 4, off1, off2, off3, off4, vs);
+        streamVector(p + 16, 5, 4, off1, off2, off3, off4, vs);
       }
     }
+    if (pair < 21) v128.store(start, f32x4.add(v128.load(start), f32x4.mul(acc, vs)));
   }
   return true;
 }

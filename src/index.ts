@@ -6,3 +6,4 @@ export * from './data/index.js';
 export * as optim from './optim/index.js';
 export * from './schedulers/index.js';
 export * from './train/index.js';
+export * from './optim/index.js';

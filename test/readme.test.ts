@@ -20,22 +20,40 @@ export function readmeBlock(heading: string): string {
   return match[1]!;
 }
 
-function runExample(code: string): string {
+/** Writes a README block to a temp file that imports this checkout's source instead of 'descent'. */
+function exampleFile(code: string, name: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'descent-readme-'));
-  const file = join(dir, 'example.ts');
-  const entry = join(root, 'src', 'index.ts');
+  const file = join(dir, name);
+  const entry = join(root, 'src', 'index.js');
   writeFileSync(file, code.replaceAll(/from ['"]descent['"]/g, `from ${JSON.stringify(entry)}`));
-  return execFileSync(join(root, 'node_modules', '.bin', 'tsx'), [file], { encoding: 'utf8', cwd: root, timeout: 120_000 });
+  return file;
 }
 
+function runExample(code: string): string {
+  return execFileSync(join(root, 'node_modules', '.bin', 'tsx'), [exampleFile(code, 'example.ts')], { encoding: 'utf8', cwd: root, timeout: 120_000 });
+}
+
+/** Type-checks README blocks with the project's strict settings: a user's editor must accept them too. */
+function typecheck(blocks: string[]): void {
+  const files = blocks.map((code, i) => exampleFile(code, `example${i}.ts`));
+  const flags = ['--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types')];
+  execFileSync(join(root, 'node_modules', '.bin', 'tsc'), [...flags, ...files], { encoding: 'utf8', cwd: root, timeout: 180_000 });
+}
+
+const TOUR = "## The lecture's optimizers, as PyTorch calls them";
+
 describe('README', () => {
+  it('type-checks every example', () => {
+    typecheck([readmeBlock('## Example'), readmeBlock(TOUR)]);
+  });
+
   it('runs the example as written', () => {
     const output = runExample(readmeBlock('## Example'));
     expect(output).toMatch(/accuracy/i);
   });
 
   it('runs the optimizer tour (the lecture\'s PyTorch calls in descent)', () => {
-    const output = runExample(readmeBlock('## The lecture\'s optimizers, as PyTorch calls them'));
+    const output = runExample(readmeBlock(TOUR));
     for (const name of ['SGD', 'Adagrad', 'RMSprop', 'Adam', 'AdamW']) expect(output).toContain(name);
   });
 });

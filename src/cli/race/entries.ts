@@ -32,6 +32,8 @@ export interface RaceEntry {
    * ("O(1)" counts as 0); null where the lecture's table has no row for it.
    */
   readonly lectureBuffers: number | null;
+  /** The registry's declared state bytes per parameter for this configuration (null for wrappers). */
+  readonly declaredStateBytes: number | null;
   /** Builds the optimizer, with extra options (weight decay, β₂, ...) over the entry's own. */
   factory(extra?: Readonly<Record<string, unknown>>): OptimizerFactory;
 }
@@ -58,6 +60,7 @@ function registryEntry(
     ...table,
     centerLr: { network, surface },
     gradients: spec.gradients,
+    declaredStateBytes: spec.stateBytesPerParam(options as never),
     factory: (extra = {}) => (params: Tensor[], lr: number) => spec.create(params, { ...options, ...extra, lr }) as unknown as OptimizerLike,
   };
 }
@@ -94,6 +97,7 @@ function buildEntries(): RaceEntry[] {
       centerLr: { network: 0.1, surface: 0.1 },
       gradients: 'dense',
       lectureBuffers: null,
+      declaredStateBytes: null,
       factory: (extra = {}) => (params, lr) => new LBFGS(params, { maxIter: 1, historySize: 10, ...extra, lr }) as unknown as OptimizerLike,
     },
     {
@@ -106,6 +110,7 @@ function buildEntries(): RaceEntry[] {
       centerLr: { network: (adamSpec.defaults as { lr: number }).lr, surface: (adamSpec.defaults as { lr: number }).lr },
       gradients: 'dense',
       lectureBuffers: null,
+      declaredStateBytes: null,
       factory: (extra = {}) => (params, lr) => new Lookahead(adamSpec.create(params, { ...extra, lr }), { k: 6, alpha: 0.5 }) as unknown as OptimizerLike,
     },
     {
@@ -118,6 +123,7 @@ function buildEntries(): RaceEntry[] {
       centerLr: { network: 0.1, surface: 0.01 },
       gradients: 'dense',
       lectureBuffers: null,
+      declaredStateBytes: null,
       factory: (extra = {}) => (params, lr) => new SAM(sgdSpec.create(params, { momentum: 0.9, ...extra, lr }), { rho: 0.05 }) as unknown as OptimizerLike,
     },
   ];

@@ -8,7 +8,7 @@
  *   64     segment table: 16 bytes per entry (address, count, scale, unused), one per param
  *          norms: 16 bytes per param (two f64), written by the norm passes
  *          row indices: the largest first dimension of any param, i32, for sparse gradients
- *   base   region 0: every param's values, in order, each padded to a multiple of 16 bytes
+ *   base   region 0: every param's values, in order, each padded to a multiple of 32 bytes
  *   +R     region 1: every param's gradient, same offsets
  *   +2R …  one region per state array (exp_avg, exp_avg_sq, …), same offsets
  *
@@ -112,7 +112,8 @@ export class ParamArena {
     let offset = base;
     for (const n of counts) {
       addresses.push(offset);
-      offset += alignTo(Math.max(n, 1), 4) * 4;
+      // Eight values (two f32x4 vectors): the kernels' loops take two vectors per turn.
+      offset += alignTo(Math.max(n, 1), 8) * 4;
     }
     const regionBytes = alignTo(offset - base, 64);
     const totalBytes = base + regionBytes * (2 + names.length);
