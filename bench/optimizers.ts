@@ -161,16 +161,23 @@ export interface DescentResult {
 }
 
 export interface Timing {
+  /** At least this many timed runs… */
   reps: number;
+  /** …after at least this many warm-up runs… */
   warmup: number;
+  /** …each phase lasting at least this long: a small step needs hundreds of calls before V8
+   * has moved its WebAssembly from the baseline compiler to the optimizing one. */
+  minMs: number;
 }
 
-/** Best of `reps` timed calls after `warmup` untimed ones, in milliseconds. */
-export function bestOf(fn: (rep: number) => void, { reps, warmup }: Timing): number {
+/** Best time of one call, in milliseconds. */
+export function bestOf(fn: (rep: number) => void, { reps, warmup, minMs }: Timing): number {
   let call = 0;
-  for (let r = 0; r < warmup; r++) fn(++call);
+  const warmStart = performance.now();
+  for (let r = 0; r < warmup || (performance.now() - warmStart < minMs && r < 5000); r++) fn(++call);
   let best = Infinity;
-  for (let r = 0; r < reps; r++) {
+  const start = performance.now();
+  for (let r = 0; r < reps || (performance.now() - start < minMs && r < 5000); r++) {
     const t = performance.now();
     fn(++call);
     best = Math.min(best, performance.now() - t);

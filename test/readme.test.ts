@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
+import { optimizerTable } from '../src/optim/table.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -44,7 +45,20 @@ const TOUR = "## The lecture's optimizers, as PyTorch calls them";
 
 describe('README', () => {
   it('type-checks every example', () => {
-    typecheck([readmeBlock('## Example'), readmeBlock(TOUR)]);
+    typecheck([readmeBlock('## Example'), readmeBlock(TOUR), readmeBlock('## Schedules')]);
+  });
+
+  it('lists every optimizer of the registry, with its defaults', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const listed = /<!-- optimizer-table:start -->\n([\s\S]*?)\n<!-- optimizer-table:end -->/.exec(readme);
+    expect(listed, 'README.md has no optimizer table').not.toBeNull();
+    expect(listed![1]).toBe(optimizerTable());
+  });
+
+  it('runs the schedules example', () => {
+    const output = runExample(readmeBlock('## Schedules'));
+    expect(output).toMatch(/SGD: lr now/);
+    expect(output).toMatch(/AdamW: lr now 0\.00e\+0/);
   });
 
   it('runs the example as written', () => {

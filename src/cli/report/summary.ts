@@ -6,7 +6,7 @@ import type { RaceResults, TableRow } from '../race/results.js';
 import { shortNumber } from './svg.js';
 import { formatTable } from './terminal.js';
 
-export const TABLE_HEADERS = ['optimizer', 'lr (swept)', 'momentum', 'adaptive', 'state B/param', 'ms/step', 'final loss', 'accuracy', 'steps to target'] as const;
+export const TABLE_HEADERS = ['optimizer', 'lr (swept)', 'momentum', 'adaptive', 'state B/param', 'ms/step', 'final train loss', 'test accuracy', 'steps to target'] as const;
 
 export function tableCells(row: TableRow, msPerStep: number | undefined): string[] {
   return [

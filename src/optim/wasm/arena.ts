@@ -87,6 +87,7 @@ export class ParamArena {
   /** Whether the segment table now holds `everyParam` merged into one entry. */
   private tableHoldsEveryParam = false;
   private everyParamEntries = 0;
+  private slots: Int32Array | null = null;
 
   constructor(params: Iterable<Tensor>, options: ArenaOptions) {
     const list = [...params];
@@ -241,21 +242,48 @@ export class ParamArena {
   }
 
   /**
-   * Coalesces param i's row-sparse gradient (unique sorted rows, repeated rows summed, as
-   * PyTorch's `coalesce()`) into the arena: indices into the index scratch, values packed
-   * into the param's gradient slot (coalesced rows never outnumber the param's rows).
+   * Coalesces param i's row-sparse gradient into the arena: unique row indices into the index
+   * scratch, each row's summed values (repeated rows add up, in the order they come, as
+   * PyTorch's `coalesce()` sums them) packed into the param's gradient slot, which a sparse
+   * gradient leaves free (coalesced rows never outnumber the param's rows). Rows stay in
+   * first-seen order, not sorted: each row is updated once either way, so the result is the
+   * same, and a row → slot table makes this one pass with no sort.
    */
   stageRows(i: number, sparse: SparseRows): StagedRows {
     const p = this.params[i]!;
     if (sparse.shape.length !== p.shape.length || sparse.shape.some((d, k) => d !== p.shape[k])) {
       throw new RangeError(`ParamArena: sparse gradient of shape [${sparse.shape.join(', ')}] does not match parameter ${i} of shape [${p.shape.join(', ')}]`);
     }
-    const rows = sparse.coalesce();
-    const count = rows.indices.length;
-    const width = rows.rowSize;
-    new Int32Array(this.memory.buffer, this.indicesAddress, count).set(rows.indices);
-    this.gradViews[i]!.set(rows.values.data);
-    return { rows: count, width, indicesAddress: this.indicesAddress, valuesAddress: this.addresses[i]! + this.regionBytes };
+    const width = sparse.rowSize;
+    const rowsIn = sparse.indices;
+    const source = sparse.values.data;
+    const slotOf = this.rowSlots(p.shape[0]!);
+    const indices = new Int32Array(this.memory.buffer, this.indicesAddress, Math.min(rowsIn.length, p.shape[0]!));
+    const values = this.gradViews[i]!;
+    let unique = 0;
+    for (let r = 0; r < rowsIn.length; r++) {
+      const row = rowsIn[r]!;
+      let slot = slotOf[row]!;
+      const from = r * width;
+      if (slot < 0) {
+        slot = unique++;
+        slotOf[row] = slot;
+        indices[slot] = row;
+        const to = slot * width;
+        for (let j = 0; j < width; j++) values[to + j] = source[from + j]!;
+      } else {
+        const to = slot * width;
+        for (let j = 0; j < width; j++) values[to + j]! += source[from + j]!;
+      }
+    }
+    for (let s = 0; s < unique; s++) slotOf[indices[s]!] = -1;
+    return { rows: unique, width, indicesAddress: this.indicesAddress, valuesAddress: this.addresses[i]! + this.regionBytes };
+  }
+
+  /** Row → slot table for coalescing, all −1 between calls; made on first use. */
+  private rowSlots(rows: number): Int32Array {
+    if (this.slots === null || this.slots.length < rows) this.slots = new Int32Array(rows).fill(-1);
+    return this.slots;
   }
 
   /**
@@ -301,6 +329,11 @@ export class ParamArena {
       last = i;
     }
     return entries;
+  }
+
+  /** Sets the scale of the first `scales.length` entries of the table now written (LARS, LAMB). */
+  setSegmentScales(scales: ArrayLike<number>): void {
+    for (let s = 0; s < scales.length; s++) this.table.setFloat32(this.tableAddress + ENTRY_BYTES * s + 8, scales[s]!, true);
   }
 
   /** The f64 norms the last norm pass wrote, `count` of them per segment kind (1 or 2). */

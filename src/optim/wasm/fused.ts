@@ -294,13 +294,16 @@ export function lambStep(arena: ParamArena, indices: readonly number[], h: LambH
   arena.kernels.lambDirection(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('exp_avg'), arena.stateOffset('exp_avg_sq'), beta1, beta2, 1 / (1 - beta1 ** step), 1 / (1 - beta2 ** step), h.eps, h.weightDecay, gradScale, arena.normsAddress);
   const norms = arena.norms(segments, 2);
   const ratios = new Float64Array(segments);
+  const scales = new Float64Array(segments);
   for (let s = 0; s < segments; s++) {
     const weightNorm = Math.sqrt(norms[2 * s]!);
     const updateNorm = Math.sqrt(norms[2 * s + 1]!);
     const r = weightNorm > 0 && updateNorm > 0 ? weightNorm / updateNorm : 1;
     ratios[s] = h.trustClip ? Math.min(r, 1) : r;
+    scales[s] = h.lr * ratios[s]!;
   }
-  arena.writeSegments(indices, { scales: Array.from(ratios, (r) => h.lr * r) });
+  // The table still lists one segment per param: only the scales change.
+  arena.setSegmentScales(scales);
   arena.kernels.subtractScaled(arena.tableAddress, segments, arena.gradOffset);
   return ratios;
 }
@@ -316,17 +319,20 @@ export interface LarsHyper extends SgdHyper {
  * with trustClip min(r/lr, 1)), then SGD on (g + λp)·r. Returns the trust ratios.
  */
 export function larsStep(arena: ParamArena, indices: readonly number[], h: LarsHyper, firstStep: boolean): Float64Array {
-  const weights = sumOfSquares(arena, indices, 'param');
-  const grads = sumOfSquares(arena, indices, 'grad');
-  const ratios = new Float64Array(indices.length);
-  for (let k = 0; k < indices.length; k++) {
-    const w = Math.sqrt(weights[k]!);
-    const g = Math.sqrt(grads[k]!);
+  // One table entry per param serves both norm passes and the update; the ratios go in as scales.
+  const segments = arena.writeSegments(indices, { separate: true });
+  arena.kernels.sumSquares(arena.tableAddress, segments, 0, arena.normsAddress);
+  arena.kernels.sumSquares(arena.tableAddress, segments, arena.gradOffset, arena.normsAddress + 8 * segments);
+  const norms = arena.norms(segments, 2);
+  const ratios = new Float64Array(segments);
+  for (let k = 0; k < segments; k++) {
+    const w = Math.sqrt(norms[k]!);
+    const g = Math.sqrt(norms[segments + k]!);
     let r = w > 0 && g > 0 ? (h.trustCoefficient * w) / (g + h.weightDecay * w + h.eps) : 1;
     if (h.trustClip) r = Math.min(r / h.lr, 1);
     ratios[k] = r;
   }
-  const segments = arena.writeSegments(indices, { scales: ratios });
+  arena.setSegmentScales(ratios);
   const bufOff = h.momentum !== 0 ? arena.stateOffset('momentum_buffer') : 0;
   arena.kernels.sgd(arena.tableAddress, segments, arena.gradOffset, bufOff, h.lr, h.weightDecay, signOf(h.maximize), h.momentum, h.dampening, h.nesterov ? 1 : 0, firstStep ? 1 : 0);
   return ratios;

@@ -358,7 +358,7 @@ export function driftClaim(context: RaceContext): ClaimResult {
     id: claim.id,
     title: claim.title,
     claim: claim.claim,
-    method: `Linear regression in ${d} dimensions whose true weights turn at constant speed in a random plane (two full turns in ${steps} steps; mini-batches of ${batch}, noise 0.05). The effective learning rate of a step is the median over coordinates of |Δw|/|g| (exactly lr/(√state + ε) for Adagrad and RMSprop). Each optimizer's lr is the best of its default × ${context.budget.networkLrFactors.map(num).join(', ')} by mean loss over the whole run. "Early" is steps 10–20% of the run, "late" the last 10%. The claim holds when Adagrad's effective lr falls below half its early value, RMSprop's falls less, and RMSprop tracks the target better late in the run.`,
+    method: `Linear regression in ${d} dimensions whose true weights turn at constant speed in a random plane (two full turns in ${steps} steps; mini-batches of ${batch}, noise 0.05). The effective learning rate of a step is the median over coordinates of |Δw|/|g| (exactly lr/(√state + ε) for Adagrad and RMSprop). Each optimizer's lr is the best of its default × ${context.budget.networkLrFactors.map((f) => num(f)).join(', ')} by mean loss over the whole run. "Early" is steps 10–20% of the run, "late" the last 10%. The claim holds when Adagrad's effective lr falls below half its early value, RMSprop's falls less, and RMSprop tracks the target better late in the run.`,
     verdict: holds ? 'holds' : 'does not hold here',
     summary: `Adagrad's effective lr falls to ${num(adagrad.ratio)}× its early value (late tracking loss ${num(adagrad.lateLoss)}); RMSprop's is at ${num(rmsprop.ratio)}× (late loss ${num(rmsprop.lateLoss)}).`,
     figures: {
