@@ -142,9 +142,10 @@ export function sgd(
 
 // ---- Adagrad ----
 
-@inline function adagradVector(p: usize, gOff: i32, sumOff: i32, vclr: v128, vwd: v128, vsign: v128, veps: v128): void {
+@inline function adagradVector(p: usize, gOff: i32, sumOff: i32, vclr: v128, vwd: v128, vsign: v128, veps: v128, plain: bool): void {
   const w = v128.load(p);
-  const d = decayed(v128.load(at(p, gOff)), w, vsign, vwd);
+  const g = v128.load(at(p, gOff));
+  const d = plain ? g : decayed(g, w, vsign, vwd);
   const sum = f32x4.add(v128.load(at(p, sumOff)), f32x4.mul(d, d));
   v128.store(at(p, sumOff), sum);
   v128.store(p, f32x4.sub(w, f32x4.mul(vclr, f32x4.div(d, f32x4.add(f32x4.sqrt(sum), veps)))));
@@ -160,11 +161,20 @@ export function adagrad(table: usize, count: i32, gOff: i32, sumOff: i32, clr: f
   const vwd = f32x4.splat(weightDecay);
   const vsign = f32x4.splat(sign);
   const veps = f32x4.splat(eps);
+  const plain = weightDecay == 0 && sign == 1;
   for (let s = 0; s < count; s++) {
     const end = segmentEnd(table, s);
-    for (let p = segmentAddress(table, s); p < end; p += 32) {
-      adagradVector(p, gOff, sumOff, vclr, vwd, vsign, veps);
-      adagradVector(p + 16, gOff, sumOff, vclr, vwd, vsign, veps);
+    let p = segmentAddress(table, s);
+    if (plain) {
+      for (; p < end; p += 32) {
+        adagradVector(p, gOff, sumOff, vclr, vwd, vsign, veps, true);
+        adagradVector(p + 16, gOff, sumOff, vclr, vwd, vsign, veps, true);
+      }
+    } else {
+      for (; p < end; p += 32) {
+        adagradVector(p, gOff, sumOff, vclr, vwd, vsign, veps, false);
+        adagradVector(p + 16, gOff, sumOff, vclr, vwd, vsign, veps, false);
+      }
     }
   }
 }
@@ -204,10 +214,11 @@ export function adagradRows(param: usize, sum: usize, values: usize, indices: us
 
 @inline function rmspropVector(
   p: usize, gOff: i32, squareOff: i32, gradAvgOff: i32, bufOff: i32,
-  vlr: v128, vrest: v128, veps: v128, vwd: v128, vsign: v128, vmu: v128, centered: bool, withMomentum: bool,
+  vlr: v128, vrest: v128, veps: v128, vwd: v128, vsign: v128, vmu: v128, centered: bool, withMomentum: bool, plain: bool,
 ): void {
   const w = v128.load(p);
-  const d = decayed(v128.load(at(p, gOff)), w, vsign, vwd);
+  const g = v128.load(at(p, gOff));
+  const d = plain ? g : decayed(g, w, vsign, vwd);
   const sq = lerp(v128.load(at(p, squareOff)), f32x4.mul(d, d), vrest);
   v128.store(at(p, squareOff), sq);
   let den: v128;
@@ -224,6 +235,16 @@ export function adagradRows(param: usize, sum: usize, values: usize, indices: us
     v128.store(p, f32x4.sub(w, f32x4.mul(vlr, b)));
   } else {
     v128.store(p, f32x4.sub(w, f32x4.mul(vlr, f32x4.div(d, den))));
+  }
+}
+
+@inline function rmspropLoop(
+  p: usize, end: usize, gOff: i32, squareOff: i32, gradAvgOff: i32, bufOff: i32,
+  vlr: v128, vrest: v128, veps: v128, vwd: v128, vsign: v128, vmu: v128, centered: bool, withMomentum: bool, plain: bool,
+): void {
+  for (; p < end; p += 32) {
+    rmspropVector(p, gOff, squareOff, gradAvgOff, bufOff, vlr, vrest, veps, vwd, vsign, vmu, centered, withMomentum, plain);
+    rmspropVector(p + 16, gOff, squareOff, gradAvgOff, bufOff, vlr, vrest, veps, vwd, vsign, vmu, centered, withMomentum, plain);
   }
 }
 
@@ -244,30 +265,20 @@ export function rmsprop(
   const vsign = f32x4.splat(sign);
   const vmu = f32x4.splat(momentum);
   const withMomentum = momentum > 0;
+  const plain = weightDecay == 0 && sign == 1;
+  // One loop per combination of flags, so that no branch is left inside a loop.
+  const variant = (centered ? 4 : 0) + (withMomentum ? 2 : 0) + (plain ? 1 : 0);
   for (let s = 0; s < count; s++) {
+    const p = segmentAddress(table, s);
     const end = segmentEnd(table, s);
-    let p = segmentAddress(table, s);
-    if (centered && withMomentum) {
-      for (; p < end; p += 32) {
-        rmspropVector(p, gOff, squareOff, gradAvgOff, bufOff, vlr, vrest, veps, vwd, vsign, vmu, true, true);
-        rmspropVector(p + 16, gOff, squareOff, gradAvgOff, bufOff, vlr, vrest, veps, vwd, vsign, vmu, true, true);
-      }
-    } else if (centered) {
-      for (; p < end; p += 32) {
-        rmspropVector(p, gOff, squareOff, gradAvgOff, bufOff, vlr, vrest, veps, vwd, vsign, vmu, true, false);
-        rmspropVector(p + 16, gOff, squareOff, gradAvgOff, bufOff, vlr, vrest, veps, vwd, vsign, vmu, true, false);
-      }
-    } else if (withMomentum) {
-      for (; p < end; p += 32) {
-        rmspropVector(p, gOff, squareOff, gradAvgOff, bufOff, vlr, vrest, veps, vwd, vsign, vmu, false, true);
-        rmspropVector(p + 16, gOff, squareOff, gradAvgOff, bufOff, vlr, vrest, veps, vwd, vsign, vmu, false, true);
-      }
-    } else {
-      for (; p < end; p += 32) {
-        rmspropVector(p, gOff, squareOff, gradAvgOff, bufOff, vlr, vrest, veps, vwd, vsign, vmu, false, false);
-        rmspropVector(p + 16, gOff, squareOff, gradAvgOff, bufOff, vlr, vrest, veps, vwd, vsign, vmu, false, false);
-      }
-    }
+    if (variant == 0) rmspropLoop(p, end, gOff, squareOff, gradAvgOff, bufOff, vlr, vrest, veps, vwd, vsign, vmu, false, false, false);
+    else if (variant == 1) rmspropLoop(p, end, gOff, squareOff, gradAvgOff, bufOff, vlr, vrest, veps, vwd, vsign, vmu, false, false, true);
+    else if (variant == 2) rmspropLoop(p, end, gOff, squareOff, gradAvgOff, bufOff, vlr, vrest, veps, vwd, vsign, vmu, false, true, false);
+    else if (variant == 3) rmspropLoop(p, end, gOff, squareOff, gradAvgOff, bufOff, vlr, vrest, veps, vwd, vsign, vmu, false, true, true);
+    else if (variant == 4) rmspropLoop(p, end, gOff, squareOff, gradAvgOff, bufOff, vlr, vrest, veps, vwd, vsign, vmu, true, false, false);
+    else if (variant == 5) rmspropLoop(p, end, gOff, squareOff, gradAvgOff, bufOff, vlr, vrest, veps, vwd, vsign, vmu, true, false, true);
+    else if (variant == 6) rmspropLoop(p, end, gOff, squareOff, gradAvgOff, bufOff, vlr, vrest, veps, vwd, vsign, vmu, true, true, false);
+    else rmspropLoop(p, end, gOff, squareOff, gradAvgOff, bufOff, vlr, vrest, veps, vwd, vsign, vmu, true, true, true);
   }
 }
 
@@ -344,9 +355,10 @@ export function adam(
 
 // ---- Adadelta ----
 
-@inline function adadeltaVector(p: usize, gOff: i32, squareOff: i32, deltaOff: i32, vlr: v128, vrest: v128, veps: v128, vwd: v128, vsign: v128): void {
+@inline function adadeltaVector(p: usize, gOff: i32, squareOff: i32, deltaOff: i32, vlr: v128, vrest: v128, veps: v128, vwd: v128, vsign: v128, plain: bool): void {
   const w = v128.load(p);
-  const d = decayed(v128.load(at(p, gOff)), w, vsign, vwd);
+  const g = v128.load(at(p, gOff));
+  const d = plain ? g : decayed(g, w, vsign, vwd);
   const sq = lerp(v128.load(at(p, squareOff)), f32x4.mul(d, d), vrest);
   v128.store(at(p, squareOff), sq);
   const acc = v128.load(at(p, deltaOff));
@@ -367,20 +379,30 @@ export function adadelta(table: usize, count: i32, gOff: i32, squareOff: i32, de
   const veps = f32x4.splat(eps);
   const vwd = f32x4.splat(weightDecay);
   const vsign = f32x4.splat(sign);
+  const plain = weightDecay == 0 && sign == 1;
   for (let s = 0; s < count; s++) {
     const end = segmentEnd(table, s);
-    for (let p = segmentAddress(table, s); p < end; p += 32) {
-      adadeltaVector(p, gOff, squareOff, deltaOff, vlr, vrest, veps, vwd, vsign);
-      adadeltaVector(p + 16, gOff, squareOff, deltaOff, vlr, vrest, veps, vwd, vsign);
+    let p = segmentAddress(table, s);
+    if (plain) {
+      for (; p < end; p += 32) {
+        adadeltaVector(p, gOff, squareOff, deltaOff, vlr, vrest, veps, vwd, vsign, true);
+        adadeltaVector(p + 16, gOff, squareOff, deltaOff, vlr, vrest, veps, vwd, vsign, true);
+      }
+    } else {
+      for (; p < end; p += 32) {
+        adadeltaVector(p, gOff, squareOff, deltaOff, vlr, vrest, veps, vwd, vsign, false);
+        adadeltaVector(p + 16, gOff, squareOff, deltaOff, vlr, vrest, veps, vwd, vsign, false);
+      }
     }
   }
 }
 
 // ---- Adamax ----
 
-@inline function adamaxVector(p: usize, gOff: i32, mOff: i32, uOff: i32, vb1c: v128, vb2: v128, veps: v128, vwd: v128, vsign: v128, vclr: v128): void {
+@inline function adamaxVector(p: usize, gOff: i32, mOff: i32, uOff: i32, vb1c: v128, vb2: v128, veps: v128, vwd: v128, vsign: v128, vclr: v128, plain: bool): void {
   const w = v128.load(p);
-  const d = decayed(v128.load(at(p, gOff)), w, vsign, vwd);
+  const g = v128.load(at(p, gOff));
+  const d = plain ? g : decayed(g, w, vsign, vwd);
   const m = lerp(v128.load(at(p, mOff)), d, vb1c);
   const u = f32x4.max(f32x4.mul(vb2, v128.load(at(p, uOff))), f32x4.add(f32x4.abs(d), veps));
   v128.store(at(p, mOff), m);
@@ -400,20 +422,30 @@ export function adamax(table: usize, count: i32, gOff: i32, mOff: i32, uOff: i32
   const vwd = f32x4.splat(weightDecay);
   const vsign = f32x4.splat(sign);
   const vclr = f32x4.splat(clr);
+  const plain = weightDecay == 0 && sign == 1;
   for (let s = 0; s < count; s++) {
     const end = segmentEnd(table, s);
-    for (let p = segmentAddress(table, s); p < end; p += 32) {
-      adamaxVector(p, gOff, mOff, uOff, vb1c, vb2, veps, vwd, vsign, vclr);
-      adamaxVector(p + 16, gOff, mOff, uOff, vb1c, vb2, veps, vwd, vsign, vclr);
+    let p = segmentAddress(table, s);
+    if (plain) {
+      for (; p < end; p += 32) {
+        adamaxVector(p, gOff, mOff, uOff, vb1c, vb2, veps, vwd, vsign, vclr, true);
+        adamaxVector(p + 16, gOff, mOff, uOff, vb1c, vb2, veps, vwd, vsign, vclr, true);
+      }
+    } else {
+      for (; p < end; p += 32) {
+        adamaxVector(p, gOff, mOff, uOff, vb1c, vb2, veps, vwd, vsign, vclr, false);
+        adamaxVector(p + 16, gOff, mOff, uOff, vb1c, vb2, veps, vwd, vsign, vclr, false);
+      }
     }
   }
 }
 
 // ---- NAdam ----
 
-@inline function nadamVector(p: usize, gOff: i32, mOff: i32, vOff: i32, vb1c: v128, vb2c: v128, vbc: v128, veps: v128, vwd: v128, vsign: v128, vgc: v128, vmc: v128): void {
+@inline function nadamVector(p: usize, gOff: i32, mOff: i32, vOff: i32, vb1c: v128, vb2c: v128, vbc: v128, veps: v128, vwd: v128, vsign: v128, vgc: v128, vmc: v128, plain: bool): void {
   const w = v128.load(p);
-  const d = decayed(v128.load(at(p, gOff)), w, vsign, vwd);
+  const g = v128.load(at(p, gOff));
+  const d = plain ? g : decayed(g, w, vsign, vwd);
   const m = lerp(v128.load(at(p, mOff)), d, vb1c);
   const v = lerp(v128.load(at(p, vOff)), f32x4.mul(d, d), vb2c);
   v128.store(at(p, mOff), m);
@@ -442,20 +474,30 @@ export function nadam(
   const vsign = f32x4.splat(sign);
   const vgc = f32x4.splat(gradCoef);
   const vmc = f32x4.splat(momentumCoef);
+  const plain = weightDecay == 0 && sign == 1;
   for (let s = 0; s < count; s++) {
     const end = segmentEnd(table, s);
-    for (let p = segmentAddress(table, s); p < end; p += 32) {
-      nadamVector(p, gOff, mOff, vOff, vb1c, vb2c, vbc, veps, vwd, vsign, vgc, vmc);
-      nadamVector(p + 16, gOff, mOff, vOff, vb1c, vb2c, vbc, veps, vwd, vsign, vgc, vmc);
+    let p = segmentAddress(table, s);
+    if (plain) {
+      for (; p < end; p += 32) {
+        nadamVector(p, gOff, mOff, vOff, vb1c, vb2c, vbc, veps, vwd, vsign, vgc, vmc, true);
+        nadamVector(p + 16, gOff, mOff, vOff, vb1c, vb2c, vbc, veps, vwd, vsign, vgc, vmc, true);
+      }
+    } else {
+      for (; p < end; p += 32) {
+        nadamVector(p, gOff, mOff, vOff, vb1c, vb2c, vbc, veps, vwd, vsign, vgc, vmc, false);
+        nadamVector(p + 16, gOff, mOff, vOff, vb1c, vb2c, vbc, veps, vwd, vsign, vgc, vmc, false);
+      }
     }
   }
 }
 
 // ---- RAdam ----
 
-@inline function radamVector(p: usize, gOff: i32, mOff: i32, vOff: i32, vb1c: v128, vb2c: v128, vwd: v128, vsign: v128, vscale: v128, vnumer: v128, vsw: v128, vfloor: v128): void {
+@inline function radamVector(p: usize, gOff: i32, mOff: i32, vOff: i32, vb1c: v128, vb2c: v128, vwd: v128, vsign: v128, vscale: v128, vnumer: v128, vsw: v128, vfloor: v128, plain: bool): void {
   const w = v128.load(p);
-  const d = decayed(v128.load(at(p, gOff)), w, vsign, vwd);
+  const g = v128.load(at(p, gOff));
+  const d = plain ? g : decayed(g, w, vsign, vwd);
   const m = lerp(v128.load(at(p, mOff)), d, vb1c);
   const v = lerp(v128.load(at(p, vOff)), f32x4.mul(d, d), vb2c);
   v128.store(at(p, mOff), m);
@@ -484,11 +526,20 @@ export function radam(
   const vnumer = f32x4.splat(numer);
   const vsw = f32x4.splat(sqrtWeight);
   const vfloor = f32x4.splat(floor);
+  const plain = weightDecay == 0 && sign == 1;
   for (let s = 0; s < count; s++) {
     const end = segmentEnd(table, s);
-    for (let p = segmentAddress(table, s); p < end; p += 32) {
-      radamVector(p, gOff, mOff, vOff, vb1c, vb2c, vwd, vsign, vscale, vnumer, vsw, vfloor);
-      radamVector(p + 16, gOff, mOff, vOff, vb1c, vb2c, vwd, vsign, vscale, vnumer, vsw, vfloor);
+    let p = segmentAddress(table, s);
+    if (plain) {
+      for (; p < end; p += 32) {
+        radamVector(p, gOff, mOff, vOff, vb1c, vb2c, vwd, vsign, vscale, vnumer, vsw, vfloor, true);
+        radamVector(p + 16, gOff, mOff, vOff, vb1c, vb2c, vwd, vsign, vscale, vnumer, vsw, vfloor, true);
+      }
+    } else {
+      for (; p < end; p += 32) {
+        radamVector(p, gOff, mOff, vOff, vb1c, vb2c, vwd, vsign, vscale, vnumer, vsw, vfloor, false);
+        radamVector(p + 16, gOff, mOff, vOff, vb1c, vb2c, vwd, vsign, vscale, vnumer, vsw, vfloor, false);
+      }
     }
   }
 }

@@ -17,7 +17,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SPECS, measureDescent, type DescentResult, type Spec, type Workload, type Timing } from './optimizers.js';
-import { measureMlp, type MlpConfig, type MlpPath } from './mlp.js';
+import { measureMlp, measureMatmul, type MlpConfig, type MlpPath } from './mlp.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -84,6 +84,8 @@ interface PeerResult {
 interface PeerRun {
   version?: string;
   backend?: string;
+  blas?: string;
+  matmulGflops?: number;
   threads?: number;
   results: PeerResult[];
   mlp: { samplesPerSecond: number } | null;
@@ -125,6 +127,9 @@ async function main(): Promise<void> {
     log(`  MLP 784-256-10 b${mlpConfig.batch} Adam, descent ${path}: ${fmt(mlp[path], 0)} samples/s`);
   }
 
+  const matmul = measureMatmul(128, 784, 256, timing);
+  log(`  matmul 128×784×256: descent JS ${fmt(matmul.js, 1)} GFLOP/s, WASM ${fmt(matmul.wasm, 1)} GFLOP/s`);
+
   const tfjsOptimizers = specs.filter((s) => s.tfjs !== undefined);
   const tfjsJob = { optimizers: tfjsOptimizers.map((s) => s.tfjs), workloads: dense, reps: timing.reps, warmup: timing.warmup, mlp: mlpConfig };
   const torchJob = {
@@ -142,7 +147,7 @@ async function main(): Promise<void> {
     else log('  PyTorch: /usr/bin/python3 cannot import torch; skipped');
   }
 
-  writeReport(info, ours, mlp, peers);
+  writeReport(info, ours, mlp, matmul, peers);
 }
 
 // ---- report ----
@@ -159,7 +164,7 @@ function peerFor(run: PeerRun | null, optimizer: string, workload: string, tfjs:
   return { ns: best.nsPerParam, state: best.stateBytesPerParam, note: best.foreach === true ? 'foreach' : best.foreach === false ? 'loop' : '' };
 }
 
-function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: Partial<Record<MlpPath, number>>, peers: Record<'tfjsCpu' | 'tfjsWasm' | 'torch', PeerRun | null>): void {
+function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: Partial<Record<MlpPath, number>>, matmul: { js: number; wasm: number }, peers: Record<'tfjsCpu' | 'tfjsWasm' | 'torch', PeerRun | null>): void {
   const lines: string[] = [];
   const push = (s = ''): void => void lines.push(s);
   push('# Benchmarks');
@@ -169,7 +174,7 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: P
   push('## Machine');
   push();
   for (const [k, v] of Object.entries(info)) push(`- ${k}: ${v}`);
-  if (peers.torch?.version) push(`- PyTorch: ${peers.torch.version} (Debian python3-torch), torch.set_num_threads(${peers.torch.threads ?? 1})`);
+  if (peers.torch?.version) push(`- PyTorch: ${peers.torch.version} (Debian python3-torch), torch.set_num_threads(${peers.torch.threads ?? 1}), BLAS: ${peers.torch.blas ?? 'unknown'}`);
   if (peers.tfjsWasm?.version) push(`- TensorFlow.js backends: cpu, wasm (${peers.tfjsWasm.backend ?? 'wasm'})`);
   push();
   push('## Optimizer step, ns per parameter (lower is better)');
@@ -209,6 +214,16 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: P
   ];
   for (const [name, v] of mlpRows) push(`| ${name} | ${fmt(v, 0)} | ${fmt(ratio(v, torchMlp))} |`);
   push();
+  push('The matrix product inside (float32, 128 × 784 times 784 × 256, the first layer\'s forward), GFLOP/s:');
+  push();
+  push('| descent JS `gemm` | descent WASM SIMD `wasmGemm` | PyTorch 1 thread |');
+  push('| ---: | ---: | ---: |');
+  push(`| ${fmt(matmul.js, 1)} | ${fmt(matmul.wasm, 1)} | ${fmt(peers.torch?.matmulGflops, 1)} |`);
+  push();
+  if (peers.torch?.blas?.includes('blas/libblas.so')) {
+    push(`PyTorch here calls ${peers.torch.blas}: Debian's reference BLAS, not OpenBLAS or MKL, which is why its matmul is slow and descent's WASM path out-trains it. A PyTorch with an optimized BLAS would do several times better; the MLP ratio is against this build, not against PyTorch at its best.`);
+    push();
+  }
   push('## Targets');
   push();
   const target = (label: string, value: number | null, limit: number, higherIsBetter = false): void => {

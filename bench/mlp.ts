@@ -14,7 +14,9 @@ import * as F from '../src/nn/functional.js';
 import { Adam } from '../src/optim/adam.js';
 import { ParamArena } from '../src/optim/wasm/arena.js';
 import { adamStep, fusedStateArrays } from '../src/optim/wasm/fused.js';
-import { wasmMatmul } from '../src/optim/wasm/gemm.js';
+import { wasmGemm, wasmMatmul } from '../src/optim/wasm/gemm.js';
+import { gemm } from '../src/tensor/linalg.js';
+import { bestOf, type Timing } from './optimizers.js';
 
 export interface MlpConfig {
   samples: number;
@@ -76,4 +78,16 @@ export function measureMlp(path: MlpPath, { samples, batch, reps }: MlpConfig): 
     best = Math.min(best, performance.now() - t0);
   }
   return (Math.floor(samples / batch) * batch) / (best / 1000);
+}
+
+/** GFLOP/s of C += A·B (m×k times k×n, float32) through the engine's JS gemm and through WebAssembly. */
+export function measureMatmul(m: number, k: number, n: number, timing: Timing): { js: number; wasm: number } {
+  const rng = new Generator(3);
+  const a = Float32Array.from({ length: m * k }, () => rng.normal());
+  const b = Float32Array.from({ length: k * n }, () => rng.normal());
+  const c = new Float32Array(m * n);
+  const flops = 2 * m * k * n;
+  const js = bestOf(() => gemm(a, 0, b, 0, c, 0, m, k, n), { ...timing, reps: 3, warmup: 1 });
+  const wasm = bestOf(() => wasmGemm(a, 0, b, 0, c, 0, m, k, n), timing);
+  return { js: flops / js / 1e6, wasm: flops / wasm / 1e6 };
 }

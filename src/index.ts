@@ -7,3 +7,4 @@ export * as optim from './optim/index.js';
 export * from './schedulers/index.js';
 export * from './train/index.js';
 export * from './optim/index.js';
+export { surfaces, surfaceNames, getSurface, defineSurface, type Surface } from './surfaces/index.js';

@@ -8,6 +8,8 @@ Workload: {optimizers: [{key, cls, kwargs, sparse}], workloads: [{label, count, 
            reps, warmup, mlp: {samples, batch, reps} | null}
 """
 import json
+import os
+import re
 import sys
 import time
 
@@ -76,6 +78,28 @@ def time_mlp(samples, batch, reps):
     return {"samplesPerSecond": (samples // batch) * batch / best}
 
 
+def blas_info():
+    """Which BLAS this torch build calls: Debian's links the system libblas.so.3 alternative."""
+    found = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+    info = found.group(1) if found else "unknown"
+    link = "/etc/alternatives/libblas.so.3-x86_64-linux-gnu"
+    if info == "generic" and os.path.exists(link):
+        info += " -> " + os.path.realpath(link)
+    return info
+
+
+def matmul_gflops(m, k, n, reps):
+    a, b = torch.randn(m, k), torch.randn(k, n)
+    for _ in range(3):
+        a @ b
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t)
+    return 2 * m * k * n / best / 1e9
+
+
 def main():
     job = json.loads(sys.argv[1])
     torch.set_num_threads(1)
@@ -90,7 +114,8 @@ def main():
                 r = time_optimizer(spec, w, foreach, job["reps"], job["warmup"])
                 results.append({"optimizer": spec["key"], "workload": w["label"], "foreach": foreach, **r})
     mlp = time_mlp(**job["mlp"]) if job.get("mlp") else None
-    print(json.dumps({"version": torch.__version__, "threads": torch.get_num_threads(), "results": results, "mlp": mlp}))
+    matmul = matmul_gflops(128, 784, 256, 10)
+    print(json.dumps({"version": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_info(), "results": results, "mlp": mlp, "matmulGflops": matmul}))
 
 
 if __name__ == "__main__":

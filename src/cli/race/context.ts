@@ -22,19 +22,44 @@ export interface Sweep<T> {
   readonly all: ReadonlyArray<SweepPoint<T>>;
 }
 
+export interface SweepOptions {
+  /**
+   * When the best learning rate is the grid's largest (or smallest), try up to this many
+   * more beyond it, each one grid ratio further, so that the choice is not an artefact of
+   * where the grid happens to end. Default 0.
+   */
+  readonly extendEdges?: number;
+}
+
 /**
  * Runs `run` at every learning rate and keeps the one with the lowest score (a diverged or
  * NaN run scores +∞). Ties go to the smaller learning rate, the safer choice.
  */
-export function sweep<T>(lrs: readonly number[], run: (lr: number) => T, score: (result: T) => number): Sweep<T> {
-  const all = lrs.map((lr) => {
+export function sweep<T>(lrs: readonly number[], run: (lr: number) => T, score: (result: T) => number, { extendEdges = 0 }: SweepOptions = {}): Sweep<T> {
+  const evaluate = (lr: number): SweepPoint<T> => {
     const result = run(lr);
     const raw = score(result);
     return { lr, result, score: Number.isNaN(raw) ? Number.POSITIVE_INFINITY : raw };
-  });
-  let best = all[0]!;
-  for (const point of all) if (point.score < best.score || (point.score === best.score && point.lr < best.lr)) best = point;
-  return { best, all };
+  };
+  const all = lrs.map(evaluate);
+  const bestOf = (): SweepPoint<T> => {
+    let best = all[0]!;
+    for (const point of all) if (point.score < best.score || (point.score === best.score && point.lr < best.lr)) best = point;
+    return best;
+  };
+  if (lrs.length >= 2) {
+    const ratio = lrs[lrs.length - 1]! / lrs[lrs.length - 2]!;
+    for (let extra = 0; extra < extendEdges; extra++) {
+      const best = bestOf();
+      const sorted = all.map((p) => p.lr).sort((a, b) => a - b);
+      if (!Number.isFinite(best.score)) break;
+      if (best.lr === sorted[sorted.length - 1]) all.push(evaluate(roundLr(best.lr * ratio)));
+      else if (best.lr === sorted[0]) all.push(evaluate(roundLr(best.lr / ratio)));
+      else break;
+    }
+  }
+  all.sort((a, b) => a.lr - b.lr);
+  return { best: bestOf(), all };
 }
 
 export interface SurfaceStage {

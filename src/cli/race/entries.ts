@@ -6,18 +6,17 @@
  * gradient evaluation, as for the others.
  */
 import type { Tensor } from '../../tensor/tensor.js';
-import { optimizerSpecs, getOptimizerSpec, type OptimizerSpec } from '../../optim/registry.js';
-import { LBFGS } from '../../optim/lbfgs.js';
-import { Lookahead } from '../../optim/lookahead.js';
-import { SAM } from '../../optim/sam.js';
+import { getOptimizerSpec, getWrapperSpec, type OptimizerSpec, type WrapperSpec } from '../../optim/registry.js';
 import type { OptimizerFactory, OptimizerLike } from './harness.js';
 
 export interface RaceEntry {
   /** Unique within the race: what `--optimizers` takes. */
   readonly id: string;
   readonly label: string;
-  /** The registry spec this entry is (or wraps), for `describe` and defaults. */
-  readonly spec: OptimizerSpec | null;
+  /** The registry spec this entry is (or wraps), for `describe`, flags and defaults. */
+  readonly spec: OptimizerSpec;
+  /** The registry's wrapper spec, for an entry that wraps `spec` (Lookahead, SAM). */
+  readonly wrapper: WrapperSpec | null;
   /** Options fixed for this entry (besides lr). */
   readonly options: Readonly<Record<string, unknown>>;
   /** How momentum enters, for the comparison table. */
@@ -56,6 +55,7 @@ function registryEntry(
     id,
     label,
     spec,
+    wrapper: null,
     options,
     ...table,
     centerLr: { network, surface },
@@ -65,13 +65,37 @@ function registryEntry(
   };
 }
 
-const pct = (x: number): string => String(x);
+/** A registry wrapper (Lookahead, SAM) around a registry optimizer with fixed options. */
+function wrapperEntry(
+  id: string,
+  label: string,
+  inner: OptimizerSpec,
+  innerOptions: Record<string, unknown>,
+  wrapperOptions: Record<string, unknown>,
+  table: { momentum: string; adaptive: string },
+): RaceEntry {
+  const wrapper = getWrapperSpec(id);
+  const innerLr = (inner.defaults as { lr?: number }).lr;
+  return {
+    id,
+    label,
+    spec: inner,
+    wrapper,
+    options: { ...innerOptions, ...wrapperOptions },
+    ...table,
+    centerLr: { network: innerLr ?? 0.1, surface: innerLr ?? 0.01 },
+    gradients: 'dense',
+    lectureBuffers: null,
+    declaredStateBytes: inner.stateBytesPerParam(innerOptions as never) + wrapper.extraBytesPerParam,
+    factory: (extra = {}) => (params: Tensor[], lr: number) => wrapper.create(inner.create(params, { ...innerOptions, ...extra, lr }), wrapperOptions) as unknown as OptimizerLike,
+  };
+}
 
 function buildEntries(): RaceEntry[] {
   const adamSpec = getOptimizerSpec('adam');
   const sgdSpec = getOptimizerSpec('sgd');
   const [beta1, beta2] = (adamSpec.defaults as { betas: [number, number] }).betas;
-  const ema = `EMA of g² (β₂ = ${pct(beta2)})`;
+  const ema = `EMA of g² (β₂ = ${beta2})`;
   const entries: RaceEntry[] = [
     registryEntry('sgd', 'sgd', 'SGD', {}, { momentum: '—', adaptive: '—', lectureBuffers: 0 }),
     registryEntry('momentum', 'sgd', 'SGD + momentum', { momentum: 0.9 }, { momentum: 'heavy ball μ = 0.9', adaptive: '—', lectureBuffers: 0 }),
@@ -79,53 +103,17 @@ function buildEntries(): RaceEntry[] {
     registryEntry('adagrad', 'adagrad', 'Adagrad', {}, { momentum: '—', adaptive: 'Σ of all g²', lectureBuffers: 1 }),
     registryEntry('rmsprop', 'rmsprop', 'RMSprop', {}, { momentum: '—', adaptive: 'EMA of g² (α = 0.99)', lectureBuffers: 1 }),
     registryEntry('adadelta', 'adadelta', 'Adadelta', {}, { momentum: '—', adaptive: 'EMA of g² and of Δθ² (ρ = 0.9)', lectureBuffers: 2 }),
-    registryEntry('adam', 'adam', 'Adam', {}, { momentum: `EMA β₁ = ${pct(beta1)}`, adaptive: ema, lectureBuffers: 2 }),
-    registryEntry('adamw', 'adamw', 'AdamW', {}, { momentum: `EMA β₁ = ${pct(beta1)}`, adaptive: `${ema}, decoupled decay`, lectureBuffers: 2 }),
-    registryEntry('adamax', 'adamax', 'Adamax', {}, { momentum: `EMA β₁ = ${pct(beta1)}`, adaptive: 'decaying max |g|', lectureBuffers: null }),
-    registryEntry('nadam', 'nadam', 'NAdam', {}, { momentum: `Nesterov EMA β₁ = ${pct(beta1)}`, adaptive: ema, lectureBuffers: null }),
-    registryEntry('radam', 'radam', 'RAdam', {}, { momentum: `EMA β₁ = ${pct(beta1)}`, adaptive: `${ema}, rectified`, lectureBuffers: null }),
-    registryEntry('sparseadam', 'sparseadam', 'SparseAdam', {}, { momentum: `EMA β₁ = ${pct(beta1)} (lazy)`, adaptive: `${ema} (lazy)`, lectureBuffers: null }),
-    registryEntry('lamb', 'lamb', 'LAMB', {}, { momentum: `EMA β₁ = ${pct(beta1)}`, adaptive: `${ema} + layer trust ratio`, lectureBuffers: null }),
+    registryEntry('adam', 'adam', 'Adam', {}, { momentum: `EMA β₁ = ${beta1}`, adaptive: ema, lectureBuffers: 2 }),
+    registryEntry('adamw', 'adamw', 'AdamW', {}, { momentum: `EMA β₁ = ${beta1}`, adaptive: `${ema}, decoupled decay`, lectureBuffers: 2 }),
+    registryEntry('adamax', 'adamax', 'Adamax', {}, { momentum: `EMA β₁ = ${beta1}`, adaptive: 'decaying max |g|', lectureBuffers: null }),
+    registryEntry('nadam', 'nadam', 'NAdam', {}, { momentum: `Nesterov EMA β₁ = ${beta1}`, adaptive: ema, lectureBuffers: null }),
+    registryEntry('radam', 'radam', 'RAdam', {}, { momentum: `EMA β₁ = ${beta1}`, adaptive: `${ema}, rectified`, lectureBuffers: null }),
+    registryEntry('sparseadam', 'sparseadam', 'SparseAdam', {}, { momentum: `EMA β₁ = ${beta1} (lazy)`, adaptive: `${ema} (lazy)`, lectureBuffers: null }),
+    registryEntry('lamb', 'lamb', 'LAMB', {}, { momentum: `EMA β₁ = ${beta1}`, adaptive: `${ema} + layer trust ratio`, lectureBuffers: null }),
     registryEntry('lars', 'lars', 'LARS (μ = 0.9)', { momentum: 0.9 }, { momentum: 'heavy ball μ = 0.9', adaptive: 'layer trust ratio', lectureBuffers: null }),
-    {
-      id: 'lbfgs',
-      label: 'L-BFGS (1 iteration/step)',
-      spec: optimizerSpecs.find((s) => s.id === 'lbfgs') ?? null,
-      options: { maxIter: 1, historySize: 10 },
-      momentum: '—',
-      adaptive: 'quasi-Newton, 10 curvature pairs',
-      centerLr: { network: 0.1, surface: 0.1 },
-      gradients: 'dense',
-      lectureBuffers: null,
-      declaredStateBytes: null,
-      factory: (extra = {}) => (params, lr) => new LBFGS(params, { maxIter: 1, historySize: 10, ...extra, lr }) as unknown as OptimizerLike,
-    },
-    {
-      id: 'lookahead',
-      label: 'Lookahead (Adam, k = 6, α = 0.5)',
-      spec: adamSpec,
-      options: { k: 6, alpha: 0.5 },
-      momentum: `inner Adam + slow weights`,
-      adaptive: 'inner Adam',
-      centerLr: { network: (adamSpec.defaults as { lr: number }).lr, surface: (adamSpec.defaults as { lr: number }).lr },
-      gradients: 'dense',
-      lectureBuffers: null,
-      declaredStateBytes: null,
-      factory: (extra = {}) => (params, lr) => new Lookahead(adamSpec.create(params, { ...extra, lr }), { k: 6, alpha: 0.5 }) as unknown as OptimizerLike,
-    },
-    {
-      id: 'sam',
-      label: 'SAM (SGD + momentum, ρ = 0.05)',
-      spec: sgdSpec,
-      options: { rho: 0.05, momentum: 0.9 },
-      momentum: 'heavy ball μ = 0.9 (inner SGD)',
-      adaptive: '— (2 gradients per step)',
-      centerLr: { network: 0.1, surface: 0.01 },
-      gradients: 'dense',
-      lectureBuffers: null,
-      declaredStateBytes: null,
-      factory: (extra = {}) => (params, lr) => new SAM(sgdSpec.create(params, { momentum: 0.9, ...extra, lr }), { rho: 0.05 }) as unknown as OptimizerLike,
-    },
+    registryEntry('lbfgs', 'lbfgs', 'L-BFGS (1 iteration/step)', { maxIter: 1, historySize: 10 }, { momentum: '—', adaptive: 'quasi-Newton, 10 curvature pairs', lectureBuffers: null }, 0.1),
+    wrapperEntry('lookahead', 'Lookahead (Adam, k = 6, α = 0.5)', adamSpec, {}, { k: 6, alpha: 0.5 }, { momentum: 'inner Adam + slow weights', adaptive: 'inner Adam' }),
+    wrapperEntry('sam', 'SAM (SGD + momentum, ρ = 0.05)', sgdSpec, { momentum: 0.9 }, { rho: 0.05 }, { momentum: 'heavy ball μ = 0.9 (inner SGD)', adaptive: '— (2 gradients per step)' }),
   ];
   return entries;
 }

@@ -13,31 +13,31 @@ import { evaluate, type LabelledData } from './harness.js';
  * their gradients: its per-parameter state (Adam's m and v, SGD's momentum buffer), a
  * wrapper's copies (Lookahead's slow weights, SAM's saved weights) and any scratch it keeps.
  * Walking the object rather than reading a documented field measures what the optimizer
- * actually holds, whatever it calls it. Each buffer region counts once.
+ * actually holds, whatever it calls it. Byte ranges are merged per underlying buffer, so an
+ * array seen twice, or a view of a larger arena, counts once, and the ranges that hold the
+ * parameters and gradients (which may share an arena with the state) are cut out.
  */
 export function stateBytes(optimizer: object, params: readonly Tensor[]): number {
-  const parameterBuffers = new Set<ArrayBufferLike>();
+  type Range = [number, number];
+  const held = new Map<ArrayBufferLike, Range[]>();
+  const excluded = new Map<ArrayBufferLike, Range[]>();
+  const add = (into: Map<ArrayBufferLike, Range[]>, view: ArrayBufferView): void => {
+    const list = into.get(view.buffer) ?? [];
+    list.push([view.byteOffset, view.byteOffset + view.byteLength]);
+    into.set(view.buffer, list);
+  };
   for (const p of params) {
-    parameterBuffers.add(p.data.buffer);
-    if (p.grad instanceof Tensor) parameterBuffers.add(p.grad.data.buffer);
-    if (p.gradBuffer) parameterBuffers.add(p.gradBuffer.buffer);
+    add(excluded, p.data);
+    if (p.grad instanceof Tensor) add(excluded, p.grad.data);
+    if (p.gradBuffer) add(excluded, p.gradBuffer);
   }
   const parameterSet = new Set<unknown>(params);
   const seen = new Set<unknown>();
-  const regions = new Set<string>();
-  const bufferIds = new Map<ArrayBufferLike, number>();
-  let total = 0;
   const visit = (value: unknown, depth: number): void => {
     if (value === null || typeof value !== 'object' || depth > 12 || seen.has(value) || parameterSet.has(value)) return;
     seen.add(value);
     if (ArrayBuffer.isView(value)) {
-      if (parameterBuffers.has(value.buffer)) return;
-      if (!bufferIds.has(value.buffer)) bufferIds.set(value.buffer, bufferIds.size);
-      const region = `${bufferIds.get(value.buffer)}:${value.byteOffset}:${value.byteLength}`;
-      if (!regions.has(region)) {
-        regions.add(region);
-        total += value.byteLength;
-      }
+      add(held, value);
       return;
     }
     if (value instanceof Map) {
@@ -55,13 +55,29 @@ export function stateBytes(optimizer: object, params: readonly Tensor[]): number
       visit(value.data, depth + 1);
       return;
     }
-    for (const key of Object.getOwnPropertyNames(value)) {
-      // A parameter's graph and gradient hang off the parameters, which are excluded above.
-      visit((value as Record<string, unknown>)[key], depth + 1);
-    }
+    for (const key of Object.getOwnPropertyNames(value)) visit((value as Record<string, unknown>)[key], depth + 1);
   };
   visit(optimizer, 0);
+  let total = 0;
+  for (const [buffer, ranges] of held) {
+    for (const [start, end] of merge(ranges)) {
+      total += end - start;
+      for (const [cutStart, cutEnd] of merge(excluded.get(buffer) ?? [])) total -= Math.max(0, Math.min(end, cutEnd) - Math.max(start, cutStart));
+    }
+  }
   return total;
+}
+
+/** Sorted, non-overlapping union of byte ranges. */
+function merge(ranges: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const out: Array<[number, number]> = [];
+  for (const [start, end] of sorted) {
+    const last = out[out.length - 1];
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else out.push([start, end]);
+  }
+  return out;
 }
 
 /** Number of scalar parameters. */
@@ -117,22 +133,30 @@ export function l2(values: ArrayLike<number>): number {
 
 /**
  * Sharpness of the minimum a model sits in: the mean increase of the training loss when all
- * weights move by a random direction of fixed total norm `radius`, over `samples` directions
- * drawn from `generator`. A flat minimum barely notices; a sharp one climbs.
+ * weights move by ±d, for `samples` random directions d of fixed total norm `radius` drawn
+ * from `generator`. Averaging L(w + d) and L(w − d) cancels the first-order term, so what is
+ * left measures curvature (½ dᵀHd to second order) rather than the slope along d. A flat
+ * minimum barely notices; a sharp one climbs.
  */
 export function sharpness(model: Module, data: LabelledData, radius: number, samples: number, generator: Generator): { base: number; increase: number; increases: number[] } {
   const params = model.parameters();
   const base = evaluate(model, data).loss;
   const saved = params.map((p) => p.data.slice());
-  const increases: number[] = [];
-  for (let s = 0; s < samples; s++) {
-    const direction = params.map((p) => Float64Array.from({ length: p.size }, () => generator.normal()));
-    const norm = Math.sqrt(direction.reduce((sum, d) => sum + l2(d) ** 2, 0));
+  const lossAt = (direction: Float64Array[], sign: number, norm: number): number => {
     params.forEach((p, k) => {
       const d = direction[k]!;
-      for (let i = 0; i < d.length; i++) p.data[i] = saved[k]![i]! + (radius * d[i]!) / norm;
+      for (let i = 0; i < d.length; i++) p.data[i] = saved[k]![i]! + (sign * radius * d[i]!) / norm;
     });
-    increases.push(evaluate(model, data).loss - base);
+    return evaluate(model, data).loss;
+  };
+  const increases: number[] = [];
+  try {
+    for (let s = 0; s < samples; s++) {
+      const direction = params.map((p) => Float64Array.from({ length: p.size }, () => generator.normal()));
+      const norm = Math.sqrt(direction.reduce((sum, d) => sum + l2(d) ** 2, 0));
+      increases.push((lossAt(direction, 1, norm) + lossAt(direction, -1, norm)) / 2 - base);
+    }
+  } finally {
     params.forEach((p, k) => p.data.set(saved[k]!));
   }
   return { base, increase: increases.reduce((a, b) => a + b, 0) / samples, increases };

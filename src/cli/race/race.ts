@@ -9,7 +9,7 @@ import { renderHtml } from '../report/html.js';
 import type { Progress } from '../report/terminal.js';
 import { BUDGETS } from './budget.js';
 import { RaceContext } from './context.js';
-import { selectEntries } from './entries.js';
+import { selectEntries, UsageError } from './entries.js';
 import { runSurfaceStage, runTableStage, tableRows } from './stages.js';
 import type { Budget, ClaimResult, RaceResults } from './results.js';
 import { saddleClaim, localMinimaClaim } from './claims/surfaces.js';
@@ -50,6 +50,8 @@ const CLAIM_RUNNERS: ReadonlyArray<(context: RaceContext) => ClaimResult> = [
 
 export function runRace(options: RaceOptions): RaceOutput {
   const started = performance.now();
+  if (!Object.hasOwn(BUDGETS, options.budget)) throw new UsageError(`unknown race budget ${JSON.stringify(options.budget)}; valid: ${Object.keys(BUDGETS).join(', ')}`);
+  if (!Number.isSafeInteger(options.seed) || options.seed < 0) throw new UsageError(`race seed must be a non-negative integer, got ${options.seed}`);
   const budget = BUDGETS[options.budget];
   const entries = selectEntries(options.optimizers);
   const context = new RaceContext(budget, options.seed, entries, options.progress);
@@ -76,7 +78,7 @@ export function runRace(options: RaceOptions): RaceOutput {
     fairness: [
       `Same start: on a surface every optimizer starts from the surface's start point; on a network every optimizer starts from the same initial weights (seeded by --seed ${options.seed}).`,
       'Same data order: every run on a dataset draws the same mini-batches in the same order (a seeded shuffle per epoch). Dataset splits are fixed (split seed 0); --seed changes initial weights, batch order and random probes.',
-      `Learning rates by sweep: on each surface, each optimizer's lr is the best of its centre × {${factors(budget.surfaceLrFactors)}} by the final value after ${budget.surfaceSteps} steps; on the table task, the best of its centre × {${factors(budget.networkLrFactors)}} by the mean training loss over the last fifth of ${budget.tableSteps} steps. The centre is the optimizer's PyTorch default lr; SGD has none, so its centre is 0.1 on networks and 0.01 on surfaces. The MNIST claims reuse the table-task lr unless they sweep their own (claims 4, 5, 10, 11 say how).`,
+      `Learning rates by sweep: on each surface, each optimizer's lr is the best of its centre × {${factors(budget.surfaceLrFactors)}} by the final value after ${budget.surfaceSteps} steps; on the table task, the best of its centre × {${factors(budget.networkLrFactors)}} by the mean training loss over the last fifth of ${budget.tableSteps} steps, the grid extended by up to two steps beyond an end when the best lies there. The centre is the optimizer's PyTorch default lr; SGD has none, so its centre is 0.1 on networks and 0.01 on surfaces. The MNIST claims reuse the table-task lr unless they sweep their own (claims 4, 5, 10, 11 say how).`,
       'Equal steps: SAM takes two gradients per step; L-BFGS runs one iteration per step with no line search, so one gradient per step like the rest.',
     ],
     tableTask: { description: context.mnist.description + `, batch ${budget.batchSize}, ${budget.tableSteps} steps`, lossTarget: budget.lossTarget, steps: budget.tableSteps },

@@ -104,7 +104,7 @@ export function runTableStage(context: RaceContext): void {
   for (const entry of denseEntries(context)) {
     context.progress.stage(`table: ${entry.label}`);
     const factory = entry.factory();
-    const swept = sweep(context.networkLrs(entry), (lr) => trainClassifier(task, factory, { steps: tableSteps, batchSize, seed: context.seed, lr }), trainingScore);
+    const swept = sweep(context.networkLrs(entry), (lr) => trainClassifier(task, factory, { steps: tableSteps, batchSize, seed: context.seed, lr }), trainingScore, { extendEdges: 2 });
     context.tableSweeps.set(entry.id, swept);
     context.progress.advance(1, `table: ${entry.label}, lr ${swept.best.lr} (of ${swept.all.map((p) => p.lr).join(', ')}), loss ${swept.best.score.toFixed(3)}`);
   }

@@ -74,7 +74,8 @@ export class Progress {
     const fraction = this.total > 0 ? this.done / this.total : 0;
     const filled = Math.round(fraction * width);
     const text = `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}%  ${this.elapsed()}  ${this.label}`;
-    const columns = this.sink!.columns ?? 100;
+    // A pseudo-terminal may report 0 columns: fall back to a common width.
+    const columns = this.sink!.columns && this.sink!.columns > 0 ? this.sink!.columns : 100;
     this.sink!.write(`\r\x1b[2K${text.slice(0, Math.max(20, columns - 1))}`);
   }
 }

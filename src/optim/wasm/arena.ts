@@ -105,7 +105,7 @@ export class ParamArena {
     }
 
     const counts = list.map((p) => p.data.length);
-    const maxRows = Math.max(1, ...list.map((p) => p.shape[0] ?? 1));
+    const maxRows = list.reduce((most, p) => Math.max(most, p.shape[0] ?? 1), 1);
     const normsAddress = TABLE_START + ENTRY_BYTES * Math.max(1, list.length);
     const indicesAddress = normsAddress + NORM_BYTES * Math.max(1, list.length);
     const base = alignTo(indicesAddress + 4 * maxRows, 64);
@@ -123,7 +123,11 @@ export class ParamArena {
       throw new RangeError(`ParamArena: ${counts.reduce((a, b) => a + b, 0)} parameters with ${names.length} state arrays need ${(totalBytes / 2 ** 30).toFixed(2)} GiB, over WebAssembly's 4 GiB memory`);
     }
 
-    this.memory = newMemory(pages, true);
+    try {
+      this.memory = newMemory(pages, true);
+    } catch (cause) {
+      throw new RangeError(`ParamArena: could not allocate ${(totalBytes / 2 ** 20).toFixed(0)} MiB of WebAssembly memory for ${counts.length} parameters and ${names.length} state arrays`, { cause });
+    }
     this.kernels = instantiateOptimKernels(this.memory);
     this.params = list;
     this.stateNames = names;

@@ -222,7 +222,10 @@ export function sensitivityClaim(context: RaceContext): ClaimResult {
     );
     const spread = finals.reduce((sum, perLr) => sum + (Math.max(...perLr) - Math.min(...perLr)), 0) / seeds;
     const meanByLr = grid.map((_, k) => finals.reduce((sum, perLr) => sum + perLr[k]!, 0) / seeds);
-    return { id, grid, spread, meanByLr };
+    // A second view of the same runs: how many learning rates land within 25% of the best.
+    const best = Math.min(...meanByLr);
+    const nearBest = meanByLr.filter((v) => v <= 1.25 * best).length;
+    return { id, grid, spread, meanByLr, nearBest };
   });
   const adam = results.find((r) => r.id === 'adam')!;
   const challengers = results.filter((r) => r.id === 'lookahead' || r.id === 'radam');
@@ -243,16 +246,17 @@ export function sensitivityClaim(context: RaceContext): ClaimResult {
     claim: claim.claim,
     method: `The table task, ${steps} steps, learning rates ${lrs.join(', ')} (Adam's default × ${factors.join(', ')}) for Adam, Lookahead around Adam and RAdam, ${seeds} seeds each (start and batch order change with the seed). Final loss = mean training loss over the last fifth of the steps, capped at ln 10 (chance) for diverged runs. Spread = the range (max − min) of the final loss across learning rates, averaged over seeds. The claim holds when Lookahead and RAdam both have a smaller spread than Adam. SGD + momentum is shown for reference on its own grid.`,
     verdict: holds ? 'holds' : 'does not hold here',
-    summary: `Spread of final loss across learning rates: ${results.map((r) => `${context.entry(r.id).label} ${num(r.spread)}`).join(', ')}.`,
+    summary: `Spread of final loss across learning rates: ${results.map((r) => `${context.entry(r.id).label} ${num(r.spread)}`).join(', ')}. Learning rates within 25% of the best loss: ${results.map((r) => `${context.entry(r.id).label} ${r.nearBest} of ${r.grid.length}`).join(', ')}.`,
     figures: {
       lrs,
       seeds,
       spread: Object.fromEntries(results.map((r) => [r.id, r.spread])),
+      learningRatesNearBest: Object.fromEntries(results.map((r) => [r.id, r.nearBest])),
       meanFinalLoss: Object.fromEntries(results.map((r) => [r.id, r.meanByLr])),
     },
     table: {
-      headers: ['optimizer', ...factors.map((f) => `× ${f}`), 'spread'],
-      rows: results.map((r) => [context.entry(r.id).label, ...r.meanByLr.map((v) => num(v)), num(r.spread)]),
+      headers: ['optimizer', ...factors.map((f) => `lr × ${f}`), 'spread', 'within 25% of best'],
+      rows: results.map((r) => [context.entry(r.id).label, ...r.meanByLr.map((v) => num(v)), num(r.spread), `${r.nearBest} of ${r.grid.length}`]),
     },
     charts: ['claim-11-sensitivity.svg'],
   };
@@ -262,7 +266,7 @@ export function sensitivityClaim(context: RaceContext): ClaimResult {
 // 12. SAM and flat minima
 
 /** Perturbation radius, as a fraction of the initial weights' norm (the same radius for both runs). */
-const RADIUS_FRACTION = 0.1;
+const RADIUS_FRACTION = 0.25;
 
 export function samClaim(context: RaceContext): ClaimResult {
   const claim = statement(12);
@@ -296,7 +300,7 @@ export function samClaim(context: RaceContext): ClaimResult {
     id: claim.id,
     title: claim.title,
     claim: claim.claim,
-    method: `The table task, ${steps} steps from the same start and batches: SGD with momentum 0.9 at its table-task lr ${lr}, and SAM (ρ = 0.05) around the same SGD at the same lr (SAM takes two gradients per step). Sharpness = mean increase of the training loss (on ${probe.x.shape[0]} training digits) when all weights move by a random direction of norm ${num(radius)} (${RADIUS_FRACTION} of the initial weights' norm), over ${context.budget.sharpnessSamples} directions, the same directions for both. The claim holds when SAM's minimum is less sharp.`,
+    method: `The table task, ${steps} steps from the same start and batches: SGD with momentum 0.9 at its table-task lr ${lr}, and SAM (ρ = 0.05) around the same SGD at the same lr (SAM takes two gradients per step). Sharpness = mean increase of the training loss (on ${probe.x.shape[0]} training digits) when all weights move by ±d, d a random direction of norm ${num(radius)} (${RADIUS_FRACTION} of the initial weights' norm; the ± pair cancels the slope and leaves the curvature), over ${context.budget.sharpnessSamples} directions, the same directions for both. The claim holds when SAM's minimum is less sharp.`,
     verdict: holds ? 'holds' : 'does not hold here',
     summary: `Loss increase under perturbations of norm ${num(radius)}: SAM ${num(sam.sharp.increase)} (from ${num(sam.sharp.base)}), SGD + momentum ${num(base.sharp.increase)} (from ${num(base.sharp.base)}); test accuracy ${percent(sam.run.testAccuracy)} vs ${percent(base.run.testAccuracy)}.`,
     figures: {

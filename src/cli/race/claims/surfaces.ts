@@ -92,7 +92,7 @@ export function saddleClaim(context: RaceContext): ClaimResult {
 
 type Basin = 'global' | 'local' | 'between' | 'diverged';
 
-function basinOf(context: RaceContext, surfaceName: string, trace: SurfaceTrace): Basin {
+function basinOf(surfaceName: string, trace: SurfaceTrace): Basin {
   if (trace.diverged) return 'diverged';
   const surface = getSurface(surfaceName);
   const end: [number, number] = [trace.points[2 * trace.steps]!, trace.points[2 * trace.steps + 1]!];
@@ -113,11 +113,11 @@ export function localMinimaClaim(context: RaceContext): ClaimResult {
   const tunedBasin = new Map<string, Basin>();
   const himmelblauEnd = new Map<string, string>();
   for (const [id, swept] of twoWell.byEntry) {
-    const basins = swept.all.map((p) => basinOf(context, 'two-well', p.result));
+    const basins = swept.all.map((p) => basinOf('two-well', p.result));
     const settled = basins.filter((b) => b === 'global' || b === 'local');
     const share = settled.length === 0 ? 0 : settled.filter((b) => b === 'global').length / settled.length;
     globalShare.set(id, share);
-    tunedBasin.set(id, basinOf(context, 'two-well', swept.best.result));
+    tunedBasin.set(id, basinOf('two-well', swept.best.result));
     const hTrace = himmelblau.byEntry.get(id)!.best.result;
     const hEnd: [number, number] = [hTrace.points[2 * hTrace.steps]!, hTrace.points[2 * hTrace.steps + 1]!];
     const near = hTrace.diverged ? null : nearestMinimum(himmelblau.surface, hEnd);
@@ -146,7 +146,7 @@ export function localMinimaClaim(context: RaceContext): ClaimResult {
     summary:
       `Two-well: SGD ends in the global minimum at ${percent(sgdShare)} of its settled learning rates (tuned lr: ${tunedBasin.get('sgd')}); ` +
       `${bestOther ? `${context.entry(bestOther).label} at ${percent(globalShare.get(bestOther)!)} (tuned lr: ${tunedBasin.get(bestOther)})` : 'no other method ran'}. ` +
-      `Himmelblau: from one start the optimizers end in ${distinct.size} different minima.`,
+      (distinct.size > 1 ? `Himmelblau: from one start the optimizers end in ${distinct.size} different minima.` : `Himmelblau: from this start every optimizer that settled ends in the same minimum.`),
     figures: {
       globalShare: Object.fromEntries(globalShare),
       tunedBasin: Object.fromEntries(tunedBasin),

@@ -1,0 +1,137 @@
+/**
+ * The `descent` command line:
+ *
+ *   descent list                         optimizers, one line each
+ *   descent describe <optimizer>         algorithm box, options and defaults, reference
+ *   descent run --optimizer adam ...     one trajectory on a surface, as CSV or JSON
+ *   descent race [--quick|--full] ...    every optimizer, the lecture's table and its 12 claims
+ *
+ * `main` takes the arguments and the streams and returns the exit status, so tests run the
+ * CLI in-process: 0 on success, 2 for a usage error (message on stderr, listing what is
+ * valid), 1 for anything else that fails.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { surfaceNames } from '../surfaces/index.js';
+import { listText, describeText } from './commands/info.js';
+import { runTrajectory, formatTrajectory, RUN_FORMATS } from './commands/run.js';
+import { allOptionFlags, flagSyntax, optimizerIds } from './flags.js';
+import { UsageError, raceEntryIds } from './race/entries.js';
+import { runRace, writeRaceOutput, packageVersion } from './race/race.js';
+import { Progress, type ProgressSink } from './report/terminal.js';
+import { terminalSummary } from './report/summary.js';
+import type { Budget } from './race/results.js';
+
+export interface CliStream extends ProgressSink {
+  write(text: string): unknown;
+}
+
+export interface CliIO {
+  readonly stdout: CliStream;
+  readonly stderr: CliStream;
+}
+
+const USAGE_ERROR = 2;
+
+function parseSeed(text: string): number {
+  const value = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value)) throw new UsageError(`invalid value ${JSON.stringify(text)} for --seed: expected a non-negative integer`);
+  return value;
+}
+
+function buildProgram(io: CliIO): Command {
+  const program = new Command('descent')
+    .description('Gradient-based optimizers with PyTorch names and numbers, and a race that checks a lecture\'s claims about them.')
+    .version(packageVersion(), '-V, --version')
+    .showHelpAfterError('(commands: list, describe, run, race; `descent <command> --help` lists its options)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  program
+    .command('list')
+    .description('list the optimizers, one line each')
+    .action(() => {
+      io.stdout.write(listText() + '\n');
+    });
+
+  program
+    .command('describe')
+    .description('show an optimizer: its algorithm box, options with defaults, and reference')
+    .argument('<optimizer>', `one of: ${optimizerIds().join(', ')}`)
+    .action((name: string) => {
+      io.stdout.write(describeText(name) + '\n');
+    });
+
+  const run = program
+    .command('run')
+    .description('run one optimizer on a 2-D surface and print its trajectory')
+    .requiredOption('--optimizer <id>', `one of: ${optimizerIds().join(', ')}`)
+    .option('--base <id>', 'for a wrapper (lookahead, sam): the optimizer it wraps')
+    .option('--surface <name>', `one of: ${surfaceNames.join(', ')}`, 'rosenbrock')
+    .option('--lr <number>', "learning rate (default: the optimizer's PyTorch default)")
+    .option('--steps <n>', 'optimizer steps', '500')
+    .addOption(new Option('--format <format>', 'output format').choices([...RUN_FORMATS]).default('csv'))
+    .option('--start <x,y>', "start point (default: the surface's)");
+  for (const { spec, users } of allOptionFlags()) {
+    if (spec.name === 'lr') continue;
+    run.option(flagSyntax(spec), `${spec.description} (${users.join(', ')})`);
+  }
+  run.action((options: Record<string, unknown>) => {
+    const { optimizer, base, surface, lr, steps, format, start, ...optimizerFlags } = options as Record<string, string | undefined> & Record<string, unknown>;
+    const trajectory = runTrajectory({
+      optimizer: optimizer as string,
+      base: base as string | undefined,
+      surface: surface as string,
+      lr: lr as string | undefined,
+      steps: steps as string,
+      format: format as string,
+      start: start as string | undefined,
+      optimizerFlags,
+    });
+    io.stdout.write(formatTrajectory(trajectory, format as string));
+  });
+
+  program
+    .command('race')
+    .description("race every optimizer on surfaces and real tasks; print the lecture's table and its 12 claims with verdicts; write an HTML report")
+    .option('--quick', 'small budget (under a minute on 2 cores)')
+    .option('--full', 'large budget (longer runs, finer sweeps)')
+    .option('--seed <n>', 'seed for initial weights, batch order and probes', '0')
+    .option('--optimizers <list>', `comma-separated subset of: ${raceEntryIds().join(', ')}`)
+    .option('--out <dir>', 'where report.html and the SVG charts go', 'race-out')
+    .option('--json', 'also write results.json')
+    .action((options: { quick?: boolean; full?: boolean; seed: string; optimizers?: string; out: string; json?: boolean }) => {
+      if (options.quick && options.full) throw new UsageError('--quick and --full cannot be combined; choose one budget');
+      const budget: Budget = options.quick ? 'quick' : options.full ? 'full' : 'default';
+      const seed = parseSeed(options.seed);
+      const output = runRace({ budget, seed, optimizers: options.optimizers, progress: new Progress(io.stderr) });
+      writeRaceOutput(output, options.out, options.json ?? false);
+      io.stdout.write(terminalSummary(output.results, options.out) + '\n');
+    });
+
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and the script) and returns the exit status. */
+export async function main(argv: readonly string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const program = buildProgram(io);
+  if (argv.length === 0) {
+    io.stderr.write(program.helpInformation());
+    return USAGE_ERROR;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed its message (unknown option, missing argument, ...).
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return USAGE_ERROR;
+    }
+    if (error instanceof UsageError) {
+      io.stderr.write(`descent: error: ${error.message}\n`);
+      return USAGE_ERROR;
+    }
+    io.stderr.write(`descent: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}
