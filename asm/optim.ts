@@ -1,7 +1,7 @@
 /**
  * Fused optimizer updates: one pass over params, grads and state, in place, f32x4 SIMD.
  *
- * Compiled by scripts/build-wasm.mjs with AssemblyScript into src/optim/wasm/generated.ts.
+ * Compiled by scripts/build-wasm.mjs with AssemblyScript into src/wasm/generated.ts.
  * Each exported kernel is the row of PyTorch's algorithm box (torch 1.13 `_single_tensor_*`)
  * with every per-step scalar (bias corrections, step sizes, the ±1 sign of `maximize`)
  * computed by the caller, so the loops hold no branches.

@@ -246,6 +246,8 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: P
   push('## Notes');
   push();
   push(`- Load average when the run started: ${info['load average at start']}. On a shared machine the absolute numbers move by tens of percent between runs; ratios measured in the same process (÷ floor) move less.`);
+  push(`- ${dense[1]!.label} is ${((dense[1]!.count * dense[1]!.size * 16) / 2 ** 20).toFixed(1)} MiB of params, grads and two state arrays: it stays in L2 between steps, so its floor runs at cache speed and the fused kernels become arithmetic-bound (a square root and a division per 128-bit vector for most optimizers, plus the per-step JavaScript that finds the params with gradients). ${dense[0]!.label} is the memory-bound case the floor was made for.`);
+  push('- The peers run in their own processes, at other moments than descent and its floor: compare them with descent through the ratio columns, with the noise of a shared machine in mind.');
   for (const [name, run] of Object.entries(peers)) if (run?.error) push(`- ${name} failed: ${run.error}`);
   if (!withPeers) push('- Peers skipped (--no-peers).');
   else if (peers.torch === null) push('- PyTorch skipped: /usr/bin/python3 cannot import torch.');

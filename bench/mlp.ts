@@ -14,7 +14,7 @@ import * as F from '../src/nn/functional.js';
 import { Adam } from '../src/optim/adam.js';
 import { ParamArena } from '../src/optim/wasm/arena.js';
 import { adamStep, fusedStateArrays } from '../src/optim/wasm/fused.js';
-import { wasmGemm, wasmMatmul } from '../src/optim/wasm/gemm.js';
+import { wasmGemm, wasmMatmul } from '../src/wasm/gemm.js';
 import { gemm } from '../src/tensor/linalg.js';
 import { bestOf, type Timing } from './optimizers.js';
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Compiles the AssemblyScript kernels in asm/ to WebAssembly and writes
- * src/optim/wasm/generated.ts, a TypeScript module that holds each binary as base64, so the
+ * src/wasm/generated.ts, a TypeScript module that holds each binary as base64, so the
  * library loads its kernels the same way in Node and in browsers, with no file or fetch.
  *
  *   node scripts/build-wasm.mjs          build (skipped when the output is newer than every source)
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ascBin = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
-const outFile = join(root, 'src', 'optim', 'wasm', 'generated.ts');
+const outFile = join(root, 'src', 'wasm', 'generated.ts');
 const scratch = join(root, 'build', 'wasm');
 
 /**

@@ -23,7 +23,7 @@ import fc from 'fast-check';
 import { Generator } from '../src/tensor/random.js';
 import { referenceKernels } from '../src/optim/kernels/index.js';
 import { gemm } from '../src/tensor/linalg.js';
-import { wasmGemm, wasmMatmul } from '../src/optim/wasm/gemm.js';
+import { wasmGemm, wasmMatmul } from '../src/wasm/gemm.js';
 
 interface Dense { shape: number[]; data: number[] }
 interface Sparse { sparse: true; indices: number[]; values: Dense }

@@ -26,7 +26,7 @@
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import { SparseRows } from '../../tensor/sparse.js';
-import { instantiateOptimKernels, newMemory, type OptimKernels, type WasmMemory } from './loader.js';
+import { instantiateOptimKernels, newMemory, type OptimKernels, type WasmMemory } from '../../wasm/loader.js';
 
 const PAGE = 65536;
 const MAX_PAGES = 65536;

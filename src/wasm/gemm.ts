@@ -8,8 +8,8 @@
  * The memory grows to the largest product seen and is then reused; views are re-derived
  * after every growth.
  */
-import { Tensor } from '../../tensor/tensor.js';
-import { record } from '../../autograd/engine.js';
+import { Tensor } from '../tensor/tensor.js';
+import { record } from '../autograd/engine.js';
 import { instantiateMatmulKernels, newMemory, type MatmulKernels, type WasmMemory } from './loader.js';
 
 /** m·k·n below which the copies cost more than the JavaScript loop saves. */
