@@ -8,3 +8,4 @@ export * from './schedulers/index.js';
 export * from './train/index.js';
 export * from './optim/index.js';
 export { surfaces, surfaceNames, getSurface, defineSurface, type Surface } from './surfaces/index.js';
+export { setKernelBackend, kernelBackend, withKernelBackend, type KernelBackend, type KernelPreference } from './wasm/backend.js';
