@@ -21,8 +21,15 @@ interface Box {
   height: number;
 }
 
-const LEGEND_WIDTH = 170;
 const LEGEND_ROW = 15;
+/** Average advance of an 11 px sans-serif glyph, generous so that long names are never clipped. */
+const CHAR_WIDTH = 6.6;
+
+/** Width the legend needs: the swatch, then the longest name (at least the old fixed 170 px). */
+function legendWidth(names: ReadonlyArray<{ name: string }>): number {
+  const longest = Math.max(0, ...names.map((n) => n.name.length));
+  return Math.max(170, Math.ceil(24 + longest * CHAR_WIDTH + 8));
+}
 
 function legend(entries: ReadonlyArray<{ name: string; color: string; dashed?: boolean }>, x: number, y: number): string {
   return entries
@@ -93,7 +100,7 @@ export function trajectoryPlot({ surface, trajectories, title = surface.title, r
   const plotWidth = 420;
   const plotHeight = Math.round(Math.min(Math.max(plotWidth * aspect, 240), 420));
   const box: Box = { left: 56, top: 30, width: plotWidth, height: plotHeight };
-  const width = box.left + box.width + 20 + LEGEND_WIDTH;
+  const width = box.left + box.width + 20 + legendWidth(trajectories);
   const height = Math.max(box.top + box.height + 46, box.top + (trajectories.length + 3) * LEGEND_ROW + 20);
   const xScale = linearScale(x.min, x.max, box.left, box.left + box.width);
   const yScale = linearScale(y.min, y.max, box.top + box.height, box.top);
@@ -153,7 +160,7 @@ export interface LineChartOptions {
 
 export function lineChart({ title, xLabel, yLabel, series, logY = false, logX = false }: LineChartOptions): string {
   const box: Box = { left: 64, top: 30, width: 440, height: 260 };
-  const width = box.left + box.width + 20 + LEGEND_WIDTH;
+  const width = box.left + box.width + 20 + legendWidth(series);
   const height = Math.max(box.top + box.height + 46, box.top + series.length * LEGEND_ROW + 20);
   const xs: number[] = [];
   const ys: number[] = [];
@@ -195,7 +202,7 @@ export interface BarChartOptions {
 /** Grouped bars: one group per category, one bar per series. */
 export function barChart({ title, categories, yLabel, series, logY = false }: BarChartOptions): string {
   const box: Box = { left: 64, top: 30, width: Math.max(320, categories.length * (series.length * 12 + 16)), height: 240 };
-  const width = box.left + box.width + 20 + LEGEND_WIDTH;
+  const width = box.left + box.width + 20 + legendWidth(series);
   const height = Math.max(box.top + box.height + 46, box.top + series.length * LEGEND_ROW + 20);
   const values = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v) && (!logY || v > 0));
   const lo = values.length ? Math.min(...values) : 1;
