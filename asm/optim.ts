@@ -632,7 +632,7 @@ export function scaleSegments(table: usize, count: i32, off: i32, factor: f32): 
   }
 }
 
-@inline function lambVector(p: usize, gOff: i32, mOff: i32, vOff: i32, vb1: v128, vb1c: v128, vb2: v128, vb2c: v128, vbc1: v128, vbc2: v128, veps: v128, vwd: v128, vgs: v128): v128 {
+@inline function lambVector(p: usize, gOff: i32, mOff: i32, vOff: i32, uOff: i32, vb1: v128, vb1c: v128, vb2: v128, vb2c: v128, vbc1: v128, vbc2: v128, veps: v128, vwd: v128, vgs: v128): v128 {
   const w = v128.load(p);
   const d = f32x4.mul(vgs, v128.load(at(p, gOff)));
   const m = f32x4.add(f32x4.mul(vb1, v128.load(at(p, mOff))), f32x4.mul(vb1c, d));
@@ -640,20 +640,20 @@ export function scaleSegments(table: usize, count: i32, off: i32, factor: f32): 
   v128.store(at(p, mOff), m);
   v128.store(at(p, vOff), v);
   const u = f32x4.add(f32x4.div(f32x4.mul(m, vbc1), f32x4.add(f32x4.sqrt(f32x4.mul(v, vbc2)), veps)), f32x4.mul(vwd, w));
-  v128.store(at(p, gOff), u);
+  v128.store(at(p, uOff), u);
   return u;
 }
 
 /**
- * LAMB's first pass: the Adam direction plus the decay term, written over the gradient, and
- * the two norms the trust ratio needs, per segment (segments are whole parameters), in the
- * same pass.
+ * LAMB's first pass: the Adam direction plus the decay term, written to the array at `uOff`
+ * (a scratch region: the gradient is the caller's and stays as it was), and the two norms the
+ * trust ratio needs, per segment (segments are whole parameters), in the same pass.
  *   d = gradScale·g;  m = β₁·m + (1 − β₁)·d;  v = β₂·v + (1 − β₂)·d²
- *   u = (m·invBc1) / (√(v·invBc2) + ε) + λ·p;  g ← u
+ *   u = (m·invBc1) / (√(v·invBc2) + ε) + λ·p
  *   out[2s] = Σp², out[2s + 1] = Σu²   (exact counts, f64)
  */
 export function lambDirection(
-  table: usize, count: i32, gOff: i32, mOff: i32, vOff: i32,
+  table: usize, count: i32, gOff: i32, mOff: i32, vOff: i32, uOff: i32,
   beta1: f32, beta2: f32, invBc1: f32, invBc2: f32, eps: f32, weightDecay: f32, gradScale: f32, out: usize,
 ): void {
   const vb1 = f32x4.splat(beta1);
@@ -677,7 +677,7 @@ export function lambDirection(
       let uu = f32x4.splat(0);
       for (; p < blockEnd; p += 16) {
         const w = v128.load(p);
-        const u = lambVector(p, gOff, mOff, vOff, vb1, vb1c, vb2, vb2c, vbc1, vbc2, veps, vwd, vgs);
+        const u = lambVector(p, gOff, mOff, vOff, uOff, vb1, vb1c, vb2, vb2c, vbc1, vbc2, veps, vwd, vgs);
         ww = f32x4.add(ww, f32x4.mul(w, w));
         uu = f32x4.add(uu, f32x4.mul(u, u));
       }
@@ -687,7 +687,7 @@ export function lambDirection(
     if (n & 3) {
       const inside = laneMask(n & 3);
       const w = v128.and(v128.load(p), inside);
-      const u = v128.and(lambVector(p, gOff, mOff, vOff, vb1, vb1c, vb2, vb2c, vbc1, vbc2, veps, vwd, vgs), inside);
+      const u = v128.and(lambVector(p, gOff, mOff, vOff, uOff, vb1, vb1c, vb2, vb2c, vbc1, vbc2, veps, vwd, vgs), inside);
       weights = f64x2.add(weights, widen(f32x4.mul(w, w)));
       updates = f64x2.add(updates, widen(f32x4.mul(u, u)));
     }

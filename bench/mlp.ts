@@ -1,20 +1,14 @@
 /**
- * descent training an MLP 784-256-10 with Adam, batch 128, on random data (the peers train the
- * same network on the same kind of data): samples per second over one epoch, best of `reps`.
+ * descent training an MLP 784-256-10 with Adam, batch 128, on random data, exactly as a user
+ * writes it with the public API (nn.Sequential of nn.Linear and nn.ReLU, F.crossEntropy,
+ * optim.Adam): samples per second over one epoch, best of `reps`. The peers train the same
+ * network on the same kind of data, the same way.
  *
- * Three paths: the plain one (nn.Linear, autograd, the Adam class: all JavaScript); the same
- * with the fused WebAssembly Adam over an arena; and that plus the WebAssembly matmul for the
- * three products of each layer (forward, and both gradients), the hot path once the engine's
- * `gemm` calls it.
+ * Two runs, one per kernel backend: 'js' (every product in JavaScript) and 'wasm' (products
+ * from `WASM_GEMM_MIN_WORK` multiply-adds up in WebAssembly SIMD, forward and backward).
  */
-import { Tensor } from '../src/tensor/tensor.js';
-import { Generator } from '../src/tensor/random.js';
-import { Linear, Sequential, ReLU, Module } from '../src/nn/index.js';
-import * as F from '../src/nn/functional.js';
-import { Adam } from '../src/optim/adam.js';
-import { ParamArena } from '../src/optim/wasm/arena.js';
-import { adamStep, fusedStateArrays } from '../src/optim/wasm/fused.js';
-import { wasmGemm, wasmMatmul } from '../src/wasm/gemm.js';
+import { Generator, Tensor, nn, F, optim, withKernelBackend, type KernelBackend } from '../src/index.js';
+import { wasmGemm } from '../src/wasm/gemm.js';
 import { gemm } from '../src/tensor/linalg.js';
 import { bestOf, type Timing } from './optimizers.js';
 
@@ -24,60 +18,30 @@ export interface MlpConfig {
   reps: number;
 }
 
-export type MlpPath = 'js' | 'wasm-adam' | 'wasm-adam-matmul';
-
-/** x·Wᵀ + b with the product in WebAssembly. */
-class WasmLinear extends Module {
-  constructor(readonly inner: Linear) {
-    super();
-  }
-  forward(x: Tensor): Tensor {
-    const y = wasmMatmul(x, this.inner.weight.T);
-    return this.inner.bias === null ? y : y.add(this.inner.bias);
-  }
-}
-
-export function measureMlp(path: MlpPath, { samples, batch, reps }: MlpConfig): number {
+export function measureMlp(backend: KernelBackend, { samples, batch, reps }: MlpConfig): number {
   const rng = new Generator(0);
-  const x = new Float32Array(samples * 784);
-  for (let i = 0; i < x.length; i++) x[i] = rng.normal();
-  const X = new Tensor(x, [samples, 784]);
+  const X = new Tensor(Float32Array.from({ length: samples * 784 }, () => rng.normal()), [samples, 784]);
   const labels = Int32Array.from({ length: samples }, () => rng.integer(0, 10));
-  const first = new Linear(784, 256, { generator: rng });
-  const second = new Linear(256, 10, { generator: rng });
-  const model = new Sequential(first, new ReLU(), second);
-  const forward = path === 'wasm-adam-matmul' ? new Sequential(new WasmLinear(first), new ReLU(), new WasmLinear(second)) : model;
-  const params = model.parameters();
-
-  let step: () => void;
-  if (path === 'js') {
-    const opt = new Adam(params, { lr: 1e-3 });
-    step = () => opt.step();
-  } else {
-    const arena = new ParamArena(params, { state: fusedStateArrays('adam') });
-    const hyper = { lr: 1e-3, betas: [0.9, 0.999] as const, eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, decoupledWeightDecay: false };
-    let t = 0;
-    step = () => {
-      adamStep(arena, arena.stageGrads().dense, hyper, ++t);
-    };
-  }
+  const model = new nn.Sequential(new nn.Linear(784, 256, { generator: rng }), new nn.ReLU(), new nn.Linear(256, 10, { generator: rng }));
+  const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
 
   const epoch = (): void => {
     for (let i = 0; i + batch <= samples; i += batch) {
-      for (const p of params) p.grad = null;
-      const loss = F.crossEntropy(forward.call(X.slice(i, i + batch)) as Tensor, labels.subarray(i, i + batch));
-      loss.backward();
-      step();
+      opt.zeroGrad();
+      F.crossEntropy(model.call(X.slice(i, i + batch)) as Tensor, labels.subarray(i, i + batch)).backward();
+      opt.step();
     }
   };
-  epoch();
-  let best = Infinity;
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
+  return withKernelBackend(backend, () => {
     epoch();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return (Math.floor(samples / batch) * batch) / (best / 1000);
+    let best = Infinity;
+    for (let r = 0; r < reps; r++) {
+      const t0 = performance.now();
+      epoch();
+      best = Math.min(best, performance.now() - t0);
+    }
+    return (Math.floor(samples / batch) * batch) / (best / 1000);
+  });
 }
 
 /** GFLOP/s of C += A·B (m×k times k×n, float32) through the engine's JS gemm and through WebAssembly. */

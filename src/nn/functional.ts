@@ -17,6 +17,9 @@ import { normalCdf, normalPdf } from './special.js';
 
 // ---- activations ----
 
+/** y = x·Wᵀ + b, PyTorch's `F.linear`: one op, with no transposed copy of W. */
+export { linear } from '../tensor/linalg.js';
+
 export function relu(x: Tensor): Tensor {
   return x.relu();
 }

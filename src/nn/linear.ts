@@ -8,6 +8,7 @@
  */
 import { Tensor, zeros, type DType } from '../tensor/tensor.js';
 import { shapeString } from '../tensor/shape.js';
+import { linear } from '../tensor/linalg.js';
 import type { Generator } from '../tensor/random.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
@@ -48,8 +49,7 @@ export class Linear extends Module {
     if (x.shape.length === 0 || x.shape[x.shape.length - 1] !== this.inFeatures) {
       throw new RangeError(`Linear(${this.inFeatures} → ${this.outFeatures}): input of shape ${shapeString(x.shape)} does not end in ${this.inFeatures} features`);
     }
-    const y = x.matmul(this.weight.T);
-    return this.bias === null ? y : y.add(this.bias);
+    return linear(x, this.weight, this.bias);
   }
 
   override extraRepr(): string {

@@ -22,33 +22,64 @@ export function asTensor(value: TensorLike, like?: Tensor): Tensor {
 }
 
 /**
- * Applies `f` over the broadcast of `a` and `b` into a new array. Same-shape and
- * scalar operands take flat loops; the general case walks a multi-index.
+ * One binary op over one run of a broadcast: out[o + i] = f(a[ai + i·sa], b[bi + i·sb]) for
+ * i < n, where a stride is 1 (the operand walks along) or 0 (it is broadcast). Every path of
+ * `broadcastRuns` calls a run once per stretch of output, never once per element, so add, sub,
+ * mul and div, written out below, compile to plain loops; other ops wrap a closure (`runOf`).
  */
-export function broadcastMap(a: Tensor, b: Tensor, f: (x: number, y: number) => number, op: string, dtype: DType = resultDtype(a, b)): Tensor {
+export type BinaryRun = (out: FloatArray, o: number, a: FloatArray, ai: number, sa: number, b: FloatArray, bi: number, sb: number, n: number) => void;
+
+const addRun: BinaryRun = (out, o, a, ai, sa, b, bi, sb, n) => {
+  for (let i = 0; i < n; i++) out[o + i] = a[ai + i * sa]! + b[bi + i * sb]!;
+};
+const subRun: BinaryRun = (out, o, a, ai, sa, b, bi, sb, n) => {
+  for (let i = 0; i < n; i++) out[o + i] = a[ai + i * sa]! - b[bi + i * sb]!;
+};
+const mulRun: BinaryRun = (out, o, a, ai, sa, b, bi, sb, n) => {
+  for (let i = 0; i < n; i++) out[o + i] = a[ai + i * sa]! * b[bi + i * sb]!;
+};
+const divRun: BinaryRun = (out, o, a, ai, sa, b, bi, sb, n) => {
+  for (let i = 0; i < n; i++) out[o + i] = a[ai + i * sa]! / b[bi + i * sb]!;
+};
+
+/** The run of an op given elementwise by `f`. */
+export function runOf(f: (x: number, y: number) => number): BinaryRun {
+  return (out, o, a, ai, sa, b, bi, sb, n) => {
+    for (let i = 0; i < n; i++) out[o + i] = f(a[ai + i * sa]!, b[bi + i * sb]!);
+  };
+}
+
+/**
+ * Applies `run` over the broadcast of `a` and `b` into a new array. Same-shape and scalar
+ * operands are one run; otherwise each run is a stretch of the last dim (a bias row, say).
+ */
+export function broadcastRuns(a: Tensor, b: Tensor, run: BinaryRun, op: string, dtype: DType = resultDtype(a, b)): Tensor {
   const outShape = broadcastShapes(a.shape, b.shape, op);
   const out = allocate(outShape.reduce((p, d) => p * d, 1), dtype);
   const ad = a.data;
   const bd = b.data;
   const n = out.length;
-  if (sameShape(a.shape, b.shape)) {
-    for (let i = 0; i < n; i++) out[i] = f(ad[i]!, bd[i]!);
-  } else if (bd.length === 1) {
-    const y = bd[0]!;
-    for (let i = 0; i < n; i++) out[i] = f(ad[i]!, y);
-  } else if (ad.length === 1) {
-    const x = ad[0]!;
-    for (let i = 0; i < n; i++) out[i] = f(x, bd[i]!);
-  } else {
-    walkBroadcast(outShape, a.shape, b.shape, (i, ia, ib) => {
-      out[i] = f(ad[ia]!, bd[ib]!);
-    });
-  }
+  if (sameShape(a.shape, b.shape)) run(out, 0, ad, 0, 1, bd, 0, 1, n);
+  else if (bd.length === 1) run(out, 0, ad, 0, 1, bd, 0, 0, n);
+  else if (ad.length === 1) run(out, 0, ad, 0, 0, bd, 0, 1, n);
+  else walkRuns(outShape, a.shape, b.shape, (i, ia, sa, ib, sb, length) => run(out, i, ad, ia, sa, bd, ib, sb, length));
   return new Tensor(out, outShape);
 }
 
-/** Visits every position of `outShape` with the matching flat offsets into `aShape` and `bShape`. */
-export function walkBroadcast(outShape: Shape, aShape: Shape, bShape: Shape, visit: (i: number, ia: number, ib: number) => void): void {
+/** Applies `f` elementwise over the broadcast of `a` and `b` into a new array. */
+export function broadcastMap(a: Tensor, b: Tensor, f: (x: number, y: number) => number, op: string, dtype: DType = resultDtype(a, b)): Tensor {
+  return broadcastRuns(a, b, runOf(f), op, dtype);
+}
+
+/**
+ * Visits `outShape` one stretch of its last dim at a time: `visit(i, ia, sa, ib, sb, length)`
+ * covers output positions i … i + length − 1, which read `aShape` from flat offset ia in steps
+ * of sa and `bShape` from ib in steps of sb (0 where that operand is broadcast).
+ */
+export function walkRuns(
+  outShape: Shape, aShape: Shape, bShape: Shape,
+  visit: (i: number, ia: number, sa: number, ib: number, sb: number, length: number) => void,
+): void {
   const rank = outShape.length;
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);
@@ -62,7 +93,7 @@ export function walkBroadcast(outShape: Shape, aShape: Shape, bShape: Shape, vis
   let ia = 0;
   let ib = 0;
   for (let i = 0; i < n; i += inner) {
-    for (let j = 0, ja = ia, jb = ib; j < inner; j++, ja += saInner, jb += sbInner) visit(i + j, ja, jb);
+    visit(i, ia, saInner, ib, sbInner, inner);
     for (let d = last - 1; d >= 0; d--) {
       idx[d]!++;
       ia += sa[d]!;
@@ -73,6 +104,13 @@ export function walkBroadcast(outShape: Shape, aShape: Shape, bShape: Shape, vis
       idx[d] = 0;
     }
   }
+}
+
+/** Visits every position of `outShape` with the matching flat offsets into `aShape` and `bShape`. */
+export function walkBroadcast(outShape: Shape, aShape: Shape, bShape: Shape, visit: (i: number, ia: number, ib: number) => void): void {
+  walkRuns(outShape, aShape, bShape, (i, ia, sa, ib, sb, length) => {
+    for (let j = 0; j < length; j++) visit(i + j, ia + j * sa, ib + j * sb);
+  });
 }
 
 /**
@@ -109,21 +147,21 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 export function add(aLike: TensorLike, bLike: TensorLike): Tensor {
   const a = asTensor(aLike, bLike instanceof Tensor ? bLike : undefined);
   const b = asTensor(bLike, a);
-  const out = broadcastMap(a, b, (x, y) => x + y, 'add');
+  const out = broadcastRuns(a, b, addRun, 'add');
   return record(out, 'add', [a, b], (g) => [sumTo(g, a.shape), sumTo(g, b.shape)]);
 }
 
 export function sub(aLike: TensorLike, bLike: TensorLike): Tensor {
   const a = asTensor(aLike, bLike instanceof Tensor ? bLike : undefined);
   const b = asTensor(bLike, a);
-  const out = broadcastMap(a, b, (x, y) => x - y, 'sub');
+  const out = broadcastRuns(a, b, subRun, 'sub');
   return record(out, 'sub', [a, b], (g) => [sumTo(g, a.shape), sumTo(neg(g), b.shape)]);
 }
 
 export function mul(aLike: TensorLike, bLike: TensorLike): Tensor {
   const a = asTensor(aLike, bLike instanceof Tensor ? bLike : undefined);
   const b = asTensor(bLike, a);
-  const out = broadcastMap(a, b, (x, y) => x * y, 'mul');
+  const out = broadcastRuns(a, b, mulRun, 'mul');
   return record(out, 'mul', [a, b], (g) => [
     a.requiresGrad ? sumTo(mul(g, b), a.shape) : null,
     b.requiresGrad ? sumTo(mul(g, a), b.shape) : null,
@@ -133,7 +171,7 @@ export function mul(aLike: TensorLike, bLike: TensorLike): Tensor {
 export function div(aLike: TensorLike, bLike: TensorLike): Tensor {
   const a = asTensor(aLike, bLike instanceof Tensor ? bLike : undefined);
   const b = asTensor(bLike, a);
-  const out = broadcastMap(a, b, (x, y) => x / y, 'div');
+  const out = broadcastRuns(a, b, divRun, 'div');
   return record(out, 'div', [a, b], (g) => [
     a.requiresGrad ? sumTo(div(g, b), a.shape) : null,
     // d(a/b)/db = -a/b² = -out/b
@@ -190,8 +228,36 @@ export const square = (x: Tensor): Tensor => unary(x, 'square', (v) => v * v, (g
 export const tanh = (x: Tensor): Tensor => unary(x, 'tanh', Math.tanh, (g, _x, y) => g * (1 - y * y));
 export const sigmoid = (x: Tensor): Tensor =>
   unary(x, 'sigmoid', (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))), (g, _x, y) => g * y * (1 - y));
-export const relu = (x: Tensor): Tensor => unary(x, 'relu', (v) => (v > 0 ? v : 0), (g, v) => (v > 0 ? g : 0));
 export const sign = (x: Tensor): Tensor => unary(x, 'sign', Math.sign, () => 0);
+
+/**
+ * Two slots, [0, v]: `choice[+(x > 0)]` is x > 0 ? v : 0 without a branch. On activations the
+ * sign is a coin toss, so a branch mispredicts half the time and costs three times the loop.
+ * Loops read it through a local (`slots`), which the JIT keeps in a register.
+ */
+const choice = new Float64Array(2);
+
+/** max(x, 0), with NaN mapped to 0; the gradient passes where x > 0. */
+export function relu(x: Tensor): Tensor {
+  const src = x.data;
+  const n = src.length;
+  const out = allocate(n, x.dtype);
+  const slots = choice;
+  for (let i = 0; i < n; i++) {
+    const v = src[i]!;
+    slots[1] = v;
+    out[i] = slots[+(v > 0)]!;
+  }
+  return record(new Tensor(out, x.shape), 'relu', [x], (g) => {
+    const gd = g.data;
+    const gx = allocate(n, x.dtype);
+    for (let i = 0; i < n; i++) {
+      slots[1] = gd[i]!;
+      gx[i] = slots[+(src[i]! > 0)]!;
+    }
+    return [new Tensor(gx, x.shape)];
+  });
+}
 
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   const lo = min ?? -Infinity;

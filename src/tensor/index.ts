@@ -3,7 +3,7 @@ export type { DType, FloatArray, NestedArray, TensorLike, TensorOptions, RandomO
 export { add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sqrt, abs, square, tanh, sigmoid, relu, sign, clamp, eq, ne, lt, le, gt, ge, where, unary } from './elementwise.js';
 export { sum, mean, variance, std, max, min, argmax, argmin, norm, logSumExp, sumTo } from './reduce.js';
 export { reshape, flatten, unsqueeze, squeeze, permute, transpose, expand, slice, narrow, select, indexSelect, gather, cat, stack } from './movement.js';
-export { matmul } from './linalg.js';
+export { matmul, linear } from './linalg.js';
 export { SparseRows, sparseRows, isSparse, type Gradient } from './sparse.js';
 export { Generator, manualSeed, defaultGenerator, type GeneratorState } from './random.js';
 export { numel, broadcastShapes, type Shape } from './shape.js';

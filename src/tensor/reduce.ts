@@ -40,10 +40,41 @@ function fromAccumulator(acc: Float64Array, shape: Shape, like: Tensor): Tensor 
   return new Tensor(out, shape);
 }
 
+/**
+ * Σ over the reduced dims into float64 slots of the kept shape. When the reduced dims are
+ * adjacent, x reads as [outer, reduced, inner] and the sum is three plain loops (the bias
+ * gradient, Σ over the rows of [rows, features], is outer = 1); otherwise it walks the broadcast.
+ */
+function sumInto(x: Tensor, dims: readonly number[], keepShape: Shape): Float64Array {
+  const first = Math.min(...dims);
+  const last = Math.max(...dims);
+  if (dims.length === 0 || last - first + 1 !== dims.length) return fold(x, keepShape, 0, (a, v) => a + v);
+  const sizes = x.shape;
+  const outer = sizes.slice(0, first).reduce((p, d) => p * d, 1);
+  const reduced = sizes.slice(first, last + 1).reduce((p, d) => p * d, 1);
+  const inner = sizes.slice(last + 1).reduce((p, d) => p * d, 1);
+  const acc = new Float64Array(outer * inner);
+  const src = x.data;
+  for (let o = 0; o < outer; o++) {
+    const slot = o * inner;
+    if (inner === 1) {
+      let total = 0;
+      for (let r = slot * reduced; r < (slot + 1) * reduced; r++) total += src[r]!;
+      acc[slot] = total;
+      continue;
+    }
+    for (let r = 0; r < reduced; r++) {
+      const from = (o * reduced + r) * inner;
+      for (let i = 0; i < inner; i++) acc[slot + i]! += src[from + i]!;
+    }
+  }
+  return acc;
+}
+
 /** Sums in float64 and stores in the input's dtype. */
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   const p = plan(x, dim, keepdim, 'sum');
-  const out = fromAccumulator(fold(x, p.keepShape, 0, (a, v) => a + v), p.outShape, x);
+  const out = fromAccumulator(sumInto(x, p.dims, p.keepShape), p.outShape, x);
   return record(out, 'sum', [x], (g) => [expand(reshape(g, p.keepShape), x.shape)]);
 }
 

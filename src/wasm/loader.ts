@@ -60,7 +60,8 @@ export interface OptimKernels {
 }
 
 export interface MatmulKernels {
-  gemm(a: number, b: number, c: number, panel: number, m4: number, k: number, n8: number): void;
+  /** C += op(A)·op(B) over padded panels; strides in bytes let A be read transposed in place. */
+  gemm(a: number, aRowStride: number, aStepStride: number, b: number, bTransposed: number, c: number, panel: number, m4: number, k: number, n8: number): void;
 }
 
 function decodeBase64(text: string): Uint8Array {
