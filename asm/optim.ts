@@ -4,7 +4,10 @@
  * Compiled by scripts/build-wasm.mjs with AssemblyScript into src/wasm/generated.ts.
  * Each exported kernel is the row of PyTorch's algorithm box (torch 1.13 `_single_tensor_*`)
  * with every per-step scalar (bias corrections, step sizes, the ±1 sign of `maximize`)
- * computed by the caller, so the loops hold no branches.
+ * computed by the caller, so the loops hold no branches. Decay rates (β, ρ, α, momentum,
+ * dampening) come in as f64 and their complements 1 − β are taken before rounding to f32, as
+ * PyTorch takes them in double: rounding β first would put 1 − β off by up to 2⁻²⁵/(1 − β)
+ * (3·10⁻⁴ relative at β = 0.9999).
  *
  * Memory layout (built by src/optim/wasm/arena.ts). The kernels never allocate. A dense
  * kernel walks a segment table: entry s at `table + 16·s` is
@@ -97,13 +100,13 @@
  */
 export function sgd(
   table: usize, count: i32, gOff: i32, bufOff: i32,
-  lr: f32, weightDecay: f32, sign: f32, momentum: f32, dampening: f32, nesterov: i32, firstStep: i32,
+  lr: f32, weightDecay: f32, sign: f32, momentum: f64, dampening: f64, nesterov: i32, firstStep: i32,
 ): void {
   const vlr = f32x4.splat(lr);
   const vwd = f32x4.splat(weightDecay);
   const vsign = f32x4.splat(sign);
-  const vmu = f32x4.splat(momentum);
-  const vkeep = f32x4.splat(<f32>1 - dampening);
+  const vmu = f32x4.splat(<f32>momentum);
+  const vkeep = f32x4.splat(<f32>(1 - dampening));
   // mode: 0 no momentum; 1 first step; 2 first step, Nesterov; 3 momentum; 4 momentum, Nesterov.
   const mode = momentum == 0 ? 0 : (firstStep ? 1 : 3) + (nesterov ? 1 : 0);
   for (let s = 0; s < count; s++) {
@@ -256,14 +259,14 @@ export function adagradRows(param: usize, sum: usize, values: usize, indices: us
  */
 export function rmsprop(
   table: usize, count: i32, gOff: i32, squareOff: i32, gradAvgOff: i32, bufOff: i32,
-  lr: f32, alpha: f32, eps: f32, weightDecay: f32, sign: f32, momentum: f32, centered: i32,
+  lr: f32, alpha: f64, eps: f32, weightDecay: f32, sign: f32, momentum: f64, centered: i32,
 ): void {
   const vlr = f32x4.splat(lr);
-  const vrest = f32x4.splat(<f32>1 - alpha);
+  const vrest = f32x4.splat(<f32>(1 - alpha));
   const veps = f32x4.splat(eps);
   const vwd = f32x4.splat(weightDecay);
   const vsign = f32x4.splat(sign);
-  const vmu = f32x4.splat(momentum);
+  const vmu = f32x4.splat(<f32>momentum);
   const withMomentum = momentum > 0;
   const plain = weightDecay == 0 && sign == 1;
   // One loop per combination of flags, so that no branch is left inside a loop.
@@ -315,10 +318,10 @@ export function rmsprop(
  */
 export function adam(
   table: usize, count: i32, gOff: i32, mOff: i32, vOff: i32, vMaxOff: i32,
-  beta1: f32, beta2: f32, stepSize: f32, invSqrtBc2: f32, eps: f32, l2: f32, decay: f32, sign: f32, amsgrad: i32,
+  beta1: f64, beta2: f64, stepSize: f32, invSqrtBc2: f32, eps: f32, l2: f32, decay: f32, sign: f32, amsgrad: i32,
 ): void {
-  const vb1c = f32x4.splat(<f32>1 - beta1);
-  const vb2c = f32x4.splat(<f32>1 - beta2);
+  const vb1c = f32x4.splat(<f32>(1 - beta1));
+  const vb2c = f32x4.splat(<f32>(1 - beta2));
   const vss = f32x4.splat(stepSize);
   const vbc = f32x4.splat(invSqrtBc2);
   const veps = f32x4.splat(eps);
@@ -373,9 +376,9 @@ export function adam(
  *   d = sign·g + λ·p;  A = ρ·A + (1 − ρ)·d²
  *   Δ = √((D + ε) / (A + ε)) · d;  D = ρ·D + (1 − ρ)·Δ²;  p = p − lr·Δ
  */
-export function adadelta(table: usize, count: i32, gOff: i32, squareOff: i32, deltaOff: i32, lr: f32, rho: f32, eps: f32, weightDecay: f32, sign: f32): void {
+export function adadelta(table: usize, count: i32, gOff: i32, squareOff: i32, deltaOff: i32, lr: f32, rho: f64, eps: f32, weightDecay: f32, sign: f32): void {
   const vlr = f32x4.splat(lr);
-  const vrest = f32x4.splat(<f32>1 - rho);
+  const vrest = f32x4.splat(<f32>(1 - rho));
   const veps = f32x4.splat(eps);
   const vwd = f32x4.splat(weightDecay);
   const vsign = f32x4.splat(sign);
@@ -415,9 +418,9 @@ export function adadelta(table: usize, count: i32, gOff: i32, squareOff: i32, de
  *   d = sign·g + λ·p;  m = β₁·m + (1 − β₁)·d;  u = max(β₂·u, |d| + ε)
  *   p = p − clr·m/u,  clr = lr / (1 − β₁ᵗ)
  */
-export function adamax(table: usize, count: i32, gOff: i32, mOff: i32, uOff: i32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, sign: f32, clr: f32): void {
-  const vb1c = f32x4.splat(<f32>1 - beta1);
-  const vb2 = f32x4.splat(beta2);
+export function adamax(table: usize, count: i32, gOff: i32, mOff: i32, uOff: i32, beta1: f64, beta2: f64, eps: f32, weightDecay: f32, sign: f32, clr: f32): void {
+  const vb1c = f32x4.splat(<f32>(1 - beta1));
+  const vb2 = f32x4.splat(<f32>beta2);
   const veps = f32x4.splat(eps);
   const vwd = f32x4.splat(weightDecay);
   const vsign = f32x4.splat(sign);
@@ -464,10 +467,10 @@ export function adamax(table: usize, count: i32, gOff: i32, mOff: i32, uOff: i32
  */
 export function nadam(
   table: usize, count: i32, gOff: i32, mOff: i32, vOff: i32,
-  beta1: f32, beta2: f32, invBc2: f32, eps: f32, weightDecay: f32, sign: f32, gradCoef: f32, momentumCoef: f32,
+  beta1: f64, beta2: f64, invBc2: f32, eps: f32, weightDecay: f32, sign: f32, gradCoef: f32, momentumCoef: f32,
 ): void {
-  const vb1c = f32x4.splat(<f32>1 - beta1);
-  const vb2c = f32x4.splat(<f32>1 - beta2);
+  const vb1c = f32x4.splat(<f32>(1 - beta1));
+  const vb2c = f32x4.splat(<f32>(1 - beta2));
   const vbc = f32x4.splat(invBc2);
   const veps = f32x4.splat(eps);
   const vwd = f32x4.splat(weightDecay);
@@ -516,10 +519,10 @@ export function nadam(
  */
 export function radam(
   table: usize, count: i32, gOff: i32, mOff: i32, vOff: i32,
-  beta1: f32, beta2: f32, weightDecay: f32, sign: f32, scale: f32, numer: f32, sqrtWeight: f32, floor: f32,
+  beta1: f64, beta2: f64, weightDecay: f32, sign: f32, scale: f32, numer: f32, sqrtWeight: f32, floor: f32,
 ): void {
-  const vb1c = f32x4.splat(<f32>1 - beta1);
-  const vb2c = f32x4.splat(<f32>1 - beta2);
+  const vb1c = f32x4.splat(<f32>(1 - beta1));
+  const vb2c = f32x4.splat(<f32>(1 - beta2));
   const vwd = f32x4.splat(weightDecay);
   const vsign = f32x4.splat(sign);
   const vscale = f32x4.splat(scale);
@@ -566,10 +569,10 @@ export function radam(
  */
 export function sparseAdamRows(
   param: usize, mBase: usize, vBase: usize, values: usize, indices: usize, rows: i32, width: i32,
-  beta1: f32, beta2: f32, eps: f32, stepSize: f32, sign: f32,
+  beta1: f64, beta2: f64, eps: f32, stepSize: f32, sign: f32,
 ): void {
-  const vb1c = f32x4.splat(<f32>1 - beta1);
-  const vb2c = f32x4.splat(<f32>1 - beta2);
+  const vb1c = f32x4.splat(<f32>(1 - beta1));
+  const vb2c = f32x4.splat(<f32>(1 - beta2));
   const vss = f32x4.splat(stepSize);
   const veps = f32x4.splat(eps);
   const vsign = f32x4.splat(sign);
@@ -654,12 +657,12 @@ export function scaleSegments(table: usize, count: i32, off: i32, factor: f32): 
  */
 export function lambDirection(
   table: usize, count: i32, gOff: i32, mOff: i32, vOff: i32, uOff: i32,
-  beta1: f32, beta2: f32, invBc1: f32, invBc2: f32, eps: f32, weightDecay: f32, gradScale: f32, out: usize,
+  beta1: f64, beta2: f64, invBc1: f32, invBc2: f32, eps: f32, weightDecay: f32, gradScale: f32, out: usize,
 ): void {
-  const vb1 = f32x4.splat(beta1);
-  const vb1c = f32x4.splat(<f32>1 - beta1);
-  const vb2 = f32x4.splat(beta2);
-  const vb2c = f32x4.splat(<f32>1 - beta2);
+  const vb1 = f32x4.splat(<f32>beta1);
+  const vb1c = f32x4.splat(<f32>(1 - beta1));
+  const vb2 = f32x4.splat(<f32>beta2);
+  const vb2c = f32x4.splat(<f32>(1 - beta2));
   const vbc1 = f32x4.splat(invBc1);
   const vbc2 = f32x4.splat(invBc2);
   const veps = f32x4.splat(eps);

@@ -1,18 +1,31 @@
 /**
- * descent's side of the optimizer benchmark, measured in this process: the fused WebAssembly
- * step, the memory-bandwidth floor over the very same arena, and the plain JavaScript step of
- * the optimizer classes.
+ * descent's side of the optimizer benchmark: the optimizer classes' `step()` on both kernel
+ * backends (what a user's training loop pays), the fused WebAssembly kernel alone over an arena
+ * (what the class adds on top of it), and the memory-bandwidth floor over an arena of the same
+ * layout.
  *
- * One `Spec` per optimizer configuration names its arena state, the passes its floor streams
- * (arrays read, arrays written), the fused call, and the class + options of the JS path and of
- * the peers. A step is timed as an integrated optimizer would run it: find the params that have
- * a gradient (`stageGrad`), then one kernel call per group.
+ * One `Spec` per optimizer configuration names its class and options, the passes its floor
+ * streams (arrays read, arrays written), the bare fused call, and the peers' equivalents.
+ * Gradients arrive as backward leaves them: `accumulateGrad` after `zeroGrad`, which on the
+ * fused path writes into the parameter's gradient slot in the arena.
+ *
+ * The kernels and the floor run in this process. Each class runs in a child process of its own,
+ * as the peers do: the per-parameter bookkeeping of every class is one shared loop
+ * (`KernelOptimizer.updateGroup`), and after a dozen classes have run through it in one process
+ * V8's inline caches there are megamorphic, which adds up to 30 ns per tensor that a training
+ * program, running one optimizer, never pays.
  */
+import { spawnSync } from 'node:child_process';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Tensor } from '../src/tensor/tensor.js';
 import { SparseRows } from '../src/tensor/sparse.js';
 import { Generator } from '../src/tensor/random.js';
+import { withKernelBackend, type KernelBackend } from '../src/wasm/backend.js';
 import { ParamArena, type StagedRows } from '../src/optim/wasm/arena.js';
 import * as fused from '../src/optim/wasm/fused.js';
+import * as scalars from '../src/optim/kernels/scalars.js';
+import type { AdagradHyper, AdamHyper, AdadeltaHyper, AdamaxHyper, NadamHyper, RadamHyper, RmspropHyper, SparseAdamHyper } from '../src/optim/kernels/index.js';
 
 export interface Workload {
   label: string;
@@ -30,118 +43,126 @@ export interface Spec {
   key: string;
   label: string;
   sparse?: boolean;
-  /** Arena state arrays, in region order. */
-  state: string[];
-  initial?: Record<string, number>;
-  /** The floor's passes; a sparse floor is one `streamRows` pass over `state.length` state rows. */
+  /** The class (module path under src/optim, export name) and its options. */
+  js: { module: string; name: string; options: Record<string, unknown> };
+  /** Arena state arrays, in region order (`fusedStateArrays` of the class's configuration). */
+  state: readonly string[];
+  /** The floor's passes; a sparse floor is one `streamRows` pass over the state rows. */
   floor: Pass[];
   /** LAMB and LARS need per-param segments (their trust ratios are per param). */
   perParam?: boolean;
-  wasm(arena: ParamArena, indices: readonly number[], step: number): void;
-  wasmRows?(arena: ParamArena, staged: StagedRows, step: number): void;
-  /** The class (module path under src/optim, export name) and its options. */
-  js?: { module: string; name: string; options: Record<string, unknown> };
+  /** The bare fused call over every listed param, at step t. */
+  kernel?(arena: ParamArena, indices: readonly number[], t: number): void;
+  kernelRows?(arena: ParamArena, staged: StagedRows, t: number): void;
   tfjs?: string;
   torch?: { cls: string; kwargs: Record<string, unknown> };
 }
 
-const adamH = (over: Partial<fused.AdamHyper> = {}): fused.AdamHyper => ({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, decoupledWeightDecay: false, ...over });
-const sgdH = (over: Partial<fused.SgdHyper> = {}): fused.SgdHyper => ({ lr: 0.01, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...over });
-const rmsH = (over: Partial<fused.RmspropHyper> = {}): fused.RmspropHyper => ({ lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...over });
-const adagradH: fused.AdagradHyper = { lr: 0.01, lrDecay: 0, weightDecay: 0, eps: 1e-10, maximize: false };
+const adamH: AdamHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, paramDecay: 1, stepSize: 0, bc2Sqrt: 1 };
+const adagradH: AdagradHyper = { clr: 0, eps: 0, gradScale: 1, weightDecay: 0 };
+const rmspropH: RmspropHyper = { lr: 0, alpha: 0, eps: 0, momentum: 0, gradScale: 1, weightDecay: 0 };
+const adadeltaH: AdadeltaHyper = { lr: 0, rho: 0, eps: 0, gradScale: 1, weightDecay: 0 };
+const adamaxH: AdamaxHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, stepSize: 0 };
+const nadamH: NadamHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, bc2: 1, gradStep: 0, momentumStep: 0 };
+const radamH: RadamHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, adaptiveStep: 0, plainStep: 0 };
+const sparseAdamH: SparseAdamHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, stepSize: 0 };
+
+const betas: [number, number] = [0.9, 0.999];
+const sgdOptions = (momentum: number) => ({ lr: 0.01, momentum, dampening: 0, weightDecay: 0, nesterov: false });
+const rmspropOptions = (centered: boolean, momentum: number) => ({ lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum, centered });
+const adagradOptions = { lr: 0.01, lrDecay: 0, weightDecay: 0, eps: 1e-10 };
 
 export const SPECS: Spec[] = [
   {
-    key: 'sgd', label: 'SGD', state: [], floor: [[2, 1]],
-    wasm: (a, i, t) => fused.sgdStep(a, i, sgdH(), t === 1),
+    key: 'sgd', label: 'SGD', state: fused.fusedStateArrays('sgd'), floor: [[2, 1]],
+    kernel: (a, i, t) => fused.sgdStep(a, i, sgdOptions(0), t === 1),
     js: { module: 'sgd', name: 'SGD', options: { lr: 0.01 } }, tfjs: 'sgd', torch: { cls: 'SGD', kwargs: { lr: 0.01 } },
   },
   {
-    key: 'momentum', label: 'SGD momentum 0.9', state: ['momentum_buffer'], floor: [[3, 2]],
-    wasm: (a, i, t) => fused.sgdStep(a, i, sgdH({ momentum: 0.9 }), t === 1),
+    key: 'momentum', label: 'SGD momentum 0.9', state: fused.fusedStateArrays('sgd', { momentum: 0.9 }), floor: [[3, 2]],
+    kernel: (a, i, t) => fused.sgdStep(a, i, sgdOptions(0.9), t === 1),
     js: { module: 'sgd', name: 'SGD', options: { lr: 0.01, momentum: 0.9 } }, tfjs: 'momentum', torch: { cls: 'SGD', kwargs: { lr: 0.01, momentum: 0.9 } },
   },
   {
-    key: 'adagrad', label: 'Adagrad', state: ['sum'], floor: [[3, 2]],
-    wasm: (a, i, t) => fused.adagradStep(a, i, adagradH, t),
+    key: 'adagrad', label: 'Adagrad', state: fused.fusedStateArrays('adagrad'), floor: [[3, 2]],
+    kernel: (a, i, t) => fused.adagradStep(a, i, scalars.adagradScalars(adagradH, adagradOptions, t)),
     js: { module: 'adagrad', name: 'Adagrad', options: { lr: 0.01 } }, tfjs: 'adagrad', torch: { cls: 'Adagrad', kwargs: { lr: 0.01 } },
   },
   {
-    key: 'rmsprop', label: 'RMSprop', state: ['square_avg'], floor: [[3, 2]],
-    wasm: (a, i) => fused.rmspropStep(a, i, rmsH()),
+    key: 'rmsprop', label: 'RMSprop', state: fused.fusedStateArrays('rmsprop'), floor: [[3, 2]],
+    kernel: (a, i) => fused.rmspropStep(a, i, scalars.rmspropScalars(rmspropH, rmspropOptions(false, 0)), false),
     js: { module: 'rmsprop', name: 'RMSprop', options: { lr: 0.01 } }, tfjs: 'rmsprop', torch: { cls: 'RMSprop', kwargs: { lr: 0.01 } },
   },
   {
-    key: 'rmsprop-cm', label: 'RMSprop centered + momentum', state: ['square_avg', 'grad_avg', 'momentum_buffer'], floor: [[5, 4]],
-    wasm: (a, i) => fused.rmspropStep(a, i, rmsH({ centered: true, momentum: 0.9 })),
+    key: 'rmsprop-cm', label: 'RMSprop centered + momentum', state: fused.fusedStateArrays('rmsprop', { centered: true, momentum: 0.9 }), floor: [[5, 4]],
+    kernel: (a, i) => fused.rmspropStep(a, i, scalars.rmspropScalars(rmspropH, rmspropOptions(true, 0.9)), true),
     js: { module: 'rmsprop', name: 'RMSprop', options: { lr: 0.01, centered: true, momentum: 0.9 } }, torch: { cls: 'RMSprop', kwargs: { lr: 0.01, centered: true, momentum: 0.9 } },
   },
   {
-    key: 'adam', label: 'Adam', state: ['exp_avg', 'exp_avg_sq'], floor: [[4, 3]],
-    wasm: (a, i, t) => fused.adamStep(a, i, adamH(), t),
+    key: 'adam', label: 'Adam', state: fused.fusedStateArrays('adam'), floor: [[4, 3]],
+    kernel: (a, i, t) => fused.adamStep(a, i, scalars.adamScalars(adamH, { lr: 1e-3, betas, eps: 1e-8, weightDecay: 0 }, false, t), false),
     js: { module: 'adam', name: 'Adam', options: { lr: 1e-3 } }, tfjs: 'adam', torch: { cls: 'Adam', kwargs: { lr: 1e-3 } },
   },
   {
-    key: 'amsgrad', label: 'Adam amsgrad', state: ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'], floor: [[5, 4]],
-    wasm: (a, i, t) => fused.adamStep(a, i, adamH({ amsgrad: true }), t),
+    key: 'amsgrad', label: 'Adam amsgrad', state: fused.fusedStateArrays('adam', { amsgrad: true }), floor: [[5, 4]],
+    kernel: (a, i, t) => fused.adamStep(a, i, scalars.adamScalars(adamH, { lr: 1e-3, betas, eps: 1e-8, weightDecay: 0 }, false, t), true),
     js: { module: 'adam', name: 'Adam', options: { lr: 1e-3, amsgrad: true } }, torch: { cls: 'Adam', kwargs: { lr: 1e-3, amsgrad: true } },
   },
   {
-    key: 'adamw', label: 'AdamW', state: ['exp_avg', 'exp_avg_sq'], floor: [[4, 3]],
-    wasm: (a, i, t) => fused.adamStep(a, i, adamH({ weightDecay: 1e-2, decoupledWeightDecay: true }), t),
+    key: 'adamw', label: 'AdamW', state: fused.fusedStateArrays('adamw'), floor: [[4, 3]],
+    kernel: (a, i, t) => fused.adamStep(a, i, scalars.adamScalars(adamH, { lr: 1e-3, betas, eps: 1e-8, weightDecay: 1e-2 }, true, t), false),
     js: { module: 'adamw', name: 'AdamW', options: { lr: 1e-3 } }, torch: { cls: 'AdamW', kwargs: { lr: 1e-3 } },
   },
   {
-    key: 'adadelta', label: 'Adadelta', state: ['square_avg', 'acc_delta'], floor: [[4, 3]],
-    wasm: (a, i) => fused.adadeltaStep(a, i, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false }),
+    key: 'adadelta', label: 'Adadelta', state: fused.fusedStateArrays('adadelta'), floor: [[4, 3]],
+    kernel: (a, i) => fused.adadeltaStep(a, i, scalars.adadeltaScalars(adadeltaH, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0 })),
     js: { module: 'adadelta', name: 'Adadelta', options: {} }, tfjs: 'adadelta', torch: { cls: 'Adadelta', kwargs: {} },
   },
   {
-    key: 'adamax', label: 'Adamax', state: ['exp_avg', 'exp_inf'], floor: [[4, 3]],
-    wasm: (a, i, t) => fused.adamaxStep(a, i, { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false }, t),
+    key: 'adamax', label: 'Adamax', state: fused.fusedStateArrays('adamax'), floor: [[4, 3]],
+    kernel: (a, i, t) => fused.adamaxStep(a, i, scalars.adamaxScalars(adamaxH, { lr: 2e-3, betas, eps: 1e-8, weightDecay: 0 }, t)),
     js: { module: 'adamax', name: 'Adamax', options: {} }, tfjs: 'adamax', torch: { cls: 'Adamax', kwargs: {} },
   },
   {
-    key: 'nadam', label: 'NAdam', state: ['exp_avg', 'exp_avg_sq'], floor: [[4, 3]],
-    wasm: (() => {
+    key: 'nadam', label: 'NAdam', state: fused.fusedStateArrays('nadam'), floor: [[4, 3]],
+    kernel: (() => {
       // NAdam's μ product lives with the state; a run starts over at t = 1.
       let muProduct = 1;
       return (a: ParamArena, i: readonly number[], t: number) => {
         if (t === 1) muProduct = 1;
-        muProduct = fused.nadamStep(a, i, { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3, maximize: false }, t, muProduct);
+        muProduct = scalars.nadamScalars(nadamH, { lr: 2e-3, betas, eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3 }, t, muProduct);
+        fused.nadamStep(a, i, nadamH);
       };
     })(),
     js: { module: 'nadam', name: 'NAdam', options: {} }, torch: { cls: 'NAdam', kwargs: {} },
   },
   {
-    key: 'radam', label: 'RAdam', state: ['exp_avg', 'exp_avg_sq'], floor: [[4, 3]],
-    // Step 10 on: past ρₜ > 5, so the timed steps take the rectified (dearer) branch.
-    wasm: (a, i, t) => fused.radamStep(a, i, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false }, t + 10),
+    key: 'radam', label: 'RAdam', state: fused.fusedStateArrays('radam'), floor: [[4, 3]],
+    // Step 10 on: past ρₜ > 5, so the timed steps take the rectified (dearer) branch, as the class's do after warm-up.
+    kernel: (a, i, t) => fused.radamStep(a, i, scalars.radamScalars(radamH, { lr: 1e-3, betas, eps: 1e-8, weightDecay: 0 }, t + 10)),
     js: { module: 'radam', name: 'RAdam', options: {} }, torch: { cls: 'RAdam', kwargs: {} },
   },
   {
-    key: 'lamb', label: 'LAMB (global clip + trust ratio)', state: ['exp_avg', 'exp_avg_sq'], floor: [[1, 0], [4, 3], [2, 1]], perParam: true,
-    wasm: (a, i, t) => {
-      const total = fused.sumOfSquares(a, i, 'grad').reduce((x, y) => x + y, 0);
-      fused.lambStep(a, i, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-6, weightDecay: 0, trustClip: false }, t, 1 / Math.max(Math.sqrt(total), 1));
+    key: 'lamb', label: 'LAMB (global clip + trust ratio)', state: fused.fusedStateArrays('lamb'), floor: [[1, 0], [4, 3], [2, 1]], perParam: true,
+    kernel: (a, i, t) => {
+      const clip = scalars.lambGradScale(Math.sqrt(fused.gradSumOfSquares(a, i)), 1);
+      fused.lambStep(a, i, scalars.lambScalars(adamH, { betas, eps: 1e-6 }, t, clip), { lr: 1e-3, weightDecay: 0, trustClip: false });
     },
     js: { module: 'lamb', name: 'LAMB', options: {} },
   },
   {
-    key: 'lars', label: 'LARS momentum 0.9', state: ['momentum_buffer'], floor: [[2, 0], [3, 2]], perParam: true,
-    wasm: (a, i, t) => void fused.larsStep(a, i, { ...sgdH({ lr: 0.1, momentum: 0.9 }), trustCoefficient: 0.001, eps: 1e-8, trustClip: false }, t === 1),
+    key: 'lars', label: 'LARS momentum 0.9', state: fused.fusedStateArrays('lars', { momentum: 0.9 }), floor: [[2, 0], [3, 2]], perParam: true,
+    kernel: (a, i, t) => void fused.larsStep(a, i, { ...sgdOptions(0.9), lr: 0.1, trustCoefficient: 0.001, eps: 1e-8, trustClip: false }, t === 1),
     js: { module: 'lars', name: 'LARS', options: { lr: 0.1, momentum: 0.9 } },
   },
   {
-    key: 'adagrad-sparse', label: 'Adagrad, row-sparse grad', sparse: true, state: ['sum'], floor: [],
-    wasm: () => undefined,
-    wasmRows: (a, staged, t) => fused.adagradRowsStep(a, 0, staged, adagradH, t),
+    key: 'adagrad-sparse', label: 'Adagrad, row-sparse grad', sparse: true, state: fused.fusedStateArrays('adagrad'), floor: [],
+    kernelRows: (a, staged, t) => fused.adagradRowsStep(a, 0, staged, scalars.adagradScalars(adagradH, adagradOptions, t)),
     js: { module: 'adagrad', name: 'Adagrad', options: { lr: 0.01 } }, torch: { cls: 'Adagrad', kwargs: { lr: 0.01 } },
   },
   {
-    key: 'sparseadam', label: 'SparseAdam, row-sparse grad', sparse: true, state: ['exp_avg', 'exp_avg_sq'], floor: [],
-    wasm: () => undefined,
-    wasmRows: (a, staged, t) => fused.sparseAdamRowsStep(a, 0, staged, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, maximize: false }, t),
+    key: 'sparseadam', label: 'SparseAdam, row-sparse grad', sparse: true, state: fused.fusedStateArrays('sparseadam'), floor: [],
+    kernelRows: (a, staged, t) => fused.sparseAdamRowsStep(a, 0, staged, scalars.sparseAdamScalars(sparseAdamH, { lr: 1e-3, betas, eps: 1e-8 }, t)),
     js: { module: 'sparse_adam', name: 'SparseAdam', options: { lr: 1e-3 } }, torch: { cls: 'SparseAdam', kwargs: { lr: 1e-3 } },
   },
 ];
@@ -149,11 +170,14 @@ export const SPECS: Spec[] = [
 export interface DescentResult {
   optimizer: string;
   workload: string;
-  /** ns per parameter (per touched value for sparse workloads). */
+  /** ns per parameter (per touched value for sparse workloads): the class's `step()` on the 'wasm' backend. */
   wasm: number;
   /** Sparse only: the fused kernel alone, after the gradient was coalesced and staged. */
   wasmKernel?: number;
+  /** Dense only: the bare fused call (the class's step less its JavaScript bookkeeping). */
+  fusedKernel?: number;
   floor: number;
+  /** The class's `step()` on the 'js' backend. */
   js: number | null;
   jsNote?: string;
   wasmStateBytes: number;
@@ -200,8 +224,8 @@ function sparseGradient(w: Workload, rng: Generator): SparseRows {
 }
 
 function makeParams(w: Workload): Tensor[] {
-  if (w.width !== undefined) return [new Tensor(new Float32Array(w.size).fill(1), [w.size / w.width, w.width])];
-  return Array.from({ length: w.count }, () => new Tensor(new Float32Array(w.size).fill(1), [w.size]));
+  if (w.width !== undefined) return [new Tensor(new Float32Array(w.size).fill(1), [w.size / w.width, w.width], { requiresGrad: true })];
+  return Array.from({ length: w.count }, () => new Tensor(new Float32Array(w.size).fill(1), [w.size], { requiresGrad: true }));
 }
 
 function floorOffsets(arena: ParamArena): [number, number, number, number] {
@@ -210,14 +234,15 @@ function floorOffsets(arena: ParamArena): [number, number, number, number] {
   return [arena.gradOffset, offs[0] ?? arena.gradOffset, offs[1] ?? arena.gradOffset, offs[2] ?? arena.gradOffset];
 }
 
-async function loadClass(spec: Spec): Promise<{ ctor: new (params: Tensor[], options: Record<string, unknown>) => { step(): unknown; state: Map<Tensor, Record<string, unknown>> } } | { missing: string }> {
+type OptimizerClass = new (params: Tensor[], options: Record<string, unknown>) => { step(): unknown; zeroGrad(): void; state: Map<Tensor, Record<string, unknown>> };
+
+async function loadClass(spec: Spec): Promise<OptimizerClass | string> {
   try {
-    const mod = (await import(`../src/optim/${spec.js!.module}.js`)) as Record<string, unknown>;
-    const ctor = mod[spec.js!.name];
-    if (typeof ctor !== 'function') return { missing: `src/optim/${spec.js!.module}.ts has no ${spec.js!.name}` };
-    return { ctor: ctor as never };
+    const mod = (await import(`../src/optim/${spec.js.module}.js`)) as Record<string, unknown>;
+    const ctor = mod[spec.js.name];
+    return typeof ctor === 'function' ? (ctor as OptimizerClass) : `src/optim/${spec.js.module}.ts has no ${spec.js.name}`;
   } catch {
-    return { missing: `no src/optim/${spec.js!.module}.ts yet` };
+    return `no src/optim/${spec.js.module}.ts yet`;
   }
 }
 
@@ -229,74 +254,106 @@ function stateBytesOf(state: Map<Tensor, Record<string, unknown>>, params: numbe
   return bytes / params;
 }
 
-export async function measureDescent(spec: Spec, w: Workload, timing: Timing): Promise<DescentResult> {
+/** The gradients of a workload, the same in every process (seeded). */
+function workloadGradients(w: Workload): Float32Array[] | SparseRows {
   const rng = new Generator(7);
+  if (w.width !== undefined) return sparseGradient(w, rng);
+  return makeParams(w).map((p) => {
+    const g = new Float32Array(p.data.length);
+    randomFill(g, rng, 0.1);
+    return g;
+  });
+}
+
+/**
+ * The class's `step()` under `backend`, in milliseconds. Dense gradients are installed as
+ * backward leaves them (`zeroGrad` then `accumulateGrad`), after a first step has built the
+ * group's arena on the fused path, so they land in its gradient slots.
+ */
+async function measureClass(spec: Spec, w: Workload, backend: KernelBackend, timing: Timing): Promise<{ ms: number; stateBytes: number } | string> {
+  const ctor = await loadClass(spec);
+  if (typeof ctor === 'string') return ctor;
+  const grads = workloadGradients(w);
+  return withKernelBackend(backend, () => {
+    const params = makeParams(w);
+    const optimizer = new ctor(params, spec.js.options);
+    const install = (): void => {
+      if (grads instanceof SparseRows) {
+        for (const p of params) p.grad = grads;
+        return;
+      }
+      optimizer.zeroGrad();
+      params.forEach((p, i) => p.accumulateGrad(new Tensor(grads[i]!, p.shape)));
+    };
+    install();
+    optimizer.step();
+    install();
+    const ms = bestOf(() => optimizer.step(), timing);
+    return { ms, stateBytes: stateBytesOf(optimizer.state, params.reduce((n, p) => n + p.data.length, 0)) };
+  });
+}
+
+const CHILD_JOB = 'DESCENT_BENCH_CLASS_JOB';
+
+/** `measureClass` in a fresh Node process (see the header), through tsx as bench/run.mjs runs this file. */
+function measureClassInChild(spec: Spec, w: Workload, backend: KernelBackend, timing: Timing): { ms: number; stateBytes: number } | string {
+  const job = JSON.stringify({ key: spec.key, w, backend, timing });
+  const file = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: dirname(dirname(file)), encoding: 'utf8', env: { ...process.env, [CHILD_JOB]: job }, maxBuffer: 1 << 24 });
+  if (r.status !== 0) return `child process failed: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' ')}`;
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number; stateBytes: number } | string;
+}
+
+const childJob = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[CHILD_JOB];
+if (childJob !== undefined) {
+  const { key, w, backend, timing } = JSON.parse(childJob) as { key: string; w: Workload; backend: KernelBackend; timing: Timing };
+  process.stdout.write(JSON.stringify(await measureClass(SPECS.find((s) => s.key === key)!, w, backend, timing)) + '\n');
+}
+
+export async function measureDescent(spec: Spec, w: Workload, timing: Timing): Promise<DescentResult> {
   const params = makeParams(w);
   const total = params.reduce((n, p) => n + p.data.length, 0);
-  const arena = new ParamArena(params, { state: spec.state, initial: spec.initial });
+  const arena = new ParamArena(params, { state: spec.state });
   const all = params.map((_, i) => i);
-  let wasmMs: number;
-  let kernelMs: number | undefined;
-  let floorMs: number;
+  const grads = workloadGradients(w);
   let touched = total;
+  let kernelMs: number | undefined;
+  let fusedMs: number | undefined;
+  let floorMs: number;
 
-  if (spec.sparse) {
-    const grad = sparseGradient(w, rng);
-    touched = grad.indices.length * grad.rowSize;
-    params[0]!.grad = grad;
-    wasmMs = bestOf((t) => {
-      if (arena.stageGrad(0) === 'sparse') spec.wasmRows!(arena, arena.stageRows(0, params[0]!.grad as SparseRows), t);
-    }, timing);
-    const staged = arena.stageRows(0, grad);
-    kernelMs = bestOf((t) => spec.wasmRows!(arena, staged, t), timing);
+  if (grads instanceof SparseRows) {
+    touched = grads.indices.length * grads.rowSize;
+    const staged = arena.stageRows(0, grads);
+    kernelMs = bestOf((t) => spec.kernelRows!(arena, staged, t), timing);
     const offs = spec.state.map((n) => arena.stateOffset(n));
     floorMs = bestOf(() => arena.kernels.streamRows(arena.address(0), staged.valuesAddress, staged.indicesAddress, staged.rows, staged.width, spec.state.length, offs[0] ?? 0, offs[1] ?? 0, 0), timing);
   } else {
-    params.forEach((p, i) => {
-      randomFill(arena.gradView(i), rng, 0.1);
-      p.grad = new Tensor(arena.gradView(i), p.shape);
-    });
-    wasmMs = bestOf((t) => {
-      spec.wasm(arena, arena.stageGrads().dense, t);
-    }, timing);
+    params.forEach((_, i) => arena.gradView(i).set(grads[i]!));
+    fusedMs = bestOf((t) => spec.kernel!(arena, all, t), timing);
     const [o1, o2, o3, o4] = floorOffsets(arena);
     // The floor streams only: its segment table is written once, outside the timing.
-    const segments = arena.writeSegments(all, { separate: spec.perParam === true });
+    const segments = arena.writeSegments(all, spec.perParam === true);
     floorMs = bestOf(() => {
       for (const [reads, writes] of spec.floor) {
         if (!arena.kernels.stream(arena.tableAddress, segments, reads, writes, o1, o2, o3, o4, 0)) throw new Error(`floor: no stream kernel for ${reads} reads, ${writes} writes`);
       }
     }, timing);
   }
-  const wasmStateBytes = 4 * spec.state.length;
 
-  // The plain JavaScript path: the optimizer class, on its own copies.
-  let js: number | null = null;
-  let jsNote: string | undefined;
-  let jsStateBytes: number | null = null;
-  if (spec.js !== undefined) {
-    const loaded = await loadClass(spec);
-    if ('missing' in loaded) jsNote = loaded.missing;
-    else {
-      const jsParams = makeParams(w);
-      jsParams.forEach((p, i) => {
-        if (spec.sparse) p.grad = params[0]!.grad;
-        else p.grad = new Tensor(Float32Array.from(arena.gradView(i)), p.shape);
-      });
-      const opt = new loaded.ctor(jsParams, spec.js.options);
-      js = bestOf(() => opt.step(), timing);
-      jsStateBytes = stateBytesOf(opt.state, total);
-    }
-  }
+  const perValue = (ms: number): number => (ms * 1e6) / touched;
+  const wasm = measureClassInChild(spec, w, 'wasm', timing);
+  const js = measureClassInChild(spec, w, 'js', timing);
+  const note = [wasm, js].find((r): r is string => typeof r === 'string');
   return {
     optimizer: spec.key,
     workload: w.label,
-    wasm: (wasmMs * 1e6) / touched,
-    wasmKernel: kernelMs === undefined ? undefined : (kernelMs * 1e6) / touched,
-    floor: (floorMs * 1e6) / touched,
-    js: js === null ? null : (js * 1e6) / touched,
-    jsNote,
-    wasmStateBytes,
-    jsStateBytes,
+    wasm: typeof wasm === 'string' ? NaN : perValue(wasm.ms),
+    wasmKernel: kernelMs === undefined ? undefined : perValue(kernelMs),
+    fusedKernel: fusedMs === undefined ? undefined : perValue(fusedMs),
+    floor: perValue(floorMs),
+    js: typeof js === 'string' ? null : perValue(js.ms),
+    jsNote: note,
+    wasmStateBytes: 4 * spec.state.length,
+    jsStateBytes: typeof js === 'string' ? null : js.stateBytes,
   };
 }

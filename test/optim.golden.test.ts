@@ -1,12 +1,16 @@
 /**
  * Parity with PyTorch 1.13: every golden case of descent's own optimizers (all of
  * test/fixtures/golden/optimizers.json except LBFGS, Lookahead and SAM, tested with their
- * classes) is replayed through the public API. After every step each param must be within
- * rtol 1e-4 / atol 1e-5 of PyTorch's float32 values (descent computes each update in doubles and
- * stores float32, PyTorch rounds after every op, so about 1e-7 relative per step is expected), and
- * the final `stateDict()` must have PyTorch's layout, keys and (close) values.
+ * classes) is replayed through the public API, once per kernel backend: 'js' (the plain
+ * TypeScript kernels, one call per parameter) and 'wasm' (the fused WebAssembly SIMD kernels, one
+ * call per param group over its arena). After every step each param must be within rtol 1e-4 /
+ * atol 1e-5 of PyTorch's float32 values, and the final `stateDict()` must have PyTorch's layout,
+ * keys and (close) values. The JS kernels compute each update in doubles and store float32; the
+ * WebAssembly ones compute in float32 as PyTorch does, in another order: about 1e-7 relative per
+ * step either way.
  */
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { setKernelBackend, type KernelBackend } from '../src/wasm/backend.js';
 import { Adadelta, Adagrad, Adam, Adamax, AdamW, LAMB, LARS, NAdam, RAdam, RMSprop, SGD, SparseAdam, type Optimizer } from '../src/optim/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { camelOptions, compareStateDict, gradientFromGolden, loadGoldenOptimizers, paramsInput, quadraticClosure, replayGolden, GOLDEN_TOLERANCE } from './helpers/golden.js';
@@ -31,9 +35,26 @@ const classes: Record<string, Factory> = {
 const coveredElsewhere = new Set(['LBFGS', 'Lookahead', 'SAM']);
 
 const cases = loadGoldenOptimizers().cases.filter((c) => !coveredElsewhere.has(c.optimizer));
-const rows: Array<{ case: string; steps: number; maxAbs: number; maxRel: number; stateAbs: number | null; stateRel: number | null }> = [];
 
-describe('golden PyTorch trajectories', () => {
+interface Row {
+  case: string;
+  steps: number;
+  maxAbs: number;
+  maxRel: number;
+  stateAbs: number | null;
+  stateRel: number | null;
+}
+
+/** Every state tensor of every parameter: on the fused path, views into the parameter's arena. */
+function stateTensors(optimizer: Optimizer<object>): Array<[Tensor, Tensor]> {
+  return [...optimizer.state].flatMap(([param, state]) => Object.values(state).filter((v): v is Tensor => v instanceof Tensor).map((t) => [param, t] as [Tensor, Tensor]));
+}
+
+describe.each(['js', 'wasm'] as const)('golden PyTorch trajectories, %s kernels', (backend: KernelBackend) => {
+  const rows: Row[] = [];
+  beforeAll(() => setKernelBackend(backend));
+  afterAll(() => setKernelBackend('auto'));
+
   test('every optimizer of this suite has golden cases', () => {
     const seen = new Set(cases.map((c) => c.optimizer));
     expect([...seen].sort()).toEqual(Object.keys(classes).sort());
@@ -42,12 +63,16 @@ describe('golden PyTorch trajectories', () => {
   test.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const make = classes[c.optimizer]!;
     const result = replayGolden(c, (params) => make(params as never, camelOptions(c.options)));
-    const row = { case: c.name, steps: c.steps, maxAbs: result.maxAbsError, maxRel: result.maxRelError, stateAbs: null as number | null, stateRel: null as number | null };
+    const row: Row = { case: c.name, steps: c.steps, maxAbs: result.maxAbsError, maxRel: result.maxRelError, stateAbs: null, stateRel: null };
     rows.push(row);
     expect(result.failure).toBeNull();
 
+    const optimizer = result.optimizer as Optimizer<object>;
+    // The path really taken: state next to its parameter in one arena, or in arrays of its own.
+    for (const [param, t] of stateTensors(optimizer)) expect(t.data.buffer === param.data.buffer).toBe(backend === 'wasm');
+
     if (c.state_dict !== undefined) {
-      const sd = (result.optimizer as Optimizer<object>).stateDict();
+      const sd = optimizer.stateDict();
       const cmp = compareStateDict(JSON.parse(JSON.stringify(sd)), c.state_dict, GOLDEN_TOLERANCE);
       row.stateAbs = cmp.maxAbsError;
       row.stateRel = cmp.maxRelError;
@@ -86,13 +111,13 @@ describe('golden PyTorch trajectories', () => {
       byOptimizer.set(name, { abs: Math.max(acc.abs, r.maxAbs, r.stateAbs ?? 0), rel: Math.max(acc.rel, r.maxRel, r.stateRel ?? 0) });
     }
     const lines = [
-      'golden parity (params after every step; final state dict)',
+      `golden parity, ${backend} kernels (params after every step; final state dict)`,
       `${'case'.padEnd(28)} steps  max abs    max rel    state abs  state rel`,
       ...rows.map((r) => `${r.case.padEnd(28)} ${String(r.steps).padStart(5)}  ${fmt(r.maxAbs).padEnd(9)}  ${fmt(r.maxRel).padEnd(9)}  ${fmt(r.stateAbs).padEnd(9)}  ${fmt(r.stateRel)}`),
       '',
-      'per optimizer (params and state):',
+      `per optimizer (params and state), ${backend} kernels:`,
       ...[...byOptimizer].map(([n, e]) => `  ${n.padEnd(12)} max abs ${fmt(e.abs)}  max rel ${fmt(e.rel)}`),
-      `overall: max abs ${fmt(Math.max(...rows.map((r) => Math.max(r.maxAbs, r.stateAbs ?? 0))))}, max rel ${fmt(Math.max(...rows.map((r) => Math.max(r.maxRel, r.stateRel ?? 0))))} (tolerance rtol ${GOLDEN_TOLERANCE.rtol}, atol ${GOLDEN_TOLERANCE.atol})`,
+      `overall, ${backend} kernels: max abs ${fmt(Math.max(...rows.map((r) => Math.max(r.maxAbs, r.stateAbs ?? 0))))}, max rel ${fmt(Math.max(...rows.map((r) => Math.max(r.maxRel, r.stateRel ?? 0))))} (tolerance rtol ${GOLDEN_TOLERANCE.rtol}, atol ${GOLDEN_TOLERANCE.atol})`,
     ];
     console.log(lines.join('\n'));
   });

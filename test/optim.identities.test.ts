@@ -4,9 +4,11 @@
  *    L2 term, so every bit agrees (with AMSGrad and maximize too);
  *  - Adagrad on a row-sparse gradient is Adagrad on the same gradient made dense: rows a step
  *    does not name get g = 0, so their sum gains 0 and the parameter moves by 0;
- *  - the classes run the kernels of the kernel table, so a replacement (WebAssembly) is used.
+ *  - on the plain path the classes run the kernels of the kernel table, so a replacement is used.
+ * The identities hold on both kernel backends: each runs the same kernel on both sides.
  */
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { setKernelBackend, withKernelBackend } from '../src/wasm/backend.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { SparseRows } from '../src/tensor/sparse.js';
 import { Generator } from '../src/tensor/random.js';
@@ -34,53 +36,58 @@ function runSide(make: (params: Tensor[]) => Optimizer<object>, params: Tensor[]
   return optimizer;
 }
 
-describe('AdamW with weightDecay 0 is Adam, bit for bit', () => {
-  test.each([
-    ['plain', {}],
-    ['amsgrad', { amsgrad: true }],
-    ['maximize', { maximize: true }],
-    ['betas and eps', { betas: [0.8, 0.99] as [number, number], eps: 1e-6 }],
-  ])('%s', (_label, extra) => {
-    const gen = new Generator(3);
-    const params = [randomTensor([4, 5], gen), randomTensor([7], gen)];
-    const copies = twin(params);
-    const adam = runSide((p) => new Adam(p, { lr: 0.05, ...extra }), params, 9, 25);
-    const adamw = runSide((p) => new AdamW(p, { lr: 0.05, weightDecay: 0, ...extra }), copies, 9, 25);
-    params.forEach((p, i) => expect(copies[i]!.data).toEqual(p.data));
-    // Same state too; the state dicts differ only in PyTorch's implementation keys.
-    expect(adamw.stateDict().state).toEqual(adam.stateDict().state);
+describe.each(['js', 'wasm'] as const)('%s kernels', (backend) => {
+  beforeAll(() => setKernelBackend(backend));
+  afterAll(() => setKernelBackend('auto'));
+
+  describe('AdamW with weightDecay 0 is Adam, bit for bit', () => {
+    test.each([
+      ['plain', {}],
+      ['amsgrad', { amsgrad: true }],
+      ['maximize', { maximize: true }],
+      ['betas and eps', { betas: [0.8, 0.99] as [number, number], eps: 1e-6 }],
+    ])('%s', (_label, extra) => {
+      const gen = new Generator(3);
+      const params = [randomTensor([4, 5], gen), randomTensor([7], gen)];
+      const copies = twin(params);
+      const adam = runSide((p) => new Adam(p, { lr: 0.05, ...extra }), params, 9, 25);
+      const adamw = runSide((p) => new AdamW(p, { lr: 0.05, weightDecay: 0, ...extra }), copies, 9, 25);
+      params.forEach((p, i) => expect(copies[i]!.data).toEqual(p.data));
+      // Same state too; the state dicts differ only in PyTorch's implementation keys.
+      expect(adamw.stateDict().state).toEqual(adam.stateDict().state);
+    });
+
+    test('and with weightDecay > 0 they differ (coupled L2 vs decoupled decay)', () => {
+      const gen = new Generator(4);
+      const params = [randomTensor([6], gen)];
+      const copies = twin(params);
+      runSide((p) => new Adam(p, { lr: 0.05, weightDecay: 0.1 }), params, 10, 5);
+      runSide((p) => new AdamW(p, { lr: 0.05, weightDecay: 0.1 }), copies, 10, 5);
+      expect(copies[0]!.data).not.toEqual(params[0]!.data);
+    });
   });
 
-  test('and with weightDecay > 0 they differ (coupled L2 vs decoupled decay)', () => {
-    const gen = new Generator(4);
-    const params = [randomTensor([6], gen)];
-    const copies = twin(params);
-    runSide((p) => new Adam(p, { lr: 0.05, weightDecay: 0.1 }), params, 10, 5);
-    runSide((p) => new AdamW(p, { lr: 0.05, weightDecay: 0.1 }), copies, 10, 5);
-    expect(copies[0]!.data).not.toEqual(params[0]!.data);
+  test('Adagrad on row-sparse gradients is Adagrad on the same gradients made dense, bit for bit', () => {
+    const gen = new Generator(21);
+    const sparseParam = randomTensor([8, 3], gen);
+    const [denseParam] = twin([sparseParam]);
+    const sparse = new Adagrad([sparseParam], { lr: 0.2, lrDecay: 0.01, initialAccumulatorValue: 0.1, maximize: true });
+    const dense = new Adagrad([denseParam!], { lr: 0.2, lrDecay: 0.01, initialAccumulatorValue: 0.1, maximize: true });
+    for (let t = 0; t < 6; t++) {
+      // A few rows, one of them twice: repeated rows add up.
+      const rows = [gen.integer(0, 8), gen.integer(0, 8), 5, 5];
+      const g = new SparseRows(rows, randomTensor([rows.length, 3], gen, false), [8, 3]);
+      sparseParam.grad = g;
+      denseParam!.grad = g.toDense();
+      sparse.step();
+      dense.step();
+    }
+    expect(sparseParam.data).toEqual(denseParam!.data);
+    expect(sparse.stateDict()).toEqual(dense.stateDict());
   });
 });
 
-test('Adagrad on row-sparse gradients is Adagrad on the same gradients made dense, bit for bit', () => {
-  const gen = new Generator(21);
-  const sparseParam = randomTensor([8, 3], gen);
-  const [denseParam] = twin([sparseParam]);
-  const sparse = new Adagrad([sparseParam], { lr: 0.2, lrDecay: 0.01, initialAccumulatorValue: 0.1, maximize: true });
-  const dense = new Adagrad([denseParam!], { lr: 0.2, lrDecay: 0.01, initialAccumulatorValue: 0.1, maximize: true });
-  for (let t = 0; t < 6; t++) {
-    // A few rows, one of them twice: repeated rows add up.
-    const rows = [gen.integer(0, 8), gen.integer(0, 8), 5, 5];
-    const g = new SparseRows(rows, randomTensor([rows.length, 3], gen, false), [8, 3]);
-    sparseParam.grad = g;
-    denseParam!.grad = g.toDense();
-    sparse.step();
-    dense.step();
-  }
-  expect(sparseParam.data).toEqual(denseParam!.data);
-  expect(sparse.stateDict()).toEqual(dense.stateDict());
-});
-
-test('the classes call the kernel table: a replacement runs, and restoring brings the reference back', () => {
+test('on the plain path the classes call the kernel table: a replacement runs, and restoring brings the reference back', () => withKernelBackend('js', () => {
   const gen = new Generator(31);
   const params = [randomTensor([3, 3], gen), randomTensor([2], gen)];
   const copies = twin(params);
@@ -100,4 +107,4 @@ test('the classes call the kernel table: a replacement runs, and restoring bring
   expect(kernels.adamUpdate).toBe(referenceKernels.adamUpdate);
   runSide((p) => new Adam(p, { lr: 0.01 }), copies, 33, 4);
   params.forEach((p, i) => expect(copies[i]!.data).toEqual(p.data));
-});
+}));

@@ -2,10 +2,11 @@
  * The fused WebAssembly kernels against PyTorch's own numbers.
  *
  * Every golden case of a kernel-backed optimizer (test/fixtures/golden/optimizers.json, made
- * by PyTorch 1.13 on CPU in float32) is replayed straight through src/optim/wasm/fused.ts:
- * one arena per param group, the recorded gradients written in (alternately through
- * `accumulateGrad`, which lands in the arena's gradient slot, and by assigning `p.grad`,
- * which the arena copies in), one fused call per group and step, and every param compared
+ * by PyTorch 1.13 on CPU in float32) is replayed straight through src/optim/wasm/fused.ts,
+ * below the optimizer classes: one arena per param group, the recorded gradients written in
+ * (alternately through `accumulateGrad`, which lands in the arena's gradient slot, and by
+ * assigning `p.grad`, which the arena copies in), the per-step numbers from
+ * src/optim/kernels/scalars.ts, one fused call per group and step, and every param compared
  * with PyTorch's after every step, then the state arrays with PyTorch's final state_dict.
  *
  * Tolerance: rtol 1e-4, atol 1e-5 (the golden README's bound for float32 storage). The kernels
@@ -18,12 +19,15 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { sparseRows } from '../src/tensor/sparse.js';
 import { ParamArena } from '../src/optim/wasm/arena.js';
 import * as fused from '../src/optim/wasm/fused.js';
+import * as scalars from '../src/optim/kernels/scalars.js';
+import type { AdagradHyper, AdamHyper, AdadeltaHyper, AdamaxHyper, NadamHyper, RadamHyper, RmspropHyper, SparseAdamHyper } from '../src/optim/kernels/index.js';
 import { assertAllclose } from './helpers/allclose.js';
 import fc from 'fast-check';
 import { Generator } from '../src/tensor/random.js';
 import { referenceKernels } from '../src/optim/kernels/index.js';
 import { gemm } from '../src/tensor/linalg.js';
-import { wasmGemm, wasmMatmul } from '../src/wasm/gemm.js';
+import { wasmGemm } from '../src/wasm/gemm.js';
+import { withKernelBackend } from '../src/wasm/backend.js';
 
 interface Dense { shape: number[]; data: number[] }
 interface Sparse { sparse: true; indices: number[]; values: Dense }
@@ -77,6 +81,16 @@ function dense(d: Dense): Tensor {
   return new Tensor(Float32Array.from(d.data), d.shape);
 }
 
+/** Fresh per-step number holders, filled by the functions of kernels/scalars.ts. */
+const adagradH = (): AdagradHyper => ({ clr: 0, eps: 0, gradScale: 1, weightDecay: 0 });
+const rmspropH = (): RmspropHyper => ({ lr: 0, alpha: 0, eps: 0, momentum: 0, gradScale: 1, weightDecay: 0 });
+const adamH = (): AdamHyper => ({ beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, paramDecay: 1, stepSize: 0, bc2Sqrt: 1 });
+const adadeltaH = (): AdadeltaHyper => ({ lr: 0, rho: 0, eps: 0, gradScale: 1, weightDecay: 0 });
+const adamaxH = (): AdamaxHyper => ({ beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, stepSize: 0 });
+const nadamH = (): NadamHyper => ({ beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, bc2: 1, gradStep: 0, momentumStep: 0 });
+const radamH = (): RadamHyper => ({ beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, adaptiveStep: 0, plainStep: 0 });
+const sparseAdamH = (): SparseAdamHyper => ({ beta1: 0, beta2: 0, eps: 0, gradScale: 1, stepSize: 0 });
+
 function stepGroup(c: GoldenCase, group: Group, all: Group[], params: Tensor[]): void {
   const { arena, o } = group;
   const denseIndices: number[] = [];
@@ -89,44 +103,49 @@ function stepGroup(c: GoldenCase, group: Group, all: Group[], params: Tensor[]):
   });
   group.steps += 1;
   const t = group.steps;
-  const betas = o.betas as [number, number];
+  const options = { lr: o.lr, betas: o.betas as [number, number], eps: o.eps, weightDecay: o.weight_decay, maximize: o.maximize };
   switch (c.optimizer) {
     case 'SGD':
       fused.sgdStep(arena, denseIndices, { lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weight_decay, nesterov: o.nesterov, maximize: o.maximize }, t === 1);
       break;
     case 'Adagrad': {
-      const h = { lr: o.lr, lrDecay: o.lr_decay, weightDecay: o.weight_decay, eps: o.eps, maximize: o.maximize };
-      fused.adagradStep(arena, denseIndices, h, t);
-      for (const k of sparseIndices) fused.adagradRowsStep(arena, k, arena.stageRows(k, params[group.members[k]!]!.grad as never), h, t);
+      const h = scalars.adagradScalars(adagradH(), { ...options, lrDecay: o.lr_decay }, t);
+      fused.adagradStep(arena, denseIndices, h);
+      for (const k of sparseIndices) fused.adagradRowsStep(arena, k, arena.stageRows(k, params[group.members[k]!]!.grad as never), h);
       break;
     }
     case 'RMSprop':
-      fused.rmspropStep(arena, denseIndices, { lr: o.lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weight_decay, momentum: o.momentum, centered: o.centered, maximize: o.maximize });
+      fused.rmspropStep(arena, denseIndices, scalars.rmspropScalars(rmspropH(), { ...options, alpha: o.alpha, momentum: o.momentum }), o.centered);
       break;
     case 'Adam':
     case 'AdamW':
-      fused.adamStep(arena, denseIndices, { lr: o.lr, betas, eps: o.eps, weightDecay: o.weight_decay, amsgrad: o.amsgrad, maximize: o.maximize, decoupledWeightDecay: c.optimizer === 'AdamW' }, t);
+      fused.adamStep(arena, denseIndices, scalars.adamScalars(adamH(), options, c.optimizer === 'AdamW', t), o.amsgrad);
       break;
     case 'Adadelta':
-      fused.adadeltaStep(arena, denseIndices, { lr: o.lr, rho: o.rho, eps: o.eps, weightDecay: o.weight_decay, maximize: o.maximize });
+      fused.adadeltaStep(arena, denseIndices, scalars.adadeltaScalars(adadeltaH(), { ...options, rho: o.rho }));
       break;
     case 'Adamax':
-      fused.adamaxStep(arena, denseIndices, { lr: o.lr, betas, eps: o.eps, weightDecay: o.weight_decay, maximize: o.maximize }, t);
+      fused.adamaxStep(arena, denseIndices, scalars.adamaxScalars(adamaxH(), options, t));
       break;
-    case 'NAdam':
-      group.muProduct = fused.nadamStep(arena, denseIndices, { lr: o.lr, betas, eps: o.eps, weightDecay: o.weight_decay, momentumDecay: o.momentum_decay, maximize: o.maximize }, t, group.muProduct);
+    case 'NAdam': {
+      const h = nadamH();
+      group.muProduct = scalars.nadamScalars(h, { ...options, momentumDecay: o.momentum_decay }, t, group.muProduct);
+      fused.nadamStep(arena, denseIndices, h);
       break;
+    }
     case 'RAdam':
-      fused.radamStep(arena, denseIndices, { lr: o.lr, betas, eps: o.eps, weightDecay: o.weight_decay, maximize: o.maximize }, t);
+      fused.radamStep(arena, denseIndices, scalars.radamScalars(radamH(), options, t));
       break;
-    case 'SparseAdam':
-      for (const k of sparseIndices) fused.sparseAdamRowsStep(arena, k, arena.stageRows(k, params[group.members[k]!]!.grad as never), { lr: o.lr, betas, eps: o.eps, maximize: o.maximize }, t);
+    case 'SparseAdam': {
+      const h = scalars.sparseAdamScalars(sparseAdamH(), options, t);
+      for (const k of sparseIndices) fused.sparseAdamRowsStep(arena, k, arena.stageRows(k, params[group.members[k]!]!.grad as never), h);
       break;
+    }
     case 'LAMB': {
       // G: the norm of every gradient of the optimizer, all groups together.
-      const total = all.reduce((sum, g) => sum + fused.sumOfSquares(g.arena, g.members.map((_, k) => k), 'grad').reduce((a, b) => a + b, 0), 0);
-      const clip = o.max_grad_norm === null ? 1 : 1 / Math.max(Math.sqrt(total) / o.max_grad_norm, 1);
-      fused.lambStep(arena, denseIndices, { lr: o.lr, betas, eps: o.eps, weightDecay: o.weight_decay, trustClip: o.trust_clip }, t, clip);
+      const total = all.reduce((sum, g) => sum + fused.gradSumOfSquares(g.arena, g.members.map((_, k) => k)), 0);
+      const h = scalars.lambScalars(adamH(), options, t, scalars.lambGradScale(Math.sqrt(total), o.max_grad_norm));
+      fused.lambStep(arena, denseIndices, h, { lr: o.lr, weightDecay: o.weight_decay, trustClip: o.trust_clip });
       break;
     }
     case 'LARS':
@@ -193,6 +212,16 @@ describe('fused WebAssembly kernels replay PyTorch golden trajectories', () => {
     });
   }
 
+  it('LAMB leaves the gradient as it was (its direction goes to a scratch region)', () => {
+    const p = new Tensor(Float32Array.from([1, 2, 3]), [3], { requiresGrad: true });
+    const arena = new ParamArena([p], { state: fused.fusedStateArrays('lamb') });
+    p.grad = new Tensor(Float32Array.from([0.5, -1, 2]), [3]);
+    arena.stageGrad(0);
+    fused.lambStep(arena, [0], scalars.lambScalars(adamH(), { betas: [0.9, 0.999], eps: 1e-6 }, 1, 1), { lr: 0.1, weightDecay: 0.01, trustClip: false });
+    expect(Array.from(arena.gradView(0))).toEqual([0.5, -1, 2]);
+    expect(Array.from(p.data)).not.toEqual([1, 2, 3]);
+  });
+
   it('gradients written by backward land in the arena in place', () => {
     const p = new Tensor(Float32Array.from([1, 2, 3]), [3], { requiresGrad: true });
     const arena = new ParamArena([p], { state: ['exp_avg', 'exp_avg_sq'] });
@@ -218,8 +247,9 @@ describe('arena contract', () => {
     expect(() => new ParamArena([p], { state: ['exp_avg'], initial: { sum: 0.1 } })).toThrow(/'sum'/);
     const arena = new ParamArena([p], { state: ['exp_avg'] });
     expect(() => arena.stateOffset('exp_avg_sq')).toThrow(/no state array 'exp_avg_sq'/);
-    expect(() => fused.adamStep(arena, [0], { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, decoupledWeightDecay: false }, 1)).toThrow(/exp_avg_sq/);
-    expect(() => fused.adamStep(arena, [0], { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, decoupledWeightDecay: false }, 0)).toThrow(/step must be an integer ≥ 1/);
+    const adam = { lr: 1e-3, betas: [0.9, 0.999] as const, eps: 1e-8, weightDecay: 0 };
+    expect(() => fused.adamStep(arena, [0], scalars.adamScalars(adamH(), adam, false, 1), false)).toThrow(/exp_avg_sq/);
+    expect(() => scalars.adamScalars(adamH(), adam, false, 0)).toThrow(/step must be an integer ≥ 1/);
   });
 
   it('merges neighbouring params into one segment, so many small tensors cost one call', () => {
@@ -227,7 +257,7 @@ describe('arena contract', () => {
     const arena = new ParamArena(params, { state: [] });
     expect(arena.writeSegments([0, 1, 2, 3, 4])).toBe(1);
     expect(arena.writeSegments([0, 1, 3, 4])).toBe(2);
-    expect(arena.writeSegments([0, 1, 2], { separate: true })).toBe(3);
+    expect(arena.writeSegments([0, 1, 2], true)).toBe(3);
   });
 
   it('a norm pass counts exact lengths, whatever lies in the padding', () => {
@@ -235,7 +265,20 @@ describe('arena contract', () => {
     const q = new Tensor(Float32Array.from([1, 1, 1, 1, 1]), [5]);
     const arena = new ParamArena([p, q], { state: [] });
     new Float32Array(arena.memory.buffer, arena.address(0) + 12, 1)[0] = 1e9;
-    expect(Array.from(fused.sumOfSquares(arena, [0, 1], 'param'))).toEqual([169, 5]);
+    expect(Array.from(fused.sumOfSquares(arena, [0, 1], 'param').subarray(0, 2))).toEqual([169, 5]);
+  });
+
+  it('state tensors are bound into the arena, and a replaced one is copied back in', () => {
+    const p = new Tensor(Float32Array.from([1, 2]), [2]);
+    const arena = new ParamArena([p], { state: ['exp_avg'] });
+    const state = { step: 3, exp_avg: new Tensor(Float32Array.from([7, 8]), [2]) };
+    arena.bindState(0, state);
+    expect(state.exp_avg.data).toBe(arena.state('exp_avg', 0));
+    expect(Array.from(arena.state('exp_avg', 0))).toEqual([7, 8]);
+    state.exp_avg = new Tensor(Float32Array.from([5, 6]), [2]);
+    arena.bindState(0, state);
+    expect(Array.from(arena.state('exp_avg', 0))).toEqual([5, 6]);
+    expect(() => arena.bindState(0, { exp_avg: new Tensor(new Float32Array(3), [3]) })).toThrow(/'exp_avg' of parameter 0 has 3 values, the parameter 2/);
   });
 
   it('a param whose data was replaced is copied back in on sync', () => {
@@ -345,86 +388,78 @@ describe('fused WebAssembly kernels match the plain TypeScript kernels', () => {
 
   it('Adagrad, dense', () => {
     fc.assert(fc.property(common, fc.record({ lr: fc.constantFrom(0.01, 0.1), lrDecay: fc.constantFrom(0, 0.01), init: fc.constantFrom(0, 0.1), eps: fc.constantFrom(1e-10, 1e-6) }), (c, o) => {
-      const h = { lr: o.lr, lrDecay: o.lrDecay, weightDecay: c.weightDecay, eps: o.eps, maximize: c.maximize };
+      const at = (t: number) => scalars.adagradScalars(adagradH(), { lr: o.lr, lrDecay: o.lrDecay, weightDecay: c.weightDecay, eps: o.eps, maximize: c.maximize }, t);
       compareDense('adagrad', c, ['sum'], { sum: o.init }, (s, i, t) => {
-        referenceKernels.adagradUpdate(s.params[i]!, s.grads[i]!, s.state.sum![i]!, n(s, i), { clr: o.lr / (1 + (t - 1) * o.lrDecay), eps: o.eps, gradScale: sign(c), weightDecay: c.weightDecay });
-      }, (a, idx, t) => fused.adagradStep(a, idx, h, t));
+        referenceKernels.adagradUpdate(s.params[i]!, s.grads[i]!, s.state.sum![i]!, n(s, i), at(t));
+      }, (a, idx, t) => fused.adagradStep(a, idx, at(t)));
     }), { numRuns: RUNS, seed: 12 });
   });
 
   it('RMSprop, plain, centered, with momentum', () => {
     fc.assert(fc.property(common, fc.record({ lr: fc.constantFrom(0.001, 0.01), alpha: fc.constantFrom(0.9, 0.99), momentum: fc.constantFrom(0, 0.9), centered: fc.boolean() }), (c, o) => {
-      const state = fused.fusedStateArrays('rmsprop', { momentum: o.momentum, centered: o.centered });
+      const state = [...fused.fusedStateArrays('rmsprop', { momentum: o.momentum, centered: o.centered })];
+      const h = scalars.rmspropScalars(rmspropH(), { lr: o.lr, alpha: o.alpha, eps: 1e-8, weightDecay: c.weightDecay, momentum: o.momentum, maximize: c.maximize });
       compareDense('rmsprop', c, state, {}, (s, i) => {
-        referenceKernels.rmspropUpdate(s.params[i]!, s.grads[i]!, s.state.square_avg![i]!, o.centered ? s.state.grad_avg![i]! : null, o.momentum > 0 ? s.state.momentum_buffer![i]! : null, n(s, i), {
-          lr: o.lr, alpha: o.alpha, eps: 1e-8, momentum: o.momentum, gradScale: sign(c), weightDecay: c.weightDecay,
-        });
-      }, (a, idx) => fused.rmspropStep(a, idx, { lr: o.lr, alpha: o.alpha, eps: 1e-8, weightDecay: c.weightDecay, momentum: o.momentum, centered: o.centered, maximize: c.maximize }));
+        referenceKernels.rmspropUpdate(s.params[i]!, s.grads[i]!, s.state.square_avg![i]!, o.centered ? s.state.grad_avg![i]! : null, o.momentum > 0 ? s.state.momentum_buffer![i]! : null, n(s, i), h);
+      }, (a, idx) => fused.rmspropStep(a, idx, h, o.centered));
     }), { numRuns: RUNS, seed: 13 });
   });
 
   it('Adam and AdamW, with and without AMSGrad', () => {
     fc.assert(fc.property(common, betas, fc.record({ lr: fc.constantFrom(1e-3, 1e-2), amsgrad: fc.boolean(), decoupled: fc.boolean(), eps: fc.constantFrom(1e-8, 1e-6) }), (c, b, o) => {
-      const state = fused.fusedStateArrays('adam', { amsgrad: o.amsgrad });
+      const state = [...fused.fusedStateArrays('adam', { amsgrad: o.amsgrad })];
+      const at = (t: number) => scalars.adamScalars(adamH(), { lr: o.lr, betas: [b.beta1, b.beta2], eps: o.eps, weightDecay: c.weightDecay, maximize: c.maximize }, o.decoupled, t);
       compareDense('adam', c, state, {}, (s, i, t) => {
-        referenceKernels.adamUpdate(s.params[i]!, s.grads[i]!, s.state.exp_avg![i]!, s.state.exp_avg_sq![i]!, (o.amsgrad ? s.state.max_exp_avg_sq! : s.state.exp_avg_sq!)[i]!, n(s, i), {
-          beta1: b.beta1, beta2: b.beta2, eps: o.eps, gradScale: sign(c),
-          weightDecay: o.decoupled ? 0 : c.weightDecay, paramDecay: o.decoupled ? 1 - o.lr * c.weightDecay : 1,
-          stepSize: o.lr / (1 - b.beta1 ** t), bc2Sqrt: Math.sqrt(1 - b.beta2 ** t),
-        });
-      }, (a, idx, t) => fused.adamStep(a, idx, { lr: o.lr, betas: [b.beta1, b.beta2], eps: o.eps, weightDecay: c.weightDecay, amsgrad: o.amsgrad, maximize: c.maximize, decoupledWeightDecay: o.decoupled }, t));
+        referenceKernels.adamUpdate(s.params[i]!, s.grads[i]!, s.state.exp_avg![i]!, s.state.exp_avg_sq![i]!, o.amsgrad ? s.state.max_exp_avg_sq![i]! : null, n(s, i), at(t));
+      }, (a, idx, t) => fused.adamStep(a, idx, at(t), o.amsgrad));
     }), { numRuns: RUNS, seed: 14 });
   });
 
   it('Adadelta', () => {
     fc.assert(fc.property(common, fc.record({ lr: fc.constantFrom(0.5, 1), rho: fc.constantFrom(0.9, 0.95), eps: fc.constantFrom(1e-6, 1e-4) }), (c, o) => {
+      const h = scalars.adadeltaScalars(adadeltaH(), { lr: o.lr, rho: o.rho, eps: o.eps, weightDecay: c.weightDecay, maximize: c.maximize });
       compareDense('adadelta', c, ['square_avg', 'acc_delta'], {}, (s, i) => {
-        referenceKernels.adadeltaUpdate(s.params[i]!, s.grads[i]!, s.state.square_avg![i]!, s.state.acc_delta![i]!, n(s, i), { lr: o.lr, rho: o.rho, eps: o.eps, gradScale: sign(c), weightDecay: c.weightDecay });
-      }, (a, idx) => fused.adadeltaStep(a, idx, { lr: o.lr, rho: o.rho, eps: o.eps, weightDecay: c.weightDecay, maximize: c.maximize }));
+        referenceKernels.adadeltaUpdate(s.params[i]!, s.grads[i]!, s.state.square_avg![i]!, s.state.acc_delta![i]!, n(s, i), h);
+      }, (a, idx) => fused.adadeltaStep(a, idx, h));
     }), { numRuns: RUNS, seed: 15 });
   });
 
   it('Adamax', () => {
     fc.assert(fc.property(common, betas, fc.record({ lr: fc.constantFrom(2e-3, 1e-2) }), (c, b, o) => {
+      const at = (t: number) => scalars.adamaxScalars(adamaxH(), { lr: o.lr, betas: [b.beta1, b.beta2], eps: 1e-8, weightDecay: c.weightDecay, maximize: c.maximize }, t);
       compareDense('adamax', c, ['exp_avg', 'exp_inf'], {}, (s, i, t) => {
-        referenceKernels.adamaxUpdate(s.params[i]!, s.grads[i]!, s.state.exp_avg![i]!, s.state.exp_inf![i]!, n(s, i), { beta1: b.beta1, beta2: b.beta2, eps: 1e-8, gradScale: sign(c), weightDecay: c.weightDecay, stepSize: o.lr / (1 - b.beta1 ** t) });
-      }, (a, idx, t) => fused.adamaxStep(a, idx, { lr: o.lr, betas: [b.beta1, b.beta2], eps: 1e-8, weightDecay: c.weightDecay, maximize: c.maximize }, t));
+        referenceKernels.adamaxUpdate(s.params[i]!, s.grads[i]!, s.state.exp_avg![i]!, s.state.exp_inf![i]!, n(s, i), at(t));
+      }, (a, idx, t) => fused.adamaxStep(a, idx, at(t)));
     }), { numRuns: RUNS, seed: 16 });
   });
 
   it('NAdam (PyTorch 1.13 momentum schedule)', () => {
     fc.assert(fc.property(common, betas, fc.record({ lr: fc.constantFrom(2e-3, 1e-2), momentumDecay: fc.constantFrom(4e-3, 1e-2) }), (c, b, o) => {
-      const h = { lr: o.lr, betas: [b.beta1, b.beta2] as const, eps: 1e-8, weightDecay: c.weightDecay, momentumDecay: o.momentumDecay, maximize: c.maximize };
-      // Both sides start from the μ product a run would have reached at startStep.
-      let wasmProduct = 1;
-      for (let t = 1; t <= c.startStep; t++) wasmProduct = fused.nadamScalars(h, t, wasmProduct).muProduct;
-      const jsProducts = c.sizes.map(() => wasmProduct);
+      const options = { lr: o.lr, betas: [b.beta1, b.beta2] as const, eps: 1e-8, weightDecay: c.weightDecay, momentumDecay: o.momentumDecay, maximize: c.maximize };
+      // The μ product a run would have reached at startStep, then one set of numbers per step for both sides.
+      let product = 1;
+      for (let t = 1; t <= c.startStep; t++) product = scalars.nadamScalars(nadamH(), options, t, product);
+      const numbers = new Map<number, NadamHyper>();
+      const at = (t: number): NadamHyper => {
+        if (!numbers.has(t)) {
+          const h = nadamH();
+          product = scalars.nadamScalars(h, options, t, product);
+          numbers.set(t, h);
+        }
+        return numbers.get(t)!;
+      };
       compareDense('nadam', c, ['exp_avg', 'exp_avg_sq'], {}, (s, i, t) => {
-        const mu = b.beta1 * (1 - 0.5 * 0.96 ** (t * o.momentumDecay));
-        const muNext = b.beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * o.momentumDecay));
-        jsProducts[i] = jsProducts[i]! * mu;
-        referenceKernels.nadamUpdate(s.params[i]!, s.grads[i]!, s.state.exp_avg![i]!, s.state.exp_avg_sq![i]!, n(s, i), {
-          beta1: b.beta1, beta2: b.beta2, eps: 1e-8, gradScale: sign(c), weightDecay: c.weightDecay, bc2: 1 - b.beta2 ** t,
-          gradStep: (o.lr * (1 - mu)) / (1 - jsProducts[i]!), momentumStep: (o.lr * muNext) / (1 - jsProducts[i]! * mu * muNext),
-        });
-      }, (a, idx, t) => {
-        wasmProduct = fused.nadamStep(a, idx, h, t, wasmProduct);
-      });
+        referenceKernels.nadamUpdate(s.params[i]!, s.grads[i]!, s.state.exp_avg![i]!, s.state.exp_avg_sq![i]!, n(s, i), at(t));
+      }, (a, idx, t) => fused.nadamStep(a, idx, at(t)));
     }), { numRuns: RUNS, seed: 17 });
   });
 
   it('RAdam, before and after the rectification threshold', () => {
     fc.assert(fc.property(common, fc.record({ lr: fc.constantFrom(1e-3, 1e-2), beta2: fc.constantFrom(0.9, 0.999) }), (c, o) => {
-      const h = { lr: o.lr, betas: [0.9, o.beta2] as const, eps: 1e-8, weightDecay: c.weightDecay, maximize: c.maximize };
+      const at = (t: number) => scalars.radamScalars(radamH(), { lr: o.lr, betas: [0.9, o.beta2], eps: 1e-8, weightDecay: c.weightDecay, maximize: c.maximize }, t);
       compareDense('radam', c, ['exp_avg', 'exp_avg_sq'], {}, (s, i, t) => {
-        const r = fused.radamScalars(h, t);
-        const bc1 = 1 - 0.9 ** t;
-        const rectifiedStep = r.rectified ? r.scale * r.numer : 0;
-        referenceKernels.radamUpdate(s.params[i]!, s.grads[i]!, s.state.exp_avg![i]!, s.state.exp_avg_sq![i]!, n(s, i), {
-          beta1: 0.9, beta2: o.beta2, eps: 1e-8, gradScale: sign(c), weightDecay: c.weightDecay,
-          adaptiveStep: rectifiedStep, plainStep: r.rectified ? 0 : o.lr / bc1,
-        });
-      }, (a, idx, t) => fused.radamStep(a, idx, h, t));
+        referenceKernels.radamUpdate(s.params[i]!, s.grads[i]!, s.state.exp_avg![i]!, s.state.exp_avg_sq![i]!, n(s, i), at(t));
+      }, (a, idx, t) => fused.radamStep(a, idx, at(t)));
     }), { numRuns: RUNS, seed: 18 });
   });
 
@@ -463,19 +498,19 @@ describe('fused WebAssembly kernels match the plain TypeScript kernels', () => {
 
   it('Adagrad on row-sparse gradients with repeated rows', () => {
     fc.assert(fc.property(sparseCase, (c) => {
-      const h = { lr: 0.1, lrDecay: 0, weightDecay: 0, eps: 1e-10, maximize: c.maximize };
-      compareRows('adagrad rows', c, ['sum'], (param, [sum], rows, values) => {
-        referenceKernels.adagradSparseUpdate(param, sum!, rows, values, c.width, { clr: 0.1, eps: 1e-10, gradScale: c.maximize ? -1 : 1, weightDecay: 0 });
-      }, (a, staged, t) => fused.adagradRowsStep(a, 0, staged, h, t));
+      const at = (t: number) => scalars.adagradScalars(adagradH(), { lr: 0.1, lrDecay: 0.01, weightDecay: 0, eps: 1e-10, maximize: c.maximize }, t);
+      compareRows('adagrad rows', c, ['sum'], (param, [sum], rows, values, t) => {
+        referenceKernels.adagradSparseUpdate(param, sum!, rows, values, c.width, at(t));
+      }, (a, staged, t) => fused.adagradRowsStep(a, 0, staged, at(t)));
     }), { numRuns: RUNS, seed: 19 });
   });
 
   it('SparseAdam on row-sparse gradients with repeated rows', () => {
     fc.assert(fc.property(sparseCase, (c) => {
-      const h = { lr: 0.01, betas: [0.9, 0.999] as const, eps: 1e-8, maximize: c.maximize };
+      const at = (t: number) => scalars.sparseAdamScalars(sparseAdamH(), { lr: 0.01, betas: [0.9, 0.999], eps: 1e-8, maximize: c.maximize }, t);
       compareRows('sparse adam rows', c, ['exp_avg', 'exp_avg_sq'], (param, [m, v], rows, values, t) => {
-        referenceKernels.sparseAdamUpdate(param, m!, v!, rows, values, c.width, { beta1: 0.9, beta2: 0.999, eps: 1e-8, gradScale: c.maximize ? -1 : 1, stepSize: (0.01 * Math.sqrt(1 - 0.999 ** t)) / (1 - 0.9 ** t) });
-      }, (a, staged, t) => fused.sparseAdamRowsStep(a, 0, staged, h, t));
+        referenceKernels.sparseAdamUpdate(param, m!, v!, rows, values, c.width, at(t));
+      }, (a, staged, t) => fused.sparseAdamRowsStep(a, 0, staged, at(t)));
     }), { numRuns: RUNS, seed: 20 });
   });
 
@@ -513,22 +548,25 @@ describe('WebAssembly matmul', () => {
     }), { numRuns: 60, seed: 22 });
   });
 
-  it('wasmMatmul gives the values and gradients of matmul', () => {
+  it("the engine's matmul on the wasm backend gives the values and gradients of the js backend", () => {
+    // 37·300·9 multiply-adds: above WASM_GEMM_MIN_WORK, so forward, dA and dB all run in WebAssembly.
     const rng = new Generator(5);
-    const a = new Tensor(Float32Array.from({ length: 7 * 300 }, () => rng.normal()), [7, 300], { requiresGrad: true });
+    const a = new Tensor(Float32Array.from({ length: 37 * 300 }, () => rng.normal()), [37, 300], { requiresGrad: true });
     const b = new Tensor(Float32Array.from({ length: 300 * 9 }, () => rng.normal()), [300, 9], { requiresGrad: true });
-    const weights = new Tensor(Float32Array.from({ length: 7 * 9 }, () => rng.normal()), [7, 9]);
-    wasmMatmul(a, b).mul(weights).sum().backward();
-    const gradOf = (t: Tensor): Float32Array => Float32Array.from((t.grad as Tensor).data);
-    const [ga, gb] = [gradOf(a), gradOf(b)];
-    const y = wasmMatmul(a, b).data;
-    a.grad = null;
-    b.grad = null;
-    const reference = a.matmul(b);
-    reference.mul(weights).sum().backward();
-    assertAllclose(y, reference.data, { rtol: 1e-5, atol: 1e-4 }, 'A·B');
-    assertAllclose(ga, gradOf(a), { rtol: 1e-5, atol: 1e-4 }, 'dA');
-    assertAllclose(gb, gradOf(b), { rtol: 1e-5, atol: 1e-4 }, 'dB');
-    expect(() => wasmMatmul(a, a)).toThrow(/\[7, 300\] and \[7, 300\]/);
+    const weights = new Tensor(Float32Array.from({ length: 37 * 9 }, () => rng.normal()), [37, 9]);
+    const gradOf = (t: Tensor) => (t.grad as Tensor).data;
+    const run = (backend: 'js' | 'wasm') => withKernelBackend(backend, () => {
+      a.grad = null;
+      b.grad = null;
+      const y = a.matmul(b);
+      y.mul(weights).sum().backward();
+      return { y: y.data, da: gradOf(a), db: gradOf(b) };
+    });
+    const wasm = run('wasm');
+    const js = run('js');
+    assertAllclose(wasm.y, js.y, { rtol: 1e-5, atol: 1e-4 }, 'A·B');
+    assertAllclose(wasm.da, js.da, { rtol: 1e-5, atol: 1e-4 }, 'dA');
+    assertAllclose(wasm.db, js.db, { rtol: 1e-5, atol: 1e-4 }, 'dB');
+    expect(() => withKernelBackend('wasm', () => a.matmul(a))).toThrow(/\[37, 300\] and \[37, 300\]/);
   });
 });

@@ -21,7 +21,9 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { kernels, type AdadeltaHyper } from './kernels/index.js';
-import { Optimizer, checkLearningRate, checkNonNegative, checkInRange, checkBoolean, type ParamGroup, type ParamsInput, type StateLayout } from './optimizer.js';
+import { adadeltaScalars } from './kernels/scalars.js';
+import { adadeltaStep, fusedStateArrays } from './wasm/fused.js';
+import { KernelOptimizer, checkLearningRate, checkNonNegative, checkInRange, checkBoolean, type ParamGroup, type ParamsInput, type Run, type StateLayout } from './optimizer.js';
 
 export interface AdadeltaOptions {
   /** Scale γ of the step (default 1.0). */
@@ -45,7 +47,7 @@ export interface AdadeltaState {
   acc_delta: Tensor;
 }
 
-export class Adadelta extends Optimizer<AdadeltaOptions, AdadeltaState> {
+export class Adadelta extends KernelOptimizer<AdadeltaOptions, AdadeltaState> {
   private readonly hyper: AdadeltaHyper = { lr: 0, rho: 0, eps: 0, gradScale: 1, weightDecay: 0 };
 
   constructor(params: ParamsInput<AdadeltaOptions>, options: Partial<AdadeltaOptions> = {}) {
@@ -64,19 +66,29 @@ export class Adadelta extends Optimizer<AdadeltaOptions, AdadeltaState> {
     return { step: { kind: 'count' }, square_avg: { kind: 'param' }, acc_delta: { kind: 'param' } };
   }
 
-  protected updateGroup(group: ParamGroup<AdadeltaOptions>): void {
-    const h = this.hyper;
-    h.lr = group.lr;
-    h.rho = group.rho;
-    h.eps = group.eps;
-    h.gradScale = group.maximize ? -1 : 1;
-    h.weightDecay = group.weightDecay;
-    for (const p of group.params) {
-      const grad = this.gradOf(p);
-      if (grad === null) continue;
-      const state = this.stateOf(p, () => ({ step: 0, square_avg: this.zerosLike(p), acc_delta: this.zerosLike(p) }));
-      state.step += 1;
-      kernels.adadeltaUpdate(p.data, grad.data, state.square_avg.data, state.acc_delta.data, p.data.length, h);
-    }
+  protected initState(_group: Readonly<ParamGroup<AdadeltaOptions>>, p: Tensor): AdadeltaState {
+    return { step: 0, square_avg: this.zerosLike(p), acc_delta: this.zerosLike(p) };
+  }
+
+  protected override advanceState(_group: Readonly<ParamGroup<AdadeltaOptions>>, _p: Tensor, state: AdadeltaState): void {
+    state.step += 1;
+  }
+
+  protected override fusedArrays(): readonly string[] {
+    return fusedStateArrays('adadelta');
+  }
+
+  /** The step count is not in the maths: every parameter takes the same call. */
+  protected override sameRun(): boolean {
+    return true;
+  }
+
+  protected updateRun(group: ParamGroup<AdadeltaOptions>, run: Run<AdadeltaState>): void {
+    const h = adadeltaScalars(this.hyper, group);
+    if (run.arena !== null) return adadeltaStep(run.arena, run.indices, h);
+    run.params.forEach((p, k) => {
+      const s = run.states[k]!;
+      kernels.adadeltaUpdate(p.data, (run.grads[k] as Tensor).data, s.square_avg.data, s.acc_delta.data, p.data.length, h);
+    });
   }
 }

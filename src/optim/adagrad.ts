@@ -27,7 +27,9 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { SparseRows, type Gradient } from '../tensor/sparse.js';
 import { kernels, type AdagradHyper } from './kernels/index.js';
-import { Optimizer, checkLearningRate, checkNonNegative, checkBoolean, checkGradientShape, type ParamGroup, type ParamsInput, type StateLayout } from './optimizer.js';
+import { adagradScalars } from './kernels/scalars.js';
+import { adagradStep, adagradRowsStep, fusedStateArrays } from './wasm/fused.js';
+import { KernelOptimizer, checkLearningRate, checkNonNegative, checkBoolean, type ParamGroup, type ParamsInput, type Run, type StateLayout } from './optimizer.js';
 
 export interface AdagradOptions {
   /** Learning rate γ (default 1e-2). */
@@ -59,7 +61,7 @@ export interface AdagradState {
   sum: Tensor;
 }
 
-export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
+export class Adagrad extends KernelOptimizer<AdagradOptions, AdagradState> {
   private readonly hyper: AdagradHyper = { clr: 0, eps: 0, gradScale: 1, weightDecay: 0 };
 
   constructor(params: ParamsInput<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
@@ -79,30 +81,40 @@ export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
     return { step: { kind: 'count0d' }, sum: { kind: 'param' } };
   }
 
-  protected override checkGradient(group: Readonly<ParamGroup<AdagradOptions>>, param: Tensor, grad: Gradient): void {
-    checkGradientShape(this.name, param, grad);
-    if (grad instanceof SparseRows && group.weightDecay !== 0) {
+  protected override checkGradient(group: Readonly<ParamGroup<AdagradOptions>>, _param: Tensor, grad: Gradient): void {
+    if (grad.isSparse && group.weightDecay !== 0) {
       throw new RangeError(`Adagrad: weightDecay (${group.weightDecay}) is not compatible with sparse gradients`);
     }
   }
 
-  protected updateGroup(group: ParamGroup<AdagradOptions>): void {
-    const h = this.hyper;
-    h.eps = group.eps;
-    h.gradScale = group.maximize ? -1 : 1;
-    h.weightDecay = group.weightDecay;
-    for (const p of group.params) {
-      const grad = p.grad;
-      if (grad === null) continue;
-      const state = this.stateOf(p, () => ({ step: 0, sum: this.zerosLike(p, group.initialAccumulatorValue) }));
-      state.step += 1;
-      h.clr = group.lr / (1 + (state.step - 1) * group.lrDecay);
+  protected initState(group: Readonly<ParamGroup<AdagradOptions>>, p: Tensor): AdagradState {
+    return { step: 0, sum: this.zerosLike(p, group.initialAccumulatorValue) };
+  }
+
+  protected override advanceState(_group: Readonly<ParamGroup<AdagradOptions>>, _p: Tensor, state: AdagradState): void {
+    state.step += 1;
+  }
+
+  protected override fusedArrays(): readonly string[] {
+    return fusedStateArrays('adagrad');
+  }
+
+  protected updateRun(group: ParamGroup<AdagradOptions>, run: Run<AdagradState>): void {
+    const h = adagradScalars(this.hyper, group, run.states[0]!.step);
+    if (run.arena !== null) {
+      if (run.rows !== null) adagradRowsStep(run.arena, run.indices[0]!, run.rows, h);
+      else adagradStep(run.arena, run.indices, h);
+      return;
+    }
+    run.params.forEach((p, k) => {
+      const grad = run.grads[k]!;
+      const sum = run.states[k]!.sum.data;
       if (grad instanceof SparseRows) {
         const rows = grad.coalesce();
-        kernels.adagradSparseUpdate(p.data, state.sum.data, rows.indices, rows.values.data, rows.rowSize, h);
+        kernels.adagradSparseUpdate(p.data, sum, rows.indices, rows.values.data, rows.rowSize, h);
       } else {
-        kernels.adagradUpdate(p.data, grad.data, state.sum.data, p.data.length, h);
+        kernels.adagradUpdate(p.data, grad.data, sum, p.data.length, h);
       }
-    }
+    });
   }
 }

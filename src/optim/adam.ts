@@ -28,7 +28,9 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { kernels, type AdamHyper } from './kernels/index.js';
-import { Optimizer, checkLearningRate, checkNonNegative, checkBetas, checkBoolean, type ParamGroup, type ParamsInput, type StateLayout, type OptimizerDescription } from './optimizer.js';
+import { adamScalars } from './kernels/scalars.js';
+import { adamStep, fusedStateArrays } from './wasm/fused.js';
+import { KernelOptimizer, checkLearningRate, checkNonNegative, checkBetas, checkBoolean, type ParamGroup, type ParamsInput, type Run, type StateLayout, type OptimizerDescription } from './optimizer.js';
 
 export interface AdamOptions {
   /** Learning rate γ (default 1e-3). */
@@ -64,9 +66,9 @@ export interface AdamState {
 
 /**
  * Everything Adam and AdamW share: they differ in one row of the box (where weight decay goes),
- * which `decoupledWeightDecay` selects; both run `adamUpdate`.
+ * which `decoupledWeightDecay` selects; both run the same kernels.
  */
-export abstract class AdamFamily extends Optimizer<AdamOptions, AdamState> {
+export abstract class AdamFamily extends KernelOptimizer<AdamOptions, AdamState> {
   /** AdamW: decay θ by (1 − γλ) before the step; Adam: add λθ to the gradient. */
   protected abstract readonly decoupledWeightDecay: boolean;
   private readonly hyper: AdamHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, paramDecay: 1, stepSize: 0, bc2Sqrt: 1 };
@@ -97,27 +99,26 @@ export abstract class AdamFamily extends Optimizer<AdamOptions, AdamState> {
     return ', please consider SparseAdam instead';
   }
 
-  protected updateGroup(group: ParamGroup<AdamOptions>): void {
-    const [beta1, beta2] = group.betas;
-    const h = this.hyper;
-    h.beta1 = beta1;
-    h.beta2 = beta2;
-    h.eps = group.eps;
-    h.gradScale = group.maximize ? -1 : 1;
-    h.weightDecay = this.decoupledWeightDecay ? 0 : group.weightDecay;
-    h.paramDecay = this.decoupledWeightDecay ? 1 - group.lr * group.weightDecay : 1;
-    for (const p of group.params) {
-      const grad = this.gradOf(p);
-      if (grad === null) continue;
-      const state = this.stateOf(p, () => ({ step: 0, exp_avg: this.zerosLike(p), exp_avg_sq: this.zerosLike(p) }));
-      if (group.amsgrad) state.max_exp_avg_sq ??= this.zerosLike(p);
-      state.step += 1;
-      h.stepSize = group.lr / (1 - beta1 ** state.step);
-      h.bc2Sqrt = Math.sqrt(1 - beta2 ** state.step);
-      // Without AMSGrad the "running maximum" is v itself (see adamUpdate).
-      const maxExpAvgSq = group.amsgrad ? state.max_exp_avg_sq!.data : state.exp_avg_sq.data;
-      kernels.adamUpdate(p.data, grad.data, state.exp_avg.data, state.exp_avg_sq.data, maxExpAvgSq, p.data.length, h);
-    }
+  protected initState(_group: Readonly<ParamGroup<AdamOptions>>, p: Tensor): AdamState {
+    return { step: 0, exp_avg: this.zerosLike(p), exp_avg_sq: this.zerosLike(p) };
+  }
+
+  protected override advanceState(group: Readonly<ParamGroup<AdamOptions>>, p: Tensor, state: AdamState): void {
+    if (group.amsgrad) state.max_exp_avg_sq ??= this.zerosLike(p);
+    state.step += 1;
+  }
+
+  protected override fusedArrays(group: Readonly<ParamGroup<AdamOptions>>): readonly string[] {
+    return fusedStateArrays('adam', group);
+  }
+
+  protected updateRun(group: ParamGroup<AdamOptions>, run: Run<AdamState>): void {
+    const h = adamScalars(this.hyper, group, this.decoupledWeightDecay, run.states[0]!.step);
+    if (run.arena !== null) return adamStep(run.arena, run.indices, h, group.amsgrad);
+    run.params.forEach((p, k) => {
+      const s = run.states[k]!;
+      kernels.adamUpdate(p.data, (run.grads[k] as Tensor).data, s.exp_avg.data, s.exp_avg_sq.data, group.amsgrad ? s.max_exp_avg_sq!.data : null, p.data.length, h);
+    });
   }
 }
 

@@ -20,7 +20,9 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { kernels, type AdamaxHyper } from './kernels/index.js';
-import { Optimizer, checkLearningRate, checkNonNegative, checkBetas, checkBoolean, type ParamGroup, type ParamsInput, type StateLayout } from './optimizer.js';
+import { adamaxScalars } from './kernels/scalars.js';
+import { adamaxStep, fusedStateArrays } from './wasm/fused.js';
+import { KernelOptimizer, checkLearningRate, checkNonNegative, checkBetas, checkBoolean, type ParamGroup, type ParamsInput, type Run, type StateLayout } from './optimizer.js';
 
 export interface AdamaxOptions {
   /** Learning rate γ (default 2e-3). */
@@ -44,7 +46,7 @@ export interface AdamaxState {
   exp_inf: Tensor;
 }
 
-export class Adamax extends Optimizer<AdamaxOptions, AdamaxState> {
+export class Adamax extends KernelOptimizer<AdamaxOptions, AdamaxState> {
   private readonly hyper: AdamaxHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, stepSize: 0 };
 
   constructor(params: ParamsInput<AdamaxOptions>, options: Partial<AdamaxOptions> = {}) {
@@ -63,21 +65,24 @@ export class Adamax extends Optimizer<AdamaxOptions, AdamaxState> {
     return { step: { kind: 'count0d' }, exp_avg: { kind: 'param' }, exp_inf: { kind: 'param' } };
   }
 
-  protected updateGroup(group: ParamGroup<AdamaxOptions>): void {
-    const [beta1, beta2] = group.betas;
-    const h = this.hyper;
-    h.beta1 = beta1;
-    h.beta2 = beta2;
-    h.eps = group.eps;
-    h.gradScale = group.maximize ? -1 : 1;
-    h.weightDecay = group.weightDecay;
-    for (const p of group.params) {
-      const grad = this.gradOf(p);
-      if (grad === null) continue;
-      const state = this.stateOf(p, () => ({ step: 0, exp_avg: this.zerosLike(p), exp_inf: this.zerosLike(p) }));
-      state.step += 1;
-      h.stepSize = group.lr / (1 - beta1 ** state.step);
-      kernels.adamaxUpdate(p.data, grad.data, state.exp_avg.data, state.exp_inf.data, p.data.length, h);
-    }
+  protected initState(_group: Readonly<ParamGroup<AdamaxOptions>>, p: Tensor): AdamaxState {
+    return { step: 0, exp_avg: this.zerosLike(p), exp_inf: this.zerosLike(p) };
+  }
+
+  protected override advanceState(_group: Readonly<ParamGroup<AdamaxOptions>>, _p: Tensor, state: AdamaxState): void {
+    state.step += 1;
+  }
+
+  protected override fusedArrays(): readonly string[] {
+    return fusedStateArrays('adamax');
+  }
+
+  protected updateRun(group: ParamGroup<AdamaxOptions>, run: Run<AdamaxState>): void {
+    const h = adamaxScalars(this.hyper, group, run.states[0]!.step);
+    if (run.arena !== null) return adamaxStep(run.arena, run.indices, h);
+    run.params.forEach((p, k) => {
+      const s = run.states[k]!;
+      kernels.adamaxUpdate(p.data, (run.grads[k] as Tensor).data, s.exp_avg.data, s.exp_inf.data, p.data.length, h);
+    });
   }
 }

@@ -5,6 +5,8 @@
  */
 export {
   Optimizer,
+  KernelOptimizer,
+  type Run,
   snakeCase,
   camelCase,
   requireOption,

@@ -29,7 +29,9 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { kernels, type AdamHyper } from './kernels/index.js';
-import { Optimizer, checkLearningRate, checkNonNegative, checkBetas, checkBoolean, requireOption, type ParamGroup, type ParamsInput, type StateLayout } from './optimizer.js';
+import { lambGradScale, lambScalars, lambTrustRatio } from './kernels/scalars.js';
+import { lambStep, fusedStateArrays } from './wasm/fused.js';
+import { KernelOptimizer, checkLearningRate, checkNonNegative, checkBetas, checkBoolean, requireOption, type ParamGroup, type ParamsInput, type Run, type StateLayout } from './optimizer.js';
 
 export interface LAMBOptions {
   /** Learning rate γ (default 1e-3). */
@@ -55,7 +57,7 @@ export interface LAMBState {
   exp_avg_sq: Tensor;
 }
 
-export class LAMB extends Optimizer<LAMBOptions, LAMBState> {
+export class LAMB extends KernelOptimizer<LAMBOptions, LAMBState> {
   private readonly hyper: AdamHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, paramDecay: 1, stepSize: 0, bc2Sqrt: 1 };
   /** ‖g‖ over every gradient of every group, measured at the start of the step. */
   private globalGradNorm = 0;
@@ -79,45 +81,41 @@ export class LAMB extends Optimizer<LAMBOptions, LAMBState> {
 
   protected override update(): void {
     let sumSq = 0;
-    for (const group of this.paramGroups) {
-      for (const p of group.params) {
-        const grad = this.gradOf(p);
-        if (grad !== null) sumSq += kernels.sumOfSquares(grad.data, grad.data.length);
-      }
-    }
+    for (const group of this.paramGroups) sumSq += this.gradSumOfSquares(group);
     this.globalGradNorm = Math.sqrt(sumSq);
     super.update();
   }
 
-  protected updateGroup(group: ParamGroup<LAMBOptions>): void {
-    const [beta1, beta2] = group.betas;
-    const { lr, weightDecay, maxGradNorm } = group;
-    const h = this.hyper;
-    h.beta1 = beta1;
-    h.beta2 = beta2;
-    h.eps = group.eps;
-    h.gradScale = maxGradNorm === null ? 1 : 1 / Math.max(this.globalGradNorm / maxGradNorm, 1);
-    h.weightDecay = 0;
-    for (const p of group.params) {
-      const grad = this.gradOf(p);
-      if (grad === null) continue;
+  protected initState(_group: Readonly<ParamGroup<LAMBOptions>>, p: Tensor): LAMBState {
+    return { step: 0, exp_avg: this.zerosLike(p), exp_avg_sq: this.zerosLike(p) };
+  }
+
+  protected override advanceState(_group: Readonly<ParamGroup<LAMBOptions>>, _p: Tensor, state: LAMBState): void {
+    state.step += 1;
+  }
+
+  protected override fusedArrays(): readonly string[] {
+    return fusedStateArrays('lamb');
+  }
+
+  protected updateRun(group: ParamGroup<LAMBOptions>, run: Run<LAMBState>): void {
+    const h = lambScalars(this.hyper, group, run.states[0]!.step, lambGradScale(this.globalGradNorm, group.maxGradNorm));
+    if (run.arena !== null) return void lambStep(run.arena, run.indices, h, group);
+    const { lr, weightDecay } = group;
+    const invBc1 = h.stepSize;
+    run.params.forEach((p, k) => {
+      const s = run.states[k]!;
+      const grad = (run.grads[k] as Tensor).data;
       const n = p.data.length;
-      const state = this.stateOf(p, () => ({ step: 0, exp_avg: this.zerosLike(p), exp_avg_sq: this.zerosLike(p) }));
-      const t = (state.step += 1);
-      const bc1 = 1 - beta1 ** t;
-      h.bc2Sqrt = Math.sqrt(1 - beta2 ** t);
-
       // Pass 1: ‖u‖ with γ = 1 (u = m̂ / (√v̂ + ε) + λθ), moments not yet stored.
-      h.stepSize = 1 / bc1;
-      const updateNorm = Math.sqrt(kernels.adamDirectionSumOfSquares(p.data, grad.data, state.exp_avg.data, state.exp_avg_sq.data, n, h, weightDecay));
-      const paramNorm = Math.sqrt(kernels.sumOfSquares(p.data, n));
-      let trust = paramNorm === 0 || updateNorm === 0 ? 1 : paramNorm / updateNorm;
-      if (group.trustClip) trust = Math.min(trust, 1);
-
+      h.stepSize = invBc1;
+      h.paramDecay = 1;
+      const updateNorm = Math.sqrt(kernels.adamDirectionSumOfSquares(p.data, grad, s.exp_avg.data, s.exp_avg_sq.data, n, h, weightDecay));
+      const trust = lambTrustRatio(Math.sqrt(kernels.sumOfSquares(p.data, n)), updateNorm, group.trustClip);
       // Pass 2: AdamW's update with γ·r (θ ← θ(1 − γrλ) − γr m̂ / (√v̂ + ε)); stores the moments.
-      h.stepSize = (lr * trust) / bc1;
+      h.stepSize = lr * trust * invBc1;
       h.paramDecay = 1 - lr * trust * weightDecay;
-      kernels.adamUpdate(p.data, grad.data, state.exp_avg.data, state.exp_avg_sq.data, state.exp_avg_sq.data, n, h);
-    }
+      kernels.adamUpdate(p.data, grad, s.exp_avg.data, s.exp_avg_sq.data, null, n, h);
+    });
   }
 }

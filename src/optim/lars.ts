@@ -28,8 +28,10 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { kernels, type SgdMomentumHyper } from './kernels/index.js';
-import { sgdParamStep } from './sgd.js';
-import { Optimizer, checkLearningRate, checkNonNegative, checkBoolean, requireOption, type ParamGroup, type ParamsInput, type StateLayout } from './optimizer.js';
+import { larsTrustRatio } from './kernels/scalars.js';
+import { larsStep, fusedStateArrays } from './wasm/fused.js';
+import { sgdParamStep, settleFusedBuffers } from './sgd.js';
+import { KernelOptimizer, checkLearningRate, checkNonNegative, checkBoolean, requireOption, type ParamGroup, type ParamsInput, type Run, type StateLayout } from './optimizer.js';
 
 export interface LARSOptions {
   /** Learning rate γ (default 1.0). */
@@ -66,7 +68,7 @@ export interface LARSState {
   momentum_buffer: Tensor | null;
 }
 
-export class LARS extends Optimizer<LARSOptions, LARSState> {
+export class LARS extends KernelOptimizer<LARSOptions, LARSState> {
   private readonly hyper: SgdMomentumHyper = { lr: 0, gradScale: 1, weightDecay: 0, bufferDecay: 0, bufferGradScale: 1, directGradWeight: 0, bufferWeight: 1 };
 
   constructor(params: ParamsInput<LARSOptions>, options: Partial<LARSOptions> = {}) {
@@ -91,18 +93,31 @@ export class LARS extends Optimizer<LARSOptions, LARSState> {
     return { momentum_buffer: { kind: 'param', nullable: true } };
   }
 
-  protected updateGroup(group: ParamGroup<LARSOptions>): void {
-    const { lr, weightDecay, trustCoefficient, eps } = group;
-    for (const p of group.params) {
-      const grad = this.gradOf(p);
-      if (grad === null) continue;
-      const n = p.data.length;
-      const paramNorm = Math.sqrt(kernels.sumOfSquares(p.data, n));
-      const gradNorm = Math.sqrt(kernels.sumOfSquares(grad.data, n));
-      let trust = paramNorm === 0 || gradNorm === 0 ? 1 : (trustCoefficient * paramNorm) / (gradNorm + weightDecay * paramNorm + eps);
-      if (group.trustClip) trust = Math.min(trust / lr, 1);
-      const state = this.stateOf(p, () => ({ momentum_buffer: null }));
-      sgdParamStep(p, grad, state, () => this.zerosLike(p), group, trust, weightDecay * trust, this.hyper);
+  protected initState(): LARSState {
+    return { momentum_buffer: null };
+  }
+
+  protected override fusedArrays(group: Readonly<ParamGroup<LARSOptions>>): readonly string[] {
+    return fusedStateArrays('lars', group);
+  }
+
+  /** A buffer's first step copies the gradient in: params with and without buffers take separate calls. */
+  protected override sameRun(a: LARSState, b: LARSState): boolean {
+    return (a.momentum_buffer === null) === (b.momentum_buffer === null);
+  }
+
+  protected updateRun(group: ParamGroup<LARSOptions>, run: Run<LARSState>): void {
+    if (run.arena !== null) {
+      const firstStep = run.states[0]!.momentum_buffer === null;
+      larsStep(run.arena, run.indices, group, firstStep);
+      settleFusedBuffers(run, group.momentum, firstStep);
+      return;
     }
+    run.params.forEach((p, k) => {
+      const grad = run.grads[k] as Tensor;
+      const n = p.data.length;
+      const trust = larsTrustRatio(Math.sqrt(kernels.sumOfSquares(p.data, n)), Math.sqrt(kernels.sumOfSquares(grad.data, n)), group);
+      sgdParamStep(p, grad, run.states[k]!, () => this.zerosLike(p), group, trust, group.weightDecay * trust, this.hyper);
+    });
   }
 }

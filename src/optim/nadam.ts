@@ -29,7 +29,9 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { kernels, type NadamHyper } from './kernels/index.js';
-import { Optimizer, checkLearningRate, checkNonNegative, checkBetas, type ParamGroup, type ParamsInput, type StateLayout } from './optimizer.js';
+import { nadamScalars } from './kernels/scalars.js';
+import { nadamStep, fusedStateArrays } from './wasm/fused.js';
+import { KernelOptimizer, checkLearningRate, checkNonNegative, checkBetas, type ParamGroup, type ParamsInput, type Run, type StateLayout } from './optimizer.js';
 
 export interface NAdamOptions {
   /** Learning rate γ (default 2e-3). */
@@ -54,7 +56,7 @@ export interface NAdamState {
   exp_avg_sq: Tensor;
 }
 
-export class NAdam extends Optimizer<NAdamOptions, NAdamState> {
+export class NAdam extends KernelOptimizer<NAdamOptions, NAdamState> {
   private readonly hyper: NadamHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, bc2: 1, gradStep: 0, momentumStep: 0 };
 
   constructor(params: ParamsInput<NAdamOptions>, options: Partial<NAdamOptions> = {}) {
@@ -73,26 +75,31 @@ export class NAdam extends Optimizer<NAdamOptions, NAdamState> {
     return { step: { kind: 'count0d' }, mu_product: { kind: 'number0d' }, exp_avg: { kind: 'param' }, exp_avg_sq: { kind: 'param' } };
   }
 
-  protected updateGroup(group: ParamGroup<NAdamOptions>): void {
-    const [beta1, beta2] = group.betas;
-    const h = this.hyper;
-    h.beta1 = beta1;
-    h.beta2 = beta2;
-    h.eps = group.eps;
-    h.weightDecay = group.weightDecay;
-    for (const p of group.params) {
-      const grad = this.gradOf(p);
-      if (grad === null) continue;
-      const state = this.stateOf(p, () => ({ step: 0, mu_product: 1, exp_avg: this.zerosLike(p), exp_avg_sq: this.zerosLike(p) }));
-      const t = (state.step += 1);
-      const mu = beta1 * (1 - 0.5 * 0.96 ** (t * group.momentumDecay));
-      const muNext = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * group.momentumDecay));
-      state.mu_product *= mu;
-      h.bc2 = 1 - beta2 ** t;
-      h.gradStep = (group.lr * (1 - mu)) / (1 - state.mu_product);
-      // PyTorch 1.13 multiplies Πₜ (which already includes μₜ) by μₜ once more here.
-      h.momentumStep = (group.lr * muNext) / (1 - state.mu_product * mu * muNext);
-      kernels.nadamUpdate(p.data, grad.data, state.exp_avg.data, state.exp_avg_sq.data, p.data.length, h);
-    }
+  protected initState(_group: Readonly<ParamGroup<NAdamOptions>>, p: Tensor): NAdamState {
+    return { step: 0, mu_product: 1, exp_avg: this.zerosLike(p), exp_avg_sq: this.zerosLike(p) };
+  }
+
+  protected override advanceState(_group: Readonly<ParamGroup<NAdamOptions>>, _p: Tensor, state: NAdamState): void {
+    state.step += 1;
+  }
+
+  /** The μ product is in the maths too (it can differ at the same step after a live change of momentumDecay). */
+  protected override sameRun(a: NAdamState, b: NAdamState): boolean {
+    return a.step === b.step && a.mu_product === b.mu_product;
+  }
+
+  protected override fusedArrays(): readonly string[] {
+    return fusedStateArrays('nadam');
+  }
+
+  protected updateRun(group: ParamGroup<NAdamOptions>, run: Run<NAdamState>): void {
+    const first = run.states[0]!;
+    const muProduct = nadamScalars(this.hyper, group, first.step, first.mu_product);
+    for (const s of run.states) s.mu_product = muProduct;
+    if (run.arena !== null) return nadamStep(run.arena, run.indices, this.hyper);
+    run.params.forEach((p, k) => {
+      const s = run.states[k]!;
+      kernels.nadamUpdate(p.data, (run.grads[k] as Tensor).data, s.exp_avg.data, s.exp_avg_sq.data, p.data.length, this.hyper);
+    });
   }
 }

@@ -1,26 +1,49 @@
 /**
  * The optimizer base: PyTorch's `torch.optim.Optimizer` contract, with the maths left out.
  *
- * A subclass supplies four things and nothing else:
- *  - its defaults and `validateOptions` (PyTorch's constructor checks, messages naming option and value),
- *  - `stateLayout(group)`: the keys of one parameter's state as PyTorch names them, and their kinds,
- *  - `updateGroup(group)` (or `update()` when a step needs every group at once, like LAMB's global norm),
- *  - a description: PyTorch's class name and the group keys PyTorch 1.13 writes that mean nothing
- *    here (`foreach`, `capturable`, ...), so `stateDict()` has PyTorch's exact layout.
- *
- * The base owns param groups, lazy state, closures, `zeroGrad`, and the state dict in PyTorch's JSON
- * layout: `{ state: { "<index>": { step, exp_avg, ... } }, param_groups: [{ lr, ..., params: [indices] }] }`
+ * `Optimizer` owns param groups, lazy state, closures, `zeroGrad`, and the state dict in PyTorch's
+ * JSON layout: `{ state: { "<index>": { step, exp_avg, ... } }, param_groups: [{ lr, ..., params: [indices] }] }`
  * with tensors as `{ shape, data }`, snake_case keys, and `param_names` when the optimizer was built from
  * named parameters (PyTorch ≥ 2.6 writes them too). `loadStateDict` checks everything before it
- * changes anything, and matches parameters by name when both sides have names.
+ * changes anything, and matches parameters by name when both sides have names. A subclass supplies
+ * its defaults and `validateOptions` (PyTorch's checks, messages naming option and value),
+ * `stateLayout(group)` (the keys of one parameter's state as PyTorch names them, and their kinds),
+ * `updateGroup(group)` (or `update()` when a step needs every group at once), and a description:
+ * PyTorch's class name and the group keys PyTorch 1.13 writes that mean nothing here (`foreach`,
+ * `capturable`, ...), so `stateDict()` has PyTorch's exact layout.
+ *
+ * `KernelOptimizer` is the base of every optimizer whose step is an elementwise kernel (all but
+ * LBFGS). It owns `updateGroup` and runs each step on one of two paths, chosen per group and step
+ * by `kernelBackend()`:
+ *  - the plain path: the TypeScript kernel of src/optim/kernels, once per parameter, over the
+ *    parameter's own arrays. It is the reference, and the fallback where WebAssembly SIMD is
+ *    missing, for float64 parameters, and when a group's arena cannot be allocated.
+ *  - the fused path: on a group's first step its parameters move into one `ParamArena` (a fixed
+ *    `WebAssembly.Memory`, see docs/ARCHITECTURE.md) and every state tensor becomes a view into
+ *    it, so one WebAssembly SIMD call updates every parameter of the group that has a dense
+ *    gradient, in place; a row-sparse gradient is coalesced into the arena and takes a call of
+ *    its own. A step allocates nothing once the arena is built.
+ * Both paths share the bookkeeping (which parameters have gradients, lazy state, step counts), and
+ * the per-step numbers (bias corrections, ...), which src/optim/kernels/scalars.ts computes once
+ * per run: the parameters whose states agree (normally all of them). A subclass supplies the
+ * state of a new parameter (`initState`), this step's bookkeeping (`advanceState`), the arrays its
+ * fused kernel keeps per parameter (`fusedArrays`), and `updateRun`: one kernel call per path.
  *
  * Live state keeps counters and scalars as numbers (the maths reads them every step); the layout says
- * which of them PyTorch stores as 0-d tensors, and the state dict writes them that way.
+ * which of them PyTorch stores as 0-d tensors, and the state dict writes them that way. On the fused
+ * path a state tensor's `data` is a view of the arena: change values in place (`.data.set(...)`),
+ * or load a state dict, whose tensors are copied into the arena on the next step. A tensor put in
+ * a state entry's place is seen once the entry is set again (`optimizer.state.set(p, state)`): the
+ * fused path reads states again only when `optimizer.state` changes.
  */
 import { Tensor, allocate, type FloatArray } from '../tensor/tensor.js';
 import { SparseRows, type Gradient } from '../tensor/sparse.js';
 import { numel, shapeString } from '../tensor/shape.js';
 import { enableGrad, noGrad } from '../autograd/engine.js';
+import { kernelBackend } from '../wasm/backend.js';
+import { ParamArena, type StagedRows } from './wasm/arena.js';
+import { gradSumOfSquares } from './wasm/fused.js';
+import { kernels } from './kernels/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -173,6 +196,32 @@ export function camelCase(key: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The state map
+
+/**
+ * `optimizer.state`: a Map that counts its changes, so that the fused path can keep the states
+ * of a group in an array indexed like its arena and know when to read them again.
+ */
+class StateMap<K, V> extends Map<K, V> {
+  version = 0;
+
+  override set(key: K, value: V): this {
+    this.version++;
+    return super.set(key, value);
+  }
+
+  override delete(key: K): boolean {
+    this.version++;
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.version++;
+    super.clear();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The base class
 
 export abstract class Optimizer<O extends object = Record<string, unknown>, S extends ParamState = ParamState> {
@@ -183,7 +232,7 @@ export abstract class Optimizer<O extends object = Record<string, unknown>, S ex
   /** Live groups: change `group.lr` (or any option) between steps and the next step uses it. */
   readonly paramGroups: ParamGroup<O>[] = [];
   /** Per-parameter state, created on a parameter's first step with a gradient. */
-  readonly state = new Map<Tensor, S>();
+  readonly state: Map<Tensor, S> = new StateMap<Tensor, S>();
 
   private readonly classDefaults: Readonly<O>;
   private readonly torchOnlyGroupKeys: Readonly<Record<string, unknown>>;
@@ -235,9 +284,11 @@ export abstract class Optimizer<O extends object = Record<string, unknown>, S ex
   step<L extends Tensor | number | void = Tensor | number>(closure?: () => L): L | undefined {
     const loss = closure === undefined ? undefined : enableGrad(closure);
     this.checkGradients();
-    noGrad(() => this.update());
+    noGrad(this.runUpdate);
     return loss;
   }
+
+  private readonly runUpdate = (): void => this.update();
 
   /** Clears every parameter's gradient: drops it (default) or fills it with zeros. */
   zeroGrad({ setToNone = true }: ZeroGradOptions = {}): void {
@@ -438,42 +489,32 @@ export abstract class Optimizer<O extends object = Record<string, unknown>, S ex
 
   // ---- helpers for subclasses ----
 
-  /** The parameter's state, created by `init` on its first step. */
-  protected stateOf(param: Tensor, init: () => S): S {
-    let s = this.state.get(param);
-    if (s === undefined) {
-      s = init();
-      this.state.set(param, s);
-    }
-    return s;
-  }
-
   /**
    * Checks every gradient before any parameter changes, so a bad one (a sparse gradient where
    * only dense ones work, a wrong size) leaves the whole model as it was. `step()` calls it.
    */
   protected checkGradients(): void {
     for (const group of this.paramGroups) {
-      for (const p of group.params) if (p.grad !== null) this.checkGradient(group, p, p.grad);
+      for (const p of group.params) {
+        const grad = p.grad;
+        if (grad !== null) this.checkGradient(group, p, grad);
+      }
     }
   }
 
-  /** Dense gradients of the parameter's size; override to accept row-sparse ones. */
-  protected checkGradient(group: Readonly<ParamGroup<O>>, param: Tensor, grad: Gradient): void {
-    if (grad instanceof SparseRows) {
+  /**
+   * Dense gradients only; override to accept row-sparse ones. Shapes need no check here: the
+   * `grad` setter refuses a gradient whose shape is not its parameter's, as PyTorch does.
+   */
+  protected checkGradient(_group: Readonly<ParamGroup<O>>, _param: Tensor, grad: Gradient): void {
+    if (grad.isSparse) {
       throw new TypeError(`${this.name} does not support sparse gradients${this.sparseHint()}`);
     }
-    checkGradientShape(this.name, param, grad);
   }
 
   /** Appended to the sparse-gradient error (Adam suggests SparseAdam, as PyTorch does). */
   protected sparseHint(): string {
     return '';
-  }
-
-  /** The parameter's dense gradient (checked by `checkGradients`), or null when it has none. */
-  protected gradOf(param: Tensor): Tensor | null {
-    return param.grad as Tensor | null;
   }
 
   /** A zero-filled tensor like `param` (same shape and dtype), for fresh state. */
@@ -492,6 +533,274 @@ export abstract class Optimizer<O extends object = Record<string, unknown>, S ex
       }
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Optimizers whose step is an elementwise kernel: the plain path and the fused path
+
+/**
+ * Parameters of one group that take one kernel call this step: they have a gradient, and their
+ * states agree (`sameRun`: the same step count, ...), so `states[0]` stands for all of them in
+ * the per-step numbers. The lists are reused from step to step.
+ */
+export interface Run<S> {
+  /** The group's arena on the fused path; null on the plain path. */
+  arena: ParamArena | null;
+  /** Positions in `group.params`, ascending: the params' indices in the arena. */
+  readonly indices: number[];
+  readonly params: Tensor[];
+  readonly grads: Gradient[];
+  readonly states: S[];
+  /** Fused path, a row-sparse gradient: its rows, coalesced into the arena (a run of one parameter). */
+  rows: StagedRows | null;
+}
+
+function emptyRun<S>(arena: ParamArena | null): Run<S> {
+  return { arena, indices: [], params: [], grads: [], states: [], rows: null };
+}
+
+/** Writes entry k of a run in place: the lists keep their storage from step to step. */
+function setInRun<S>(run: Run<S>, k: number, index: number, param: Tensor, grad: Gradient, state: S): void {
+  run.indices[k] = index;
+  run.params[k] = param;
+  run.grads[k] = grad;
+  run.states[k] = state;
+}
+
+/** Cuts a run's lists to `n` entries (a no-op when the step has as many as the last one). */
+function fitRun<S>(run: Run<S>, n: number): void {
+  if (run.indices.length === n) return;
+  run.indices.length = n;
+  run.params.length = n;
+  run.grads.length = n;
+  run.states.length = n;
+}
+
+/**
+ * A group's arena, with what it was built for (`arena` is null where the group cannot be
+ * fused), and the group's states indexed like its params: read again from `optimizer.state`
+ * whenever that map changed, and bound into the arena (`bindState`) once per state object
+ * after that. Touching no state tensor in the steady state keeps a step's JavaScript at a few
+ * loads per parameter.
+ */
+interface GroupArena<S> {
+  arena: ParamArena | null;
+  params: readonly Tensor[];
+  arrays: readonly string[];
+  states: Array<S | undefined>;
+  bound: Uint8Array;
+  /** The state map's version the states were read at. */
+  version: number;
+}
+
+/** A group on the fused path. */
+type FusedGroup<S> = GroupArena<S> & { arena: ParamArena };
+
+export abstract class KernelOptimizer<O extends object = Record<string, unknown>, S extends ParamState = ParamState> extends Optimizer<O, S> {
+  private readonly arenas = new WeakMap<ParamGroup<O>, GroupArena<S>>();
+  /** This step's params with gradients in one group (on the fused path, the dense ones). */
+  private readonly batch: Run<S> = emptyRun(null);
+  /** Fused path: this step's params with row-sparse gradients, which take a call each. */
+  private readonly rowsBatch: Run<S> = emptyRun(null);
+  /** Runs of a batch whose states disagree, and how many params each holds (reused). */
+  private readonly runs: Run<S>[] = [];
+  private readonly runSizes: number[] = [];
+  /** Fused path: one row-sparse gradient's run. */
+  private readonly single: Run<S> = emptyRun(null);
+  private readonly withGrads: number[] = [];
+
+  // ---- what a subclass supplies ----
+
+  /** A parameter's state before its first step (tensors from `zerosLike`). */
+  protected abstract initState(group: Readonly<ParamGroup<O>>, param: Tensor): S;
+
+  /**
+   * This step's bookkeeping of a parameter's state, before any update of the step: `step += 1`,
+   * buffers an option needs since a live change. Both paths run it.
+   */
+  protected advanceState(_group: Readonly<ParamGroup<O>>, _param: Tensor, _state: S): void {}
+
+  /**
+   * The arrays the fused kernel keeps per parameter of `group` (`fusedStateArrays`: the same
+   * frozen array for the same configuration), or null for no fused path.
+   */
+  protected fusedArrays(_group: Readonly<ParamGroup<O>>): readonly string[] | null {
+    return null;
+  }
+
+  /** Whether two parameters can share a kernel call (their per-step numbers agree): by default, the same `step`. */
+  protected sameRun(a: S, b: S): boolean {
+    return a.step === b.step;
+  }
+
+  /** One kernel call per path: the fused kernel over `run.arena`, or the plain one per parameter. */
+  protected abstract updateRun(group: ParamGroup<O>, run: Run<S>): void;
+
+  // ---- the step ----
+
+  protected updateGroup(group: ParamGroup<O>): void {
+    const fused = this.fusedGroup(group);
+    const states = this.state as StateMap<Tensor, S>;
+    if (fused !== null && fused.version !== states.version) this.readStates(group, fused);
+    const { batch, rowsBatch } = this;
+    batch.arena = rowsBatch.arena = fused === null ? null : fused.arena;
+    let n = 0;
+    let rows = 0;
+    let together = true;
+    const params = group.params;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i]!;
+      const grad = p.grad;
+      if (grad === null) continue;
+      let state = fused === null ? states.get(p) : fused.states[i];
+      if (state === undefined) {
+        state = this.initState(group, p);
+        const known = fused !== null && fused.version === states.version;
+        states.set(p, state);
+        if (fused !== null) {
+          fused.states[i] = state;
+          if (known) fused.version = states.version;
+        }
+      }
+      this.advanceState(group, p, state);
+      if (fused !== null) {
+        const arena = fused.arena;
+        if (p.data !== arena.paramView(i)) arena.syncParam(i);
+        // Once per state object: fresh state, or states read again after the map changed.
+        if (fused.bound[i] === 0) {
+          arena.bindState(i, state);
+          fused.bound[i] = 1;
+        }
+        if (grad.isSparse) {
+          setInRun(rowsBatch, rows++, i, p, grad, state);
+          continue;
+        }
+        if (grad.data !== arena.gradView(i)) arena.stageGrad(i);
+      }
+      if (n > 0 && together) together = this.sameRun(batch.states[0]!, state);
+      setInRun(batch, n++, i, p, grad, state);
+    }
+    fitRun(batch, n);
+    fitRun(rowsBatch, rows);
+    if (n > 0) {
+      if (together) this.updateRun(group, batch);
+      else this.updateRuns(group, batch);
+    }
+    for (let k = 0; k < rows; k++) this.updateRows(group, rowsBatch, k);
+    // Hold nothing past the step that the step does not own: the plain path's gradients (fresh
+    // arrays each backward, which would otherwise stay alive until the next step), the arena.
+    if (batch.arena === null) batch.grads.fill(null as unknown as Gradient);
+    batch.arena = rowsBatch.arena = null;
+  }
+
+  /** The group's states from `optimizer.state` again (it changed), none bound into the arena yet. */
+  private readStates(group: ParamGroup<O>, fused: FusedGroup<S>): void {
+    group.params.forEach((p, i) => (fused.states[i] = this.state.get(p)));
+    fused.bound.fill(0);
+    fused.version = (this.state as StateMap<Tensor, S>).version;
+  }
+
+  /** Σ‖g‖² over the group's gradients (LAMB's global clip), on the path the step will take. */
+  protected gradSumOfSquares(group: ParamGroup<O>): number {
+    const arena = this.fusedGroup(group)?.arena;
+    let total = 0;
+    if (arena === undefined) {
+      for (const p of group.params) {
+        const grad = p.grad;
+        if (grad !== null && !grad.isSparse) total += kernels.sumOfSquares(grad.data, grad.data.length);
+      }
+      return total;
+    }
+    const indices = this.withGrads;
+    let n = 0;
+    for (let i = 0; i < group.params.length; i++) {
+      const grad = group.params[i]!.grad;
+      if (grad === null || grad.isSparse) continue;
+      arena.stageGrad(i);
+      indices[n++] = i;
+    }
+    // Cut only when the count changed: a truncation gives up the list's storage.
+    if (indices.length !== n) indices.length = n;
+    return n === 0 ? 0 : gradSumOfSquares(arena, indices);
+  }
+
+  /**
+   * Parameters whose states disagree (some missed steps): one call per run of agreeing ones.
+   * The runs are kept from step to step, so a partition that repeats allocates nothing.
+   */
+  private updateRuns(group: ParamGroup<O>, batch: Run<S>): void {
+    const { runs, runSizes } = this;
+    let count = 0;
+    for (let k = 0; k < batch.states.length; k++) {
+      const state = batch.states[k]!;
+      let r = 0;
+      while (r < count && !this.sameRun(runs[r]!.states[0]!, state)) r++;
+      if (r === count) {
+        if (count === runs.length) runs.push(emptyRun(null));
+        runs[r]!.arena = batch.arena;
+        runSizes[r] = 0;
+        count++;
+      }
+      setInRun(runs[r]!, runSizes[r]!++, batch.indices[k]!, batch.params[k]!, batch.grads[k]!, state);
+    }
+    for (let r = 0; r < count; r++) {
+      const run = runs[r]!;
+      fitRun(run, runSizes[r]!);
+      this.updateRun(group, run);
+      if (run.arena === null) run.grads.fill(null as unknown as Gradient);
+      run.arena = null;
+    }
+  }
+
+  /** Fused path: the k-th row-sparse gradient, coalesced into the arena, as a run of its own. */
+  private updateRows(group: ParamGroup<O>, rowsBatch: Run<S>, k: number): void {
+    const run = this.single;
+    setInRun(run, 0, rowsBatch.indices[k]!, rowsBatch.params[k]!, rowsBatch.grads[k]!, rowsBatch.states[k]!);
+    fitRun(run, 1);
+    run.arena = rowsBatch.arena;
+    // Staged just before its call: every run shares the arena's row scratch.
+    run.rows = run.arena!.stageRows(run.indices[0]!, run.grads[0] as SparseRows);
+    this.updateRun(group, run);
+    run.rows = null;
+    run.arena = null;
+  }
+
+  /**
+   * The group's arena record when the fused path runs this step: the backend is WebAssembly,
+   * the optimizer has a fused kernel for the group's options, and the group's params are
+   * float32. Built on the group's first fused step, and built again when its params or its
+   * arrays change (an option turned on live); its arena is null (the plain path) where one
+   * cannot be allocated. Null on the plain path.
+   */
+  private fusedGroup(group: ParamGroup<O>): FusedGroup<S> | null {
+    if (kernelBackend() !== 'wasm') return null;
+    const arrays = this.fusedArrays(group);
+    if (arrays === null) return null;
+    let built = this.arenas.get(group);
+    if (built === undefined || built.arrays !== arrays || !sameTensors(built.params, group.params)) {
+      const params = [...group.params];
+      built = { arena: buildArena(params, arrays), params, arrays, states: [], bound: new Uint8Array(params.length), version: -1 };
+      this.arenas.set(group, built);
+    }
+    return built.arena === null ? null : (built as FusedGroup<S>);
+  }
+}
+
+function buildArena(params: readonly Tensor[], arrays: readonly string[]): ParamArena | null {
+  if (params.some((p) => p.dtype !== 'float32')) return null;
+  try {
+    return new ParamArena(params, { state: arrays });
+  } catch (e) {
+    // Too large for a 4 GiB memory, or the memory could not be had: the plain path still works.
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
+}
+
+function sameTensors(a: readonly Tensor[], b: readonly Tensor[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -548,9 +857,15 @@ function normalizeGroupParams(raw: unknown, name: string, where: string): { para
 /** A gradient must have its parameter's shape (a row-sparse one: its dense shape). */
 export function checkGradientShape(optimizer: string, param: Tensor, grad: Gradient): void {
   const shape = grad.shape;
-  if (shape.length !== param.shape.length || shape.some((d, i) => d !== param.shape[i])) {
+  if (shape !== param.shape && !sameShape(shape, param.shape)) {
     throw new RangeError(`${optimizer}: a gradient of shape ${shapeString(shape)} does not match its parameter of shape ${shapeString(param.shape)}`);
   }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function definedEntries<T extends object>(options: T): Partial<T> {

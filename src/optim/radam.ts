@@ -27,7 +27,9 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { kernels, type RadamHyper } from './kernels/index.js';
-import { Optimizer, checkLearningRate, checkNonNegative, checkBetas, type ParamGroup, type ParamsInput, type StateLayout } from './optimizer.js';
+import { radamScalars } from './kernels/scalars.js';
+import { radamStep, fusedStateArrays } from './wasm/fused.js';
+import { KernelOptimizer, checkLearningRate, checkNonNegative, checkBetas, type ParamGroup, type ParamsInput, type Run, type StateLayout } from './optimizer.js';
 
 export interface RAdamOptions {
   /** Learning rate γ (default 1e-3). */
@@ -42,8 +44,8 @@ export interface RAdamOptions {
 
 export const RADAM_DEFAULTS: Readonly<RAdamOptions> = Object.freeze({ lr: 1e-3, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0 });
 
-/** PyTorch 1.13 rectifies when ρₜ > 5. */
-export const RADAM_RECTIFICATION_THRESHOLD = 5;
+/** PyTorch 1.13 rectifies when ρₜ > 5 (the per-step numbers are in kernels/scalars.ts). */
+export { RADAM_RECTIFICATION_THRESHOLD } from './kernels/scalars.js';
 
 export interface RAdamState {
   [key: string]: number | Tensor;
@@ -52,7 +54,7 @@ export interface RAdamState {
   exp_avg_sq: Tensor;
 }
 
-export class RAdam extends Optimizer<RAdamOptions, RAdamState> {
+export class RAdam extends KernelOptimizer<RAdamOptions, RAdamState> {
   private readonly hyper: RadamHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, adaptiveStep: 0, plainStep: 0 };
 
   constructor(params: ParamsInput<RAdamOptions>, options: Partial<RAdamOptions> = {}) {
@@ -70,31 +72,24 @@ export class RAdam extends Optimizer<RAdamOptions, RAdamState> {
     return { step: { kind: 'count0d' }, exp_avg: { kind: 'param' }, exp_avg_sq: { kind: 'param' } };
   }
 
-  protected updateGroup(group: ParamGroup<RAdamOptions>): void {
-    const [beta1, beta2] = group.betas;
-    const h = this.hyper;
-    h.beta1 = beta1;
-    h.beta2 = beta2;
-    h.eps = group.eps;
-    h.weightDecay = group.weightDecay;
-    const rhoInf = 2 / (1 - beta2) - 1;
-    for (const p of group.params) {
-      const grad = this.gradOf(p);
-      if (grad === null) continue;
-      const state = this.stateOf(p, () => ({ step: 0, exp_avg: this.zerosLike(p), exp_avg_sq: this.zerosLike(p) }));
-      const t = (state.step += 1);
-      const bc1 = 1 - beta1 ** t;
-      const bc2 = 1 - beta2 ** t;
-      const rhoT = rhoInf - (2 * t * beta2 ** t) / bc2;
-      if (rhoT > RADAM_RECTIFICATION_THRESHOLD) {
-        const rect = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
-        h.adaptiveStep = (group.lr / bc1) * rect * Math.sqrt(bc2);
-        h.plainStep = 0;
-      } else {
-        h.adaptiveStep = 0;
-        h.plainStep = group.lr / bc1;
-      }
-      kernels.radamUpdate(p.data, grad.data, state.exp_avg.data, state.exp_avg_sq.data, p.data.length, h);
-    }
+  protected initState(_group: Readonly<ParamGroup<RAdamOptions>>, p: Tensor): RAdamState {
+    return { step: 0, exp_avg: this.zerosLike(p), exp_avg_sq: this.zerosLike(p) };
+  }
+
+  protected override advanceState(_group: Readonly<ParamGroup<RAdamOptions>>, _p: Tensor, state: RAdamState): void {
+    state.step += 1;
+  }
+
+  protected override fusedArrays(): readonly string[] {
+    return fusedStateArrays('radam');
+  }
+
+  protected updateRun(group: ParamGroup<RAdamOptions>, run: Run<RAdamState>): void {
+    const h = radamScalars(this.hyper, group, run.states[0]!.step);
+    if (run.arena !== null) return radamStep(run.arena, run.indices, h);
+    run.params.forEach((p, k) => {
+      const s = run.states[k]!;
+      kernels.radamUpdate(p.data, (run.grads[k] as Tensor).data, s.exp_avg.data, s.exp_avg_sq.data, p.data.length, h);
+    });
   }
 }

@@ -28,7 +28,9 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { kernels, type RmspropHyper } from './kernels/index.js';
-import { Optimizer, checkLearningRate, checkNonNegative, checkBoolean, type ParamGroup, type ParamsInput, type StateLayout } from './optimizer.js';
+import { rmspropScalars } from './kernels/scalars.js';
+import { rmspropStep, fusedStateArrays } from './wasm/fused.js';
+import { KernelOptimizer, checkLearningRate, checkNonNegative, checkBoolean, type ParamGroup, type ParamsInput, type Run, type StateLayout } from './optimizer.js';
 
 export interface RMSpropOptions {
   /** Learning rate α (default 1e-2). */
@@ -65,7 +67,7 @@ export interface RMSpropState {
   grad_avg?: Tensor;
 }
 
-export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
+export class RMSprop extends KernelOptimizer<RMSpropOptions, RMSpropState> {
   private readonly hyper: RmspropHyper = { lr: 0, alpha: 0, eps: 0, momentum: 0, gradScale: 1, weightDecay: 0 };
 
   constructor(params: ParamsInput<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
@@ -91,25 +93,34 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
     };
   }
 
-  protected updateGroup(group: ParamGroup<RMSpropOptions>): void {
-    const h = this.hyper;
-    h.lr = group.lr;
-    h.alpha = group.alpha;
-    h.eps = group.eps;
-    h.momentum = group.momentum;
-    h.gradScale = group.maximize ? -1 : 1;
-    h.weightDecay = group.weightDecay;
-    for (const p of group.params) {
-      const grad = this.gradOf(p);
-      if (grad === null) continue;
-      const state = this.stateOf(p, () => ({ step: 0, square_avg: this.zerosLike(p) }));
-      // Buffers appear when the option that needs them does (also after a live change).
-      if (group.momentum > 0) state.momentum_buffer ??= this.zerosLike(p);
-      if (group.centered) state.grad_avg ??= this.zerosLike(p);
-      state.step += 1;
-      const gradAvg = group.centered ? state.grad_avg!.data : null;
-      const buffer = group.momentum > 0 ? state.momentum_buffer!.data : null;
-      kernels.rmspropUpdate(p.data, grad.data, state.square_avg.data, gradAvg, buffer, p.data.length, h);
-    }
+  protected initState(_group: Readonly<ParamGroup<RMSpropOptions>>, p: Tensor): RMSpropState {
+    return { step: 0, square_avg: this.zerosLike(p) };
+  }
+
+  protected override advanceState(group: Readonly<ParamGroup<RMSpropOptions>>, p: Tensor, state: RMSpropState): void {
+    // Buffers appear when the option that needs them does (also after a live change).
+    if (group.momentum > 0) state.momentum_buffer ??= this.zerosLike(p);
+    if (group.centered) state.grad_avg ??= this.zerosLike(p);
+    state.step += 1;
+  }
+
+  protected override fusedArrays(group: Readonly<ParamGroup<RMSpropOptions>>): readonly string[] {
+    return fusedStateArrays('rmsprop', group);
+  }
+
+  /** The step count is not in the maths: every parameter takes the same call. */
+  protected override sameRun(): boolean {
+    return true;
+  }
+
+  protected updateRun(group: ParamGroup<RMSpropOptions>, run: Run<RMSpropState>): void {
+    const h = rmspropScalars(this.hyper, group);
+    if (run.arena !== null) return rmspropStep(run.arena, run.indices, h, group.centered);
+    run.params.forEach((p, k) => {
+      const s = run.states[k]!;
+      const gradAvg = group.centered ? s.grad_avg!.data : null;
+      const buffer = group.momentum > 0 ? s.momentum_buffer!.data : null;
+      kernels.rmspropUpdate(p.data, (run.grads[k] as Tensor).data, s.square_avg.data, gradAvg, buffer, p.data.length, h);
+    });
   }
 }

@@ -22,9 +22,10 @@
  * defaults it to 1e-3): a missing `lr` is an error rather than a silently slow run. optax's
  * `sgd` has no dampening and applies weight decay as a separate transform.
  */
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { kernels, type SgdHyper, type SgdMomentumHyper } from './kernels/index.js';
-import { Optimizer, checkLearningRate, checkNonNegative, checkBoolean, requireOption, type ParamGroup, type ParamsInput, type StateLayout } from './optimizer.js';
+import { sgdStep, fusedStateArrays } from './wasm/fused.js';
+import { KernelOptimizer, checkLearningRate, checkNonNegative, checkBoolean, requireOption, type ParamGroup, type ParamsInput, type Run, type StateLayout } from './optimizer.js';
 
 export interface SGDOptions {
   /** Learning rate γ; required (no default in PyTorch 1.13). */
@@ -55,7 +56,7 @@ export interface SGDState {
   momentum_buffer: Tensor | null;
 }
 
-export class SGD extends Optimizer<SGDOptions, SGDState> {
+export class SGD extends KernelOptimizer<SGDOptions, SGDState> {
   private readonly hyper: SgdMomentumHyper = { lr: 0, gradScale: 1, weightDecay: 0, bufferDecay: 0, bufferGradScale: 1, directGradWeight: 0, bufferWeight: 1 };
 
   constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> = {}) {
@@ -79,14 +80,41 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
     return { momentum_buffer: { kind: 'param', nullable: true } };
   }
 
-  protected updateGroup(group: ParamGroup<SGDOptions>): void {
+  protected initState(): SGDState {
+    return { momentum_buffer: null };
+  }
+
+  protected override fusedArrays(group: Readonly<ParamGroup<SGDOptions>>): readonly string[] {
+    return fusedStateArrays('sgd', group);
+  }
+
+  /** A buffer's first step copies the gradient in: params with and without buffers take separate calls. */
+  protected override sameRun(a: SGDState, b: SGDState): boolean {
+    return (a.momentum_buffer === null) === (b.momentum_buffer === null);
+  }
+
+  protected updateRun(group: ParamGroup<SGDOptions>, run: Run<SGDState>): void {
     const sign = group.maximize ? -1 : 1;
-    for (const p of group.params) {
-      const grad = this.gradOf(p);
-      if (grad === null) continue;
-      const state = this.stateOf(p, () => ({ momentum_buffer: null }));
-      sgdParamStep(p, grad, state, () => this.zerosLike(p), group, sign, group.weightDecay, this.hyper);
+    if (run.arena === null) {
+      run.params.forEach((p, k) => sgdParamStep(p, run.grads[k] as Tensor, run.states[k]!, () => this.zerosLike(p), group, sign, group.weightDecay, this.hyper));
+      return;
     }
+    const firstStep = run.states[0]!.momentum_buffer === null;
+    sgdStep(run.arena, run.indices, group, firstStep);
+    settleFusedBuffers(run, group.momentum, firstStep);
+  }
+}
+
+/**
+ * After a fused SGD or LARS step: on a first step the kernel wrote each buffer into the arena,
+ * so the state gets a tensor over it; without momentum there is no buffer (PyTorch's `None`,
+ * also after momentum was set to 0 live). The run's states all agree on which case holds.
+ */
+export function settleFusedBuffers(run: Run<{ momentum_buffer: Tensor | null }>, momentum: number, firstStep: boolean): void {
+  const arena = run.arena!;
+  if (momentum === 0 && !firstStep) run.states.forEach((s) => (s.momentum_buffer = null));
+  if (momentum !== 0 && firstStep) {
+    run.states.forEach((s, k) => (s.momentum_buffer = new Tensor(arena.state('momentum_buffer', run.indices[k]!), [...run.params[k]!.shape])));
   }
 }
 

@@ -21,9 +21,11 @@
  * TensorFlow's `LazyAdamOptimizer` is the same idea; optax has none.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { SparseRows, type Gradient } from '../tensor/sparse.js';
+import type { SparseRows, Gradient } from '../tensor/sparse.js';
 import { kernels, type SparseAdamHyper } from './kernels/index.js';
-import { Optimizer, checkBetas, checkBoolean, checkGradientShape, requireOption, type ParamGroup, type ParamsInput, type StateLayout } from './optimizer.js';
+import { sparseAdamScalars } from './kernels/scalars.js';
+import { sparseAdamRowsStep, fusedStateArrays } from './wasm/fused.js';
+import { KernelOptimizer, checkBetas, checkBoolean, requireOption, type ParamGroup, type ParamsInput, type Run, type StateLayout } from './optimizer.js';
 
 export interface SparseAdamOptions {
   /** Learning rate γ, > 0 (default 1e-3). */
@@ -45,7 +47,7 @@ export interface SparseAdamState {
   exp_avg_sq: Tensor;
 }
 
-export class SparseAdam extends Optimizer<SparseAdamOptions, SparseAdamState> {
+export class SparseAdam extends KernelOptimizer<SparseAdamOptions, SparseAdamState> {
   private readonly hyper: SparseAdamHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, stepSize: 0 };
 
   constructor(params: ParamsInput<SparseAdamOptions>, options: Partial<SparseAdamOptions> = {}) {
@@ -63,28 +65,32 @@ export class SparseAdam extends Optimizer<SparseAdamOptions, SparseAdamState> {
     return { step: { kind: 'count' }, exp_avg: { kind: 'param' }, exp_avg_sq: { kind: 'param' } };
   }
 
-  protected override checkGradient(_group: Readonly<ParamGroup<SparseAdamOptions>>, param: Tensor, grad: Gradient): void {
-    if (!(grad instanceof SparseRows)) {
+  protected override checkGradient(_group: Readonly<ParamGroup<SparseAdamOptions>>, _param: Tensor, grad: Gradient): void {
+    if (!grad.isSparse) {
       throw new TypeError('SparseAdam does not support dense gradients, please consider Adam instead');
     }
-    checkGradientShape(this.name, param, grad);
   }
 
-  protected updateGroup(group: ParamGroup<SparseAdamOptions>): void {
-    const [beta1, beta2] = group.betas;
-    const h = this.hyper;
-    h.beta1 = beta1;
-    h.beta2 = beta2;
-    h.eps = group.eps;
-    h.gradScale = group.maximize ? -1 : 1;
-    for (const p of group.params) {
-      const grad = p.grad;
-      if (grad === null) continue;
-      const rows = (grad as SparseRows).coalesce();
-      const state = this.stateOf(p, () => ({ step: 0, exp_avg: this.zerosLike(p), exp_avg_sq: this.zerosLike(p) }));
-      const t = (state.step += 1);
-      h.stepSize = (group.lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
-      kernels.sparseAdamUpdate(p.data, state.exp_avg.data, state.exp_avg_sq.data, rows.indices, rows.values.data, rows.rowSize, h);
-    }
+  protected initState(_group: Readonly<ParamGroup<SparseAdamOptions>>, p: Tensor): SparseAdamState {
+    return { step: 0, exp_avg: this.zerosLike(p), exp_avg_sq: this.zerosLike(p) };
+  }
+
+  protected override advanceState(_group: Readonly<ParamGroup<SparseAdamOptions>>, _p: Tensor, state: SparseAdamState): void {
+    state.step += 1;
+  }
+
+  protected override fusedArrays(): readonly string[] {
+    return fusedStateArrays('sparseadam');
+  }
+
+  /** Every gradient is row-sparse: on the fused path each parameter's rows take their own call. */
+  protected updateRun(group: ParamGroup<SparseAdamOptions>, run: Run<SparseAdamState>): void {
+    const h = sparseAdamScalars(this.hyper, group, run.states[0]!.step);
+    if (run.arena !== null) return sparseAdamRowsStep(run.arena, run.indices[0]!, run.rows!, h);
+    run.params.forEach((p, k) => {
+      const s = run.states[k]!;
+      const rows = (run.grads[k] as SparseRows).coalesce();
+      kernels.sparseAdamUpdate(p.data, s.exp_avg.data, s.exp_avg_sq.data, rows.indices, rows.values.data, rows.rowSize, h);
+    });
   }
 }

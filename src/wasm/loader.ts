@@ -52,7 +52,8 @@ export interface OptimKernels {
   sparseAdamRows(param: number, mBase: number, vBase: number, values: number, indices: number, rows: number, width: number, beta1: number, beta2: number, eps: number, stepSize: number, sign: number): void;
   sumSquares(table: number, count: number, off: number, out: number): void;
   scaleSegments(table: number, count: number, off: number, factor: number): void;
-  lambDirection(table: number, count: number, gOff: number, mOff: number, vOff: number, beta1: number, beta2: number, invBc1: number, invBc2: number, eps: number, weightDecay: number, gradScale: number, out: number): void;
+  /** LAMB's Adam direction u into its own region (`uOff`), so the gradient survives the step. */
+  lambDirection(table: number, count: number, gOff: number, mOff: number, vOff: number, uOff: number, beta1: number, beta2: number, invBc1: number, invBc2: number, eps: number, weightDecay: number, gradScale: number, out: number): void;
   subtractScaled(table: number, count: number, off: number): void;
   /** Returns 0 for an unsupported (reads, writes) pair. */
   stream(table: number, count: number, reads: number, writes: number, off1: number, off2: number, off3: number, off4: number, scale: number): number;

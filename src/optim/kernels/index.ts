@@ -1,8 +1,9 @@
 /**
- * The kernel table the optimizer classes call through. Every entry is a plain per-element loop
- * over typed arrays (see ./sgd.ts for the conventions); a faster implementation with the same
- * signature (WebAssembly SIMD over flat arenas) can replace entries with `useKernels`, and the
- * classes, their state and their state dicts stay as they are.
+ * The kernel table the optimizer classes call on the plain path (kernel backend 'js'). Every
+ * entry is a per-element loop over typed arrays (see ./sgd.ts for the conventions), the
+ * reference the fused WebAssembly kernels (../wasm/fused.ts) are checked against; both read
+ * the per-step numbers of ./scalars.ts. `useKernels` swaps entries (a test's spy, an
+ * instrumented loop) without touching the classes, their state or their state dicts.
  */
 import { sgdUpdate, sgdMomentumUpdate } from './sgd.js';
 import { adagradUpdate, adagradSparseUpdate } from './adagrad.js';

@@ -23,8 +23,13 @@
  * param's `data` to its view (values copied) and sets `gradBuffer` to the gradient view, so
  * backward writes fresh gradients straight into the arena. Views taken of a param before the
  * arena was built (reshape, slice) keep the old storage, as after PyTorch's `param.data = …`.
+ * `bindState` does the same for an optimizer's state tensors, so `optimizer.state` and its
+ * state dict read the very arrays the kernels update.
+ *
+ * Nothing here allocates once an arena is built: the staged lists, the coalesced rows, the
+ * norms and the segment table are reused from step to step.
  */
-import type { Tensor } from '../../tensor/tensor.js';
+import { Tensor } from '../../tensor/tensor.js';
 import { SparseRows } from '../../tensor/sparse.js';
 import { instantiateOptimKernels, newMemory, type OptimKernels, type WasmMemory } from '../../wasm/loader.js';
 
@@ -47,9 +52,8 @@ export interface ArenaOptions {
 export type GradKind = 'none' | 'dense' | 'sparse';
 
 /**
- * Which params have which kind of gradient, from `stageGrads`. The arrays are reused by the
- * next call; `allDense` says every param has a dense gradient (the common case, which then
- * runs as one merged segment with no table to rewrite).
+ * Which params have which kind of gradient, from `stageGrads`. The object and its arrays are
+ * reused by the next call; `allDense` says every param has a dense gradient.
  */
 export interface StagedGrads {
   readonly dense: readonly number[];
@@ -57,7 +61,10 @@ export interface StagedGrads {
   readonly allDense: boolean;
 }
 
-/** A coalesced sparse gradient staged in the arena: its rows' indices and values are in place. */
+/**
+ * A coalesced sparse gradient staged in the arena: its rows' indices and values are in place.
+ * The object is reused by the next `stageRows`.
+ */
 export interface StagedRows {
   rows: number;
   width: number;
@@ -79,14 +86,19 @@ export class ParamArena {
   private readonly counts: number[];
   private readonly paramViews: Float32Array[];
   private readonly gradViews: Float32Array[];
+  /** `stateViews[k][i]`: param i's state array `stateNames[k]`. */
+  private readonly stateViews: Float32Array[][];
   private readonly table: DataView;
-  private readonly denseScratch: number[] = [];
-  private readonly sparseScratch: number[] = [];
-  /** `[0, 1, …, n − 1]`: what `stageGrads` returns as `dense` when every param has a dense gradient. */
-  private readonly everyParam: readonly number[];
-  /** Whether the segment table now holds `everyParam` merged into one entry. */
-  private tableHoldsEveryParam = false;
-  private everyParamEntries = 0;
+  private readonly staged = { dense: [] as number[], sparse: [] as number[], allDense: false };
+  private readonly rowsStaged: StagedRows = { rows: 0, width: 0, indicesAddress: 0, valuesAddress: 0 };
+  /** The row-index scratch, as many entries as the largest first dimension. */
+  private readonly rowIndices: Int32Array;
+  private readonly normValues: Float64Array;
+  /** What the segment table holds now: the params it was written for, and how. */
+  private readonly tableIndices: number[] = [];
+  private tableSeparate = false;
+  private tableEntries = -1;
+  private tableScaled = false;
   private slots: Int32Array | null = null;
 
   constructor(params: Iterable<Tensor>, options: ArenaOptions) {
@@ -137,10 +149,13 @@ export class ParamArena {
     this.addresses = addresses;
     this.counts = counts;
     this.table = new DataView(this.memory.buffer);
-    this.everyParam = Object.freeze(list.map((_, i) => i));
     const buffer = this.memory.buffer;
-    this.paramViews = list.map((_, i) => new Float32Array(buffer, addresses[i]!, counts[i]!));
-    this.gradViews = list.map((_, i) => new Float32Array(buffer, addresses[i]! + regionBytes, counts[i]!));
+    const region = (k: number): Float32Array[] => list.map((_, i) => new Float32Array(buffer, addresses[i]! + k * regionBytes, counts[i]!));
+    this.paramViews = region(0);
+    this.gradViews = region(1);
+    this.stateViews = names.map((_, k) => region(2 + k));
+    this.rowIndices = new Int32Array(buffer, indicesAddress, maxRows);
+    this.normValues = new Float64Array(buffer, normsAddress, 2 * Math.max(1, list.length));
     for (const [name, value] of Object.entries(options.initial ?? {})) {
       if (value !== 0) list.forEach((_, i) => this.state(name, i).fill(value));
     }
@@ -184,7 +199,38 @@ export class ParamArena {
 
   /** Param i's state array `name`, as a live view. */
   state(name: string, i: number): Float32Array {
-    return new Float32Array(this.memory.buffer, this.addresses[i]! + this.stateOffset(name), this.counts[i]!);
+    const k = this.stateNames.indexOf(name);
+    if (k < 0) throw new Error(`ParamArena: no state array '${name}' (this arena has ${this.stateNames.join(', ') || 'none'})`);
+    return this.stateViews[k]![i]!;
+  }
+
+  /** Whether this arena was built for exactly these params, in this order. */
+  holds(params: readonly Tensor[]): boolean {
+    if (params.length !== this.params.length) return false;
+    for (let i = 0; i < params.length; i++) if (params[i] !== this.params[i]) return false;
+    return true;
+  }
+
+  /**
+   * Makes param i's state tensors views into the arena, as the constructor does for params: a
+   * state array that is not one yet (fresh state, a loaded state dict, a tensor the user
+   * replaced, state from an earlier arena) is copied in and its tensor's `data` rebound.
+   * Entries the arena keeps no array for, and null ones, are left as they are.
+   */
+  bindState(i: number, state: Readonly<Record<string, unknown>>): void {
+    const names = this.stateNames;
+    for (let k = 0; k < names.length; k++) {
+      const value = state[names[k]!];
+      if (value === null || value === undefined) continue;
+      const view = this.stateViews[k]![i]!;
+      if ((value as Tensor).data === view) continue;
+      if (!(value instanceof Tensor)) throw new TypeError(`ParamArena: state '${names[k]}' of parameter ${i} is not a tensor`);
+      if (value.data.length !== view.length) {
+        throw new RangeError(`ParamArena: state '${names[k]}' of parameter ${i} has ${value.data.length} values, the parameter ${view.length}`);
+      }
+      view.set(value.data);
+      value.data = view;
+    }
   }
 
   /**
@@ -192,15 +238,18 @@ export class ParamArena {
    * dict, a user's `p.data = …`): copies the new values in and rebinds `data` and `gradBuffer`.
    */
   syncParams(): void {
-    this.params.forEach((p, i) => {
-      const view = this.paramViews[i]!;
-      if (p.data !== view) {
-        if (p.data.length !== view.length) throw new RangeError(`ParamArena: parameter ${i} now has ${p.data.length} values, the arena holds ${view.length}`);
-        view.set(p.data);
-        p.data = view;
-      }
-      p.gradBuffer = this.gradViews[i]!;
-    });
+    for (let i = 0; i < this.params.length; i++) this.syncParam(i);
+  }
+
+  /** `syncParams` for param i alone. */
+  syncParam(i: number): void {
+    const p = this.params[i]!;
+    const view = this.paramViews[i]!;
+    if (p.data === view) return;
+    if (p.data.length !== view.length) throw new RangeError(`ParamArena: parameter ${i} now has ${p.data.length} values, the arena holds ${view.length}`);
+    view.set(p.data);
+    p.data = view;
+    p.gradBuffer = this.gradViews[i]!;
   }
 
   /**
@@ -222,12 +271,10 @@ export class ParamArena {
 
   /**
    * `stageGrad` for every param, in one pass: the indices of the params with a dense gradient
-   * and of those with a sparse one. When all are dense the `dense` list is the arena's own
-   * list of every param, which `writeSegments` recognises without rewriting the table.
+   * and of those with a sparse one (lists reused by the next call).
    */
   stageGrads(): StagedGrads {
-    const dense = this.denseScratch;
-    const sparse = this.sparseScratch;
+    const { dense, sparse } = this.staged;
     dense.length = 0;
     sparse.length = 0;
     const params = this.params;
@@ -241,8 +288,8 @@ export class ParamArena {
       else if (this.stageGrad(i) === 'dense') dense.push(i);
       else sparse.push(i);
     }
-    const allDense = dense.length === params.length;
-    return { dense: allDense ? this.everyParam : dense, sparse, allDense };
+    this.staged.allDense = dense.length === params.length;
+    return this.staged;
   }
 
   /**
@@ -258,11 +305,11 @@ export class ParamArena {
     if (sparse.shape.length !== p.shape.length || sparse.shape.some((d, k) => d !== p.shape[k])) {
       throw new RangeError(`ParamArena: sparse gradient of shape [${sparse.shape.join(', ')}] does not match parameter ${i} of shape [${p.shape.join(', ')}]`);
     }
-    const width = sparse.rowSize;
+    const width = p.shape[0] === 0 ? 0 : p.data.length / p.shape[0]!;
     const rowsIn = sparse.indices;
     const source = sparse.values.data;
     const slotOf = this.rowSlots(p.shape[0]!);
-    const indices = new Int32Array(this.memory.buffer, this.indicesAddress, Math.min(rowsIn.length, p.shape[0]!));
+    const indices = this.rowIndices;
     const values = this.gradViews[i]!;
     let unique = 0;
     for (let r = 0; r < rowsIn.length; r++) {
@@ -281,7 +328,12 @@ export class ParamArena {
       }
     }
     for (let s = 0; s < unique; s++) slotOf[indices[s]!] = -1;
-    return { rows: unique, width, indicesAddress: this.indicesAddress, valuesAddress: this.addresses[i]! + this.regionBytes };
+    const staged = this.rowsStaged;
+    staged.rows = unique;
+    staged.width = width;
+    staged.indicesAddress = this.indicesAddress;
+    staged.valuesAddress = this.addresses[i]! + this.regionBytes;
+    return staged;
   }
 
   /** Row → slot table for coalescing, all −1 between calls; made on first use. */
@@ -292,27 +344,26 @@ export class ParamArena {
 
   /**
    * Writes the segment table for the params listed in `indices` (ascending) and returns the
-   * number of entries. Neighbouring params merge into one segment unless `scales` gives each
-   * param its own factor (LARS, LAMB), or `separate` asks for one entry per param (norms).
+   * number of entries. Neighbouring params merge into one segment, unless `separate` asks for
+   * one entry per param (norms; per-param scales for LARS and LAMB, set by `setSegmentScales`).
+   * A table the same as the one written last is not written again: kernels only read it.
    */
-  writeSegments(indices: readonly number[], options: { scales?: ArrayLike<number>; separate?: boolean } = {}): number {
-    const { scales, separate = scales !== undefined } = options;
-    if (indices === this.everyParam && !separate) {
-      // Kernels only read the table, so the merged entry written last time is still there.
-      if (!this.tableHoldsEveryParam) {
-        this.everyParamEntries = this.writeSegmentsChecked(indices, undefined, false);
-        this.tableHoldsEveryParam = true;
-      }
-      return this.everyParamEntries;
+  writeSegments(indices: readonly number[], separate = false): number {
+    if (this.tableEntries >= 0 && separate === this.tableSeparate && (separate || !this.tableScaled) && sameList(indices, this.tableIndices)) {
+      return this.tableEntries;
     }
-    this.tableHoldsEveryParam = false;
-    return this.writeSegmentsChecked(indices, scales, separate);
+    this.tableEntries = -1;
+    const entries = this.writeSegmentsChecked(indices, separate);
+    const kept = this.tableIndices;
+    for (let k = 0; k < indices.length; k++) kept[k] = indices[k]!;
+    if (kept.length !== indices.length) kept.length = indices.length;
+    this.tableSeparate = separate;
+    this.tableScaled = false;
+    this.tableEntries = entries;
+    return entries;
   }
 
-  private writeSegmentsChecked(indices: readonly number[], scales: ArrayLike<number> | undefined, separate: boolean): number {
-    if (scales !== undefined && scales.length !== indices.length) {
-      throw new RangeError(`ParamArena: ${scales.length} scales for ${indices.length} segments`);
-    }
+  private writeSegmentsChecked(indices: readonly number[], separate: boolean): number {
     let entries = 0;
     let last = -2;
     for (let k = 0; k < indices.length; k++) {
@@ -327,7 +378,7 @@ export class ParamArena {
       } else {
         this.table.setUint32(at, this.addresses[i]!, true);
         this.table.setInt32(at + 4, this.counts[i]!, true);
-        this.table.setFloat32(at + 8, scales === undefined ? 1 : scales[k]!, true);
+        this.table.setFloat32(at + 8, 1, true);
         entries++;
       }
       last = i;
@@ -335,13 +386,24 @@ export class ParamArena {
     return entries;
   }
 
-  /** Sets the scale of the first `scales.length` entries of the table now written (LARS, LAMB). */
-  setSegmentScales(scales: ArrayLike<number>): void {
-    for (let s = 0; s < scales.length; s++) this.table.setFloat32(this.tableAddress + ENTRY_BYTES * s + 8, scales[s]!, true);
+  /** Sets the scales of the first `count` entries of the table now written (LARS, LAMB). */
+  setSegmentScales(scales: ArrayLike<number>, count = scales.length): void {
+    if (count > Math.max(this.tableEntries, 0)) throw new RangeError(`ParamArena: ${count} scales for a table of ${Math.max(this.tableEntries, 0)} entries`);
+    for (let s = 0; s < count; s++) this.table.setFloat32(this.tableAddress + ENTRY_BYTES * s + 8, scales[s]!, true);
+    this.tableScaled = true;
   }
 
-  /** The f64 norms the last norm pass wrote, `count` of them per segment kind (1 or 2). */
-  norms(segments: number, perSegment: 1 | 2): Float64Array {
-    return new Float64Array(this.memory.buffer, this.normsAddress, segments * perSegment);
+  /**
+   * The f64 norms the last norm pass wrote: `perSegment` (1 or 2) per segment, segment after
+   * segment. A live view of the arena, shared by every call: read it before the next pass.
+   */
+  get norms(): Float64Array {
+    return this.normValues;
   }
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }

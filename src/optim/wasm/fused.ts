@@ -1,254 +1,148 @@
 /**
  * One fused WebAssembly step per optimizer over the params of an arena.
  *
- * Each function turns a group's hyperparameters and step count into the few numbers its
- * kernel takes (bias corrections, step sizes, the ±1 of `maximize`), in double precision and
- * in PyTorch's order of operations, then runs the kernel once over every listed param. The
- * listed params (`indices`, ascending) are those that have a dense gradient staged in the
- * arena (`ParamArena.stageGrad`); params without a gradient are left alone, as PyTorch skips
- * them. Bookkeeping (which params, step counts, lazily created state) stays with the
- * optimizer classes; these functions only do the maths.
+ * Each function hands one kernel call the numbers the plain TypeScript kernel of the same
+ * optimizer reads (`AdamHyper`, ...: computed once per step by ../kernels/scalars.ts), so the
+ * two paths share everything but their loops. The listed params (`indices`, ascending) are
+ * those with a dense gradient staged in the arena (`ParamArena.stageGrad`); params without a
+ * gradient are left alone, as PyTorch skips them. Bookkeeping (which params, step counts,
+ * lazily created state) stays with the optimizer classes (../optimizer.ts).
+ *
+ * Nothing here allocates: tables, norms and trust ratios live in the arena or in buffers
+ * reused from call to call.
  */
 import type { ParamArena, StagedRows } from './arena.js';
+import type { AdagradHyper, RmspropHyper, AdamHyper, AdadeltaHyper, AdamaxHyper, NadamHyper, RadamHyper, SparseAdamHyper } from '../kernels/index.js';
+import { gradientSign, lambTrustRatio, larsTrustRatio } from '../kernels/scalars.js';
 
-/** The state arrays each fused optimizer keeps per param, by PyTorch's state key. */
-export function fusedStateArrays(optimizer: string, options: { momentum?: number; centered?: boolean; amsgrad?: boolean } = {}): string[] {
+const NO_OPTIONS = Object.freeze({});
+const NONE: readonly string[] = Object.freeze([]);
+const MOMENTUM: readonly string[] = Object.freeze(['momentum_buffer']);
+const SUM: readonly string[] = Object.freeze(['sum']);
+const MOMENTS: readonly string[] = Object.freeze(['exp_avg', 'exp_avg_sq']);
+const MOMENTS_AMSGRAD: readonly string[] = Object.freeze(['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq']);
+const ADADELTA: readonly string[] = Object.freeze(['square_avg', 'acc_delta']);
+const ADAMAX: readonly string[] = Object.freeze(['exp_avg', 'exp_inf']);
+/** LAMB's direction u goes to a scratch region, so the gradient stays the caller's. */
+const LAMB: readonly string[] = Object.freeze(['exp_avg', 'exp_avg_sq', 'update']);
+/** RMSprop, indexed by (centered ? 1 : 0) + (momentum > 0 ? 2 : 0). */
+const RMSPROP: readonly (readonly string[])[] = [
+  ['square_avg'],
+  ['square_avg', 'grad_avg'],
+  ['square_avg', 'momentum_buffer'],
+  ['square_avg', 'grad_avg', 'momentum_buffer'],
+].map((names) => Object.freeze(names));
+
+/**
+ * The arrays each fused optimizer keeps per param (PyTorch's state keys, plus LAMB's scratch
+ * `update`). The same frozen array comes back for the same configuration, so a caller can tell
+ * a changed configuration by identity.
+ */
+export function fusedStateArrays(optimizer: string, options: { momentum?: number; centered?: boolean; amsgrad?: boolean } = NO_OPTIONS): readonly string[] {
   switch (optimizer) {
     case 'sgd':
     case 'lars':
-      return (options.momentum ?? 0) !== 0 ? ['momentum_buffer'] : [];
+      return (options.momentum ?? 0) !== 0 ? MOMENTUM : NONE;
     case 'adagrad':
-      return ['sum'];
+      return SUM;
     case 'rmsprop':
-      return ['square_avg', ...(options.centered ? ['grad_avg'] : []), ...((options.momentum ?? 0) > 0 ? ['momentum_buffer'] : [])];
+      return RMSPROP[(options.centered === true ? 1 : 0) + ((options.momentum ?? 0) > 0 ? 2 : 0)]!;
     case 'adam':
     case 'adamw':
-      return ['exp_avg', 'exp_avg_sq', ...(options.amsgrad ? ['max_exp_avg_sq'] : [])];
+      return options.amsgrad === true ? MOMENTS_AMSGRAD : MOMENTS;
     case 'adadelta':
-      return ['square_avg', 'acc_delta'];
+      return ADADELTA;
     case 'adamax':
-      return ['exp_avg', 'exp_inf'];
+      return ADAMAX;
     case 'nadam':
     case 'radam':
     case 'sparseadam':
+      return MOMENTS;
     case 'lamb':
-      return ['exp_avg', 'exp_avg_sq'];
+      return LAMB;
     default:
       throw new Error(`fusedStateArrays: no fused kernel for optimizer '${optimizer}'`);
   }
 }
 
-const signOf = (maximize: boolean): number => (maximize ? -1 : 1);
-
-function checkStep(step: number, who: string): void {
-  if (!Number.isInteger(step) || step < 1) throw new RangeError(`${who}: step must be an integer ≥ 1 (the count after this update), got ${step}`);
-}
-
-export interface SgdHyper {
+/** SGD's options as its kernel reads them (it has no per-step number but the first step). */
+export interface SgdOptionsLike {
   lr: number;
   momentum: number;
   dampening: number;
   weightDecay: number;
   nesterov: boolean;
-  maximize: boolean;
+  maximize?: boolean;
 }
 
 /**
  * SGD. `firstStep`: the momentum buffers do not exist yet, so they start as the gradient
  * (PyTorch's `buf = clone(d_p)`), not as a decayed zero.
  */
-export function sgdStep(arena: ParamArena, indices: readonly number[], h: SgdHyper, firstStep: boolean): void {
+export function sgdStep(arena: ParamArena, indices: readonly number[], o: SgdOptionsLike, firstStep: boolean): void {
   const segments = arena.writeSegments(indices);
-  const bufOff = h.momentum !== 0 ? arena.stateOffset('momentum_buffer') : 0;
-  arena.kernels.sgd(arena.tableAddress, segments, arena.gradOffset, bufOff, h.lr, h.weightDecay, signOf(h.maximize), h.momentum, h.dampening, h.nesterov ? 1 : 0, firstStep ? 1 : 0);
+  const bufOff = o.momentum !== 0 ? arena.stateOffset('momentum_buffer') : 0;
+  arena.kernels.sgd(arena.tableAddress, segments, arena.gradOffset, bufOff, o.lr, o.weightDecay, gradientSign(o), o.momentum, o.dampening, o.nesterov ? 1 : 0, firstStep ? 1 : 0);
 }
 
-export interface AdagradHyper {
-  lr: number;
-  lrDecay: number;
-  weightDecay: number;
-  eps: number;
-  maximize: boolean;
-}
-
-const adagradClr = (h: AdagradHyper, step: number): number => h.lr / (1 + (step - 1) * h.lrDecay);
-
-/** Adagrad, dense gradients. `step`: this param's step count after the update (1 on the first). */
-export function adagradStep(arena: ParamArena, indices: readonly number[], h: AdagradHyper, step: number): void {
-  checkStep(step, 'adagradStep');
+/** Adagrad, dense gradients. */
+export function adagradStep(arena: ParamArena, indices: readonly number[], h: AdagradHyper): void {
   const segments = arena.writeSegments(indices);
-  arena.kernels.adagrad(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('sum'), adagradClr(h, step), h.weightDecay, signOf(h.maximize), h.eps);
+  arena.kernels.adagrad(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('sum'), h.clr, h.weightDecay, h.gradScale, h.eps);
 }
 
 /** Adagrad on param i's staged row-sparse gradient (PyTorch refuses weight decay here). */
-export function adagradRowsStep(arena: ParamArena, i: number, rows: StagedRows, h: AdagradHyper, step: number): void {
-  checkStep(step, 'adagradRowsStep');
+export function adagradRowsStep(arena: ParamArena, i: number, rows: StagedRows, h: AdagradHyper): void {
   if (h.weightDecay !== 0) throw new Error(`Adagrad: weight_decay (${h.weightDecay}) is not supported with sparse gradients`);
   const param = arena.address(i);
-  arena.kernels.adagradRows(param, param + arena.stateOffset('sum'), rows.valuesAddress, rows.indicesAddress, rows.rows, rows.width, adagradClr(h, step), signOf(h.maximize), h.eps);
-}
-
-export interface RmspropHyper {
-  lr: number;
-  alpha: number;
-  eps: number;
-  weightDecay: number;
-  momentum: number;
-  centered: boolean;
-  maximize: boolean;
+  arena.kernels.adagradRows(param, param + arena.stateOffset('sum'), rows.valuesAddress, rows.indicesAddress, rows.rows, rows.width, h.clr, h.gradScale, h.eps);
 }
 
 /** RMSprop (its momentum buffer starts at zero, so no first-step case). */
-export function rmspropStep(arena: ParamArena, indices: readonly number[], h: RmspropHyper): void {
+export function rmspropStep(arena: ParamArena, indices: readonly number[], h: RmspropHyper, centered: boolean): void {
   const segments = arena.writeSegments(indices);
-  const gradAvgOff = h.centered ? arena.stateOffset('grad_avg') : 0;
+  const gradAvgOff = centered ? arena.stateOffset('grad_avg') : 0;
   const bufOff = h.momentum > 0 ? arena.stateOffset('momentum_buffer') : 0;
-  arena.kernels.rmsprop(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('square_avg'), gradAvgOff, bufOff, h.lr, h.alpha, h.eps, h.weightDecay, signOf(h.maximize), h.momentum, h.centered ? 1 : 0);
+  arena.kernels.rmsprop(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('square_avg'), gradAvgOff, bufOff, h.lr, h.alpha, h.eps, h.weightDecay, h.gradScale, h.momentum, centered ? 1 : 0);
 }
 
-export interface AdamHyper {
-  lr: number;
-  betas: readonly [number, number];
-  eps: number;
-  weightDecay: number;
-  amsgrad: boolean;
-  maximize: boolean;
-  /** AdamW: `p ← p·(1 − lr·λ)` instead of adding `λ·p` to the gradient. */
-  decoupledWeightDecay: boolean;
-}
-
-/** Adam and AdamW. `step`: the step count after this update. */
-export function adamStep(arena: ParamArena, indices: readonly number[], h: AdamHyper, step: number): void {
-  checkStep(step, 'adamStep');
-  const [beta1, beta2] = h.betas;
-  const biasCorrection1 = 1 - beta1 ** step;
-  const biasCorrection2 = 1 - beta2 ** step;
-  const stepSize = h.lr / biasCorrection1;
-  const invSqrtBc2 = 1 / Math.sqrt(biasCorrection2);
-  const l2 = h.decoupledWeightDecay ? 0 : h.weightDecay;
-  const decay = h.decoupledWeightDecay ? 1 - h.lr * h.weightDecay : 1;
+/** Adam and AdamW (`h.paramDecay` is AdamW's decoupled decay, `h.weightDecay` Adam's L2 term). */
+export function adamStep(arena: ParamArena, indices: readonly number[], h: AdamHyper, amsgrad: boolean): void {
   const segments = arena.writeSegments(indices);
-  const vMaxOff = h.amsgrad ? arena.stateOffset('max_exp_avg_sq') : 0;
-  arena.kernels.adam(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('exp_avg'), arena.stateOffset('exp_avg_sq'), vMaxOff, beta1, beta2, stepSize, invSqrtBc2, h.eps, l2, decay, signOf(h.maximize), h.amsgrad ? 1 : 0);
-}
-
-export interface AdadeltaHyper {
-  lr: number;
-  rho: number;
-  eps: number;
-  weightDecay: number;
-  maximize: boolean;
+  const vMaxOff = amsgrad ? arena.stateOffset('max_exp_avg_sq') : 0;
+  arena.kernels.adam(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('exp_avg'), arena.stateOffset('exp_avg_sq'), vMaxOff, h.beta1, h.beta2, h.stepSize, 1 / h.bc2Sqrt, h.eps, h.weightDecay, h.paramDecay, h.gradScale, amsgrad ? 1 : 0);
 }
 
 export function adadeltaStep(arena: ParamArena, indices: readonly number[], h: AdadeltaHyper): void {
   const segments = arena.writeSegments(indices);
-  arena.kernels.adadelta(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('square_avg'), arena.stateOffset('acc_delta'), h.lr, h.rho, h.eps, h.weightDecay, signOf(h.maximize));
+  arena.kernels.adadelta(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('square_avg'), arena.stateOffset('acc_delta'), h.lr, h.rho, h.eps, h.weightDecay, h.gradScale);
 }
 
-export interface AdamaxHyper {
-  lr: number;
-  betas: readonly [number, number];
-  eps: number;
-  weightDecay: number;
-  maximize: boolean;
-}
-
-export function adamaxStep(arena: ParamArena, indices: readonly number[], h: AdamaxHyper, step: number): void {
-  checkStep(step, 'adamaxStep');
-  const [beta1, beta2] = h.betas;
-  const clr = h.lr / (1 - beta1 ** step);
+export function adamaxStep(arena: ParamArena, indices: readonly number[], h: AdamaxHyper): void {
   const segments = arena.writeSegments(indices);
-  arena.kernels.adamax(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('exp_avg'), arena.stateOffset('exp_inf'), beta1, beta2, h.eps, h.weightDecay, signOf(h.maximize), clr);
+  arena.kernels.adamax(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('exp_avg'), arena.stateOffset('exp_inf'), h.beta1, h.beta2, h.eps, h.weightDecay, h.gradScale, h.stepSize);
 }
 
-export interface NadamHyper {
-  lr: number;
-  betas: readonly [number, number];
-  eps: number;
-  weightDecay: number;
-  momentumDecay: number;
-  maximize: boolean;
+export function nadamStep(arena: ParamArena, indices: readonly number[], h: NadamHyper): void {
+  const segments = arena.writeSegments(indices);
+  arena.kernels.nadam(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('exp_avg'), arena.stateOffset('exp_avg_sq'), h.beta1, h.beta2, 1 / h.bc2, h.eps, h.weightDecay, h.gradScale, h.gradStep, h.momentumStep);
 }
 
 /**
- * NAdam's per-step numbers. `muProduct` is the product of μ over earlier steps (1 before the
- * first); PyTorch keeps it in a float32 tensor, so it is rounded to float32 here too.
- *
- * Compatibility: PyTorch 1.13 (which made the golden data) takes the product for the momentum
- * term as Πμ·μₜ·μₜ₊₁, with μₜ counted twice; later PyTorch releases and the paper use
- * Πμ·μₜ₊₁. descent follows 1.13, its reference for every number.
+ * RAdam. The kernel computes p − scale·m·numer/(sqrtWeight·√v + floor), which is the
+ * rectified step (scale = adaptiveStep, floor = ε) or the momentum-only one (scale = plainStep,
+ * no √v) with the numbers below.
  */
-export function nadamScalars(h: NadamHyper, step: number, muProduct: number): { gradCoef: number; momentumCoef: number; muProduct: number; invBc2: number } {
-  const [beta1, beta2] = h.betas;
-  const mu = beta1 * (1 - 0.5 * 0.96 ** (step * h.momentumDecay));
-  const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * h.momentumDecay));
-  const product = Math.fround(muProduct * mu);
-  const productNext = Math.fround(Math.fround(product * mu) * muNext);
-  return {
-    gradCoef: (h.lr * (1 - mu)) / (1 - product),
-    momentumCoef: (h.lr * muNext) / (1 - productNext),
-    muProduct: product,
-    invBc2: 1 / (1 - beta2 ** step),
-  };
-}
-
-/** NAdam. Returns the new μ product, which the caller keeps with the params' state. */
-export function nadamStep(arena: ParamArena, indices: readonly number[], h: NadamHyper, step: number, muProduct: number): number {
-  checkStep(step, 'nadamStep');
-  const s = nadamScalars(h, step, muProduct);
-  const [beta1, beta2] = h.betas;
+export function radamStep(arena: ParamArena, indices: readonly number[], h: RadamHyper): void {
+  const rectified = h.plainStep === 0;
   const segments = arena.writeSegments(indices);
-  arena.kernels.nadam(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('exp_avg'), arena.stateOffset('exp_avg_sq'), beta1, beta2, s.invBc2, h.eps, h.weightDecay, signOf(h.maximize), s.gradCoef, s.momentumCoef);
-  return s.muProduct;
-}
-
-export interface RadamHyper {
-  lr: number;
-  betas: readonly [number, number];
-  eps: number;
-  weightDecay: number;
-  maximize: boolean;
-}
-
-/**
- * RAdam's per-step numbers: the variance is rectified once its approximated SMA length ρₜ
- * exceeds 5 (PyTorch's threshold; optax uses ≥ 5), before that the step is plain momentum.
- */
-export function radamScalars(h: RadamHyper, step: number): { scale: number; numer: number; sqrtWeight: number; floor: number; rectified: boolean } {
-  const [beta1, beta2] = h.betas;
-  const biasCorrection1 = 1 - beta1 ** step;
-  const biasCorrection2 = 1 - beta2 ** step;
-  const rhoInf = 2 / (1 - beta2) - 1;
-  const rhoT = rhoInf - (2 * step * beta2 ** step) / biasCorrection2;
-  if (rhoT > 5) {
-    const rect = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
-    return { scale: (h.lr * rect) / biasCorrection1, numer: Math.sqrt(biasCorrection2), sqrtWeight: 1, floor: h.eps, rectified: true };
-  }
-  return { scale: h.lr / biasCorrection1, numer: 1, sqrtWeight: 0, floor: 1, rectified: false };
-}
-
-export function radamStep(arena: ParamArena, indices: readonly number[], h: RadamHyper, step: number): void {
-  checkStep(step, 'radamStep');
-  const s = radamScalars(h, step);
-  const [beta1, beta2] = h.betas;
-  const segments = arena.writeSegments(indices);
-  arena.kernels.radam(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('exp_avg'), arena.stateOffset('exp_avg_sq'), beta1, beta2, h.weightDecay, signOf(h.maximize), s.scale, s.numer, s.sqrtWeight, s.floor);
-}
-
-export interface SparseAdamHyper {
-  lr: number;
-  betas: readonly [number, number];
-  eps: number;
-  maximize: boolean;
+  arena.kernels.radam(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('exp_avg'), arena.stateOffset('exp_avg_sq'), h.beta1, h.beta2, h.weightDecay, h.gradScale, rectified ? h.adaptiveStep : h.plainStep, 1, rectified ? 1 : 0, rectified ? h.eps : 1);
 }
 
 /** SparseAdam on param i's staged rows. Note ε is added to √v, not to √v̂ as in Adam. */
-export function sparseAdamRowsStep(arena: ParamArena, i: number, rows: StagedRows, h: SparseAdamHyper, step: number): void {
-  checkStep(step, 'sparseAdamRowsStep');
-  const [beta1, beta2] = h.betas;
-  const stepSize = (h.lr * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
+export function sparseAdamRowsStep(arena: ParamArena, i: number, rows: StagedRows, h: SparseAdamHyper): void {
   const param = arena.address(i);
-  arena.kernels.sparseAdamRows(param, param + arena.stateOffset('exp_avg'), param + arena.stateOffset('exp_avg_sq'), rows.valuesAddress, rows.indicesAddress, rows.rows, rows.width, beta1, beta2, h.eps, stepSize, signOf(h.maximize));
+  arena.kernels.sparseAdamRows(param, param + arena.stateOffset('exp_avg'), param + arena.stateOffset('exp_avg_sq'), rows.valuesAddress, rows.indicesAddress, rows.rows, rows.width, h.beta1, h.beta2, h.eps, h.stepSize, h.gradScale);
 }
 
 /** Which array of each param a norm pass reads. */
@@ -260,11 +154,22 @@ function arrayOffset(arena: ParamArena, which: ArenaArray): number {
   return arena.stateOffset(which.state);
 }
 
-/** Σx² of each listed param's array, in f64 (a fresh array, one entry per listed param). */
+/**
+ * Σx² of each listed param's array, in f64: entry k is `indices[k]`'s. A live view of the
+ * arena's norm slots, overwritten by the next norm pass.
+ */
 export function sumOfSquares(arena: ParamArena, indices: readonly number[], which: ArenaArray): Float64Array {
-  const segments = arena.writeSegments(indices, { separate: true });
+  const segments = arena.writeSegments(indices, true);
   arena.kernels.sumSquares(arena.tableAddress, segments, arrayOffset(arena, which), arena.normsAddress);
-  return arena.norms(segments, 1).slice();
+  return arena.norms;
+}
+
+/** Σ‖g‖² over the listed params' gradients together. */
+export function gradSumOfSquares(arena: ParamArena, indices: readonly number[]): number {
+  const sums = sumOfSquares(arena, indices, 'grad');
+  let total = 0;
+  for (let k = 0; k < indices.length; k++) total += sums[k]!;
+  return total;
 }
 
 /** Multiplies each listed param's gradient by `factor` (the second half of norm clipping). */
@@ -273,67 +178,61 @@ export function scaleGrads(arena: ParamArena, indices: readonly number[], factor
   arena.kernels.scaleSegments(arena.tableAddress, segments, arena.gradOffset, factor);
 }
 
-export interface LambHyper {
-  lr: number;
-  betas: readonly [number, number];
-  eps: number;
-  weightDecay: number;
-  trustClip: boolean;
+/** Per-param trust ratios (LAMB, LARS) and the scales made of them, reused from step to step. */
+const buffersOf = new WeakMap<ParamArena, { ratios: Float64Array; scales: Float64Array }>();
+
+function trustBuffers(arena: ParamArena): { ratios: Float64Array; scales: Float64Array } {
+  let buffers = buffersOf.get(arena);
+  if (buffers === undefined) {
+    const n = Math.max(1, arena.params.length);
+    buffers = { ratios: new Float64Array(n), scales: new Float64Array(n) };
+    buffersOf.set(arena, buffers);
+  }
+  return buffers;
 }
 
 /**
- * LAMB (README's definition), two passes: the Adam direction u with the norms ‖p‖ and ‖u‖ of
- * every param, then `p ← p − lr·r·u` with r = ‖p‖/‖u‖ (1 where either is 0, ≤ 1 with
- * trustClip). `gradScale` is 1/max(G/max_grad_norm, 1) from the global gradient norm G, which
- * the caller takes over all groups with `sumOfSquares(…, 'grad')`. Returns the trust ratios.
+ * LAMB (README's definition), two passes: the Adam direction u (numbers from `lambScalars`:
+ * stepSize = 1/(1 − β₁ᵗ), bc2Sqrt, the global clip as gradScale) with the norms ‖p‖ and ‖u‖ of
+ * every param, then `p ← p − lr·r·u` with r the trust ratio. Returns the ratios (entry k for
+ * `indices[k]`; reused by the next call).
  */
-export function lambStep(arena: ParamArena, indices: readonly number[], h: LambHyper, step: number, gradScale: number): Float64Array {
-  checkStep(step, 'lambStep');
-  const [beta1, beta2] = h.betas;
-  const segments = arena.writeSegments(indices, { separate: true });
-  arena.kernels.lambDirection(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('exp_avg'), arena.stateOffset('exp_avg_sq'), beta1, beta2, 1 / (1 - beta1 ** step), 1 / (1 - beta2 ** step), h.eps, h.weightDecay, gradScale, arena.normsAddress);
-  const norms = arena.norms(segments, 2);
-  const ratios = new Float64Array(segments);
-  const scales = new Float64Array(segments);
+export function lambStep(arena: ParamArena, indices: readonly number[], h: AdamHyper, o: { lr: number; weightDecay: number; trustClip: boolean }): Float64Array {
+  const segments = arena.writeSegments(indices, true);
+  const updateOff = arena.stateOffset('update');
+  const kernels = arena.kernels;
+  kernels.lambDirection(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('exp_avg'), arena.stateOffset('exp_avg_sq'), updateOff, h.beta1, h.beta2, h.stepSize, 1 / (h.bc2Sqrt * h.bc2Sqrt), h.eps, o.weightDecay, h.gradScale, arena.normsAddress);
+  const norms = arena.norms;
+  const { ratios, scales } = trustBuffers(arena);
   for (let s = 0; s < segments; s++) {
-    const weightNorm = Math.sqrt(norms[2 * s]!);
-    const updateNorm = Math.sqrt(norms[2 * s + 1]!);
-    const r = weightNorm > 0 && updateNorm > 0 ? weightNorm / updateNorm : 1;
-    ratios[s] = h.trustClip ? Math.min(r, 1) : r;
-    scales[s] = h.lr * ratios[s]!;
+    ratios[s] = lambTrustRatio(Math.sqrt(norms[2 * s]!), Math.sqrt(norms[2 * s + 1]!), o.trustClip);
+    scales[s] = o.lr * ratios[s]!;
   }
-  // The table still lists one segment per param: only the scales change.
-  arena.setSegmentScales(scales);
-  arena.kernels.subtractScaled(arena.tableAddress, segments, arena.gradOffset);
+  arena.setSegmentScales(scales, segments);
+  arena.kernels.subtractScaled(arena.tableAddress, segments, updateOff);
   return ratios;
 }
 
-export interface LarsHyper extends SgdHyper {
+export interface LarsOptionsLike extends SgdOptionsLike {
   trustCoefficient: number;
   eps: number;
   trustClip: boolean;
 }
 
 /**
- * LARS (README's definition): per param r = η‖p‖/(‖g‖ + λ‖p‖ + ε) (1 where either norm is 0;
- * with trustClip min(r/lr, 1)), then SGD on (g + λp)·r. Returns the trust ratios.
+ * LARS (README's definition): per param the trust ratio r of ‖p‖ and ‖g‖, then SGD on
+ * (g + λp)·r. Returns the ratios (entry k for `indices[k]`; reused by the next call).
  */
-export function larsStep(arena: ParamArena, indices: readonly number[], h: LarsHyper, firstStep: boolean): Float64Array {
+export function larsStep(arena: ParamArena, indices: readonly number[], o: LarsOptionsLike, firstStep: boolean): Float64Array {
   // One table entry per param serves both norm passes and the update; the ratios go in as scales.
-  const segments = arena.writeSegments(indices, { separate: true });
+  const segments = arena.writeSegments(indices, true);
   arena.kernels.sumSquares(arena.tableAddress, segments, 0, arena.normsAddress);
   arena.kernels.sumSquares(arena.tableAddress, segments, arena.gradOffset, arena.normsAddress + 8 * segments);
-  const norms = arena.norms(segments, 2);
-  const ratios = new Float64Array(segments);
-  for (let k = 0; k < segments; k++) {
-    const w = Math.sqrt(norms[k]!);
-    const g = Math.sqrt(norms[segments + k]!);
-    let r = w > 0 && g > 0 ? (h.trustCoefficient * w) / (g + h.weightDecay * w + h.eps) : 1;
-    if (h.trustClip) r = Math.min(r / h.lr, 1);
-    ratios[k] = r;
-  }
-  arena.setSegmentScales(ratios);
-  const bufOff = h.momentum !== 0 ? arena.stateOffset('momentum_buffer') : 0;
-  arena.kernels.sgd(arena.tableAddress, segments, arena.gradOffset, bufOff, h.lr, h.weightDecay, signOf(h.maximize), h.momentum, h.dampening, h.nesterov ? 1 : 0, firstStep ? 1 : 0);
+  const norms = arena.norms;
+  const { ratios } = trustBuffers(arena);
+  for (let k = 0; k < segments; k++) ratios[k] = larsTrustRatio(Math.sqrt(norms[k]!), Math.sqrt(norms[segments + k]!), o);
+  arena.setSegmentScales(ratios, segments);
+  const bufOff = o.momentum !== 0 ? arena.stateOffset('momentum_buffer') : 0;
+  arena.kernels.sgd(arena.tableAddress, segments, arena.gradOffset, bufOff, o.lr, o.weightDecay, gradientSign(o), o.momentum, o.dampening, o.nesterov ? 1 : 0, firstStep ? 1 : 0);
   return ratios;
 }
