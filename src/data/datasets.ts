@@ -10,9 +10,7 @@
  * the same split on every machine. Labels are float tensors holding class numbers, which is
  * what `crossEntropy` and the other index-taking ops read.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { nodeBuiltin } from '../platform/node.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Generator } from '../tensor/random.js';
 import { CsrMatrix } from './csr.js';
@@ -183,6 +181,8 @@ function readDataset(name: string, options: DataLocationOptions, where: string):
   if (options.dataDir !== undefined && typeof options.dataDir !== 'string') {
     throw new TypeError(`${where}: dataDir must be a path string, got ${String(options.dataDir)}`);
   }
+  const fs = nodeBuiltin('node:fs', where);
+  const path = nodeBuiltin('node:path', where);
   const directory = options.dataDir ?? path.join(packageRoot(), 'data');
   const location = path.join(directory, `${name}.safetensors`);
   let bytes: Uint8Array;
@@ -210,7 +210,9 @@ let cachedRoot: string | null = null;
  */
 function packageRoot(): string {
   if (cachedRoot !== null) return cachedRoot;
-  const start = path.dirname(fileURLToPath(import.meta.url));
+  const fs = nodeBuiltin('node:fs', 'the bundled datasets');
+  const path = nodeBuiltin('node:path', 'the bundled datasets');
+  const start = path.dirname(nodeBuiltin('node:url', 'the bundled datasets').fileURLToPath(import.meta.url));
   for (let directory = start; ; directory = path.dirname(directory)) {
     try {
       const manifest = JSON.parse(fs.readFileSync(path.join(directory, 'package.json'), 'utf8')) as { name?: unknown };

@@ -14,9 +14,7 @@
  * trip to the bit. Writes go to a temporary file in the same folder, are fsync'ed, then renamed
  * over the target: a crash leaves the old checkpoint or the new one, never half of one.
  */
-import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { nodeBuiltin } from '../platform/node.js';
 import { Generator, type GeneratorState } from '../tensor/random.js';
 import type { Scheduler, SchedulerStateDict } from '../schedulers/scheduler.js';
 
@@ -41,7 +39,7 @@ function decodeNumber(_key: string, value: unknown): unknown {
 }
 
 function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return nodeBuiltin('node:crypto', 'checkpoints').createHash('sha256').update(bytes).digest('hex');
 }
 
 /** The file's bytes for a payload: header line, then the payload JSON. */
@@ -79,28 +77,29 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): unkn
 
 /** Writes `data` to `path` atomically: temporary file, fsync, rename, fsync of the folder. */
 export function writeFileAtomic(path: string, data: Uint8Array): void {
+  const fs = nodeBuiltin('node:fs', 'checkpoints');
   const temporary = `${path}.tmp-${process.pid}-${Date.now()}`;
   try {
-    const fd = openSync(temporary, 'w');
+    const fd = fs.openSync(temporary, 'w');
     try {
       let written = 0;
-      while (written < data.length) written += writeSync(fd, data, written, data.length - written);
-      fsyncSync(fd);
+      while (written < data.length) written += fs.writeSync(fd, data, written, data.length - written);
+      fs.fsyncSync(fd);
     } finally {
-      closeSync(fd);
+      fs.closeSync(fd);
     }
-    renameSync(temporary, path);
+    fs.renameSync(temporary, path);
   } catch (error) {
-    rmSync(temporary, { force: true });
+    fs.rmSync(temporary, { force: true });
     throw error;
   }
   try {
     // The rename lives in the folder's entry table; without this a crash may forget it.
-    const dir = openSync(dirname(path), 'r');
+    const dir = fs.openSync(nodeBuiltin('node:path', 'checkpoints').dirname(path), 'r');
     try {
-      fsyncSync(dir);
+      fs.fsyncSync(dir);
     } finally {
-      closeSync(dir);
+      fs.closeSync(dir);
     }
   } catch {
     // Some platforms cannot open or fsync a directory; the file itself is already durable.
@@ -114,7 +113,7 @@ export function saveCheckpoint(path: string, payload: unknown): void {
 export function loadCheckpoint(path: string): unknown {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = nodeBuiltin('node:fs', 'checkpoints').readFileSync(path);
   } catch (error) {
     throw new CheckpointError(`checkpoint ${path}: cannot be read (${(error as Error).message})`);
   }

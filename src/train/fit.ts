@@ -22,8 +22,7 @@
  * any in `generators`) and the loop's own state, so 2 epochs + resume 2 epochs ends on the
  * same bytes as 4 epochs straight.
  */
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { nodeBuiltin } from '../platform/node.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Generator, defaultGenerator } from '../tensor/random.js';
 import { noGrad } from '../autograd/engine.js';
@@ -170,17 +169,17 @@ function isBatchSource(value: unknown): value is BatchSource {
 function resolveResume(path: string): string {
   let isFolder: boolean;
   try {
-    isFolder = statSync(path).isDirectory();
+    isFolder = nodeBuiltin('node:fs', 'fit checkpoints').statSync(path).isDirectory();
   } catch (error) {
     throw new CheckpointError(`fit: resume: ${path} cannot be read (${(error as Error).message})`);
   }
   if (!isFolder) return path;
   const epochOf = (file: string): number => Number(/^checkpoint-(\d+)\.json$/.exec(file)![1]);
-  const files = readdirSync(path)
+  const files = nodeBuiltin('node:fs', 'fit checkpoints').readdirSync(path)
     .filter((f) => /^checkpoint-\d+\.json$/.test(f))
     .sort((a, b) => epochOf(a) - epochOf(b));
   if (files.length === 0) throw new CheckpointError(`fit: resume: ${path} holds no checkpoint-<epoch>.json files`);
-  return join(path, files[files.length - 1]!);
+  return nodeBuiltin('node:path', 'fit checkpoints').join(path, files[files.length - 1]!);
 }
 
 function checkLoopState(value: unknown, where: string): LoopState {
@@ -284,8 +283,8 @@ export async function fit(model: Module, options: FitOptions): Promise<FitResult
   let lastCheckpoint: string | null = null;
   const writeCheckpoint = (epoch: number): void => {
     const dir = options.checkpoint!.dir;
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, `checkpoint-${String(epoch).padStart(4, '0')}.json`);
+    nodeBuiltin('node:fs', 'fit checkpoints').mkdirSync(dir, { recursive: true });
+    const path = nodeBuiltin('node:path', 'fit checkpoints').join(dir, `checkpoint-${String(epoch).padStart(4, '0')}.json`);
     saveCheckpoint(path, captureTraining(objects, epoch, loop));
     lastCheckpoint = path;
   };

@@ -1,0 +1,26 @@
+/**
+ * Node's built-in modules, reached at call time through `process.getBuiltinModule` instead of
+ * static `node:` imports. The few features that touch files (bundled datasets, checkpoints)
+ * stay in the package root, and the root still bundles for the browser: nothing there imports
+ * `node:fs` until one of those features actually runs, and then the error says what is missing.
+ */
+import type * as FsModule from 'node:fs';
+import type * as PathModule from 'node:path';
+import type * as UrlModule from 'node:url';
+import type * as CryptoModule from 'node:crypto';
+
+interface Builtins {
+  'node:fs': typeof FsModule;
+  'node:path': typeof PathModule;
+  'node:url': typeof UrlModule;
+  'node:crypto': typeof CryptoModule;
+}
+
+export function nodeBuiltin<K extends keyof Builtins>(name: K, feature: string): Builtins[K] {
+  const getBuiltinModule = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  const module = getBuiltinModule?.(name);
+  if (module === undefined) {
+    throw new Error(`${feature} needs Node.js ≥ 20.16 (it uses ${name}); this runtime does not provide it`);
+  }
+  return module as Builtins[K];
+}
