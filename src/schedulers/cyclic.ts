@@ -44,10 +44,48 @@ export interface CyclicLROptions extends CyclicWaveOptions {
   maxMomentum?: number | readonly number[];
 }
 
+/**
+ * What CyclicLR and OneCycleLR share: the momentum (SGD's `momentum` or Adam's `betas[0]`)
+ * cycled against the lr, one schedule per group.
+ */
+abstract class MomentumCyclingLR extends ScheduledLR {
+  protected momentumField: MomentumField | null = null;
+  protected momentumSchedules: Schedule[] = [];
+
+  protected override computeMomenta(epoch: number): number[] | null {
+    return this.momentumField ? this.momentumSchedules.map((schedule) => schedule(epoch)) : null;
+  }
+
+  protected override writeMomentum(group: SchedulableGroup, value: number): void {
+    writeMomentum(group, this.momentumField!, value);
+  }
+
+  /** The momentum schedule of one param group (null when momentum is not cycled). */
+  momentumSchedule(groupIndex = 0): Schedule | null {
+    return this.momentumField ? this.momentumSchedules[groupIndex]! : null;
+  }
+}
+
+interface MomentumCycleOptions {
+  cycleMomentum?: boolean;
+  baseMomentum?: number | readonly number[];
+  maxMomentum?: number | readonly number[];
+}
+
+/** Validates the momentum options (all before any group changes); empty when momentum is not cycled. */
+function momentumRanges(groups: readonly SchedulableGroup[], where: string, o: MomentumCycleOptions, defaults: { base: number; max: number }) {
+  const cycleMomentum = o.cycleMomentum ?? true;
+  if (!cycleMomentum) return { cycleMomentum, field: null, baseMomenta: [] as number[], maxMomenta: [] as number[] };
+  return {
+    cycleMomentum,
+    field: momentumFieldOf(groups, where),
+    baseMomenta: perGroup(where, 'baseMomentum', o.baseMomentum ?? defaults.base, groups.length, finiteNumber),
+    maxMomenta: perGroup(where, 'maxMomentum', o.maxMomentum ?? defaults.max, groups.length, finiteNumber),
+  };
+}
+
 /** Smith's cyclical learning rates: triangular, triangular2, exp_range or a custom scaleFn. */
-export class CyclicLR extends ScheduledLR {
-  private momentumField: MomentumField | null = null;
-  private momentumSchedules: Schedule[] = [];
+export class CyclicLR extends MomentumCyclingLR {
 
   constructor(optimizer: SchedulableOptimizer, options: CyclicLROptions) {
     const where = 'CyclicLR';
@@ -56,15 +94,7 @@ export class CyclicLR extends ScheduledLR {
     const baseLrs = perGroup(where, 'baseLr', required(where, 'baseLr', o.baseLr), groups.length, nonNegativeNumber);
     const maxLrs = perGroup(where, 'maxLr', required(where, 'maxLr', o.maxLr), groups.length, nonNegativeNumber);
     const wave = cyclicWave(o, where);
-    const cycleMomentum = o.cycleMomentum ?? true;
-    let field: MomentumField | null = null;
-    let baseMomenta: number[] = [];
-    let maxMomenta: number[] = [];
-    if (cycleMomentum) {
-      field = momentumFieldOf(groups, where);
-      baseMomenta = perGroup(where, 'baseMomentum', o.baseMomentum ?? 0.8, groups.length, finiteNumber);
-      maxMomenta = perGroup(where, 'maxMomentum', o.maxMomentum ?? 0.9, groups.length, finiteNumber);
-    }
+    const { cycleMomentum, field, baseMomenta, maxMomenta } = momentumRanges(groups, where, o, { base: 0.8, max: 0.9 });
     // Every option is valid: now the groups may change (PyTorch sets lr and momentum to the low ends).
     groups.forEach((group, i) => {
       group.lr = baseLrs[i]!;
@@ -89,18 +119,6 @@ export class CyclicLR extends ScheduledLR {
     this.initialStep();
   }
 
-  protected override computeMomenta(epoch: number): number[] | null {
-    return this.momentumField ? this.momentumSchedules.map((schedule) => schedule(epoch)) : null;
-  }
-
-  protected override writeMomentum(group: SchedulableGroup, value: number): void {
-    writeMomentum(group, this.momentumField!, value);
-  }
-
-  /** The momentum schedule of one param group (null when momentum is not cycled). */
-  momentumSchedule(groupIndex = 0): Schedule | null {
-    return this.momentumField ? this.momentumSchedules[groupIndex]! : null;
-  }
 }
 
 export interface OneCycleLROptions extends OneCyclePhasesOptions {
@@ -122,9 +140,7 @@ export interface OneCycleLROptions extends OneCyclePhasesOptions {
  * The 1cycle policy, stepped once per batch: `totalSteps` (or epochs·stepsPerEpoch) steps in
  * all; stepping past `totalSteps` throws and changes nothing.
  */
-export class OneCycleLR extends ScheduledLR {
-  private momentumField: MomentumField | null = null;
-  private momentumSchedules: Schedule[] = [];
+export class OneCycleLR extends MomentumCyclingLR {
 
   constructor(optimizer: SchedulableOptimizer, options: OneCycleLROptions) {
     const where = 'OneCycleLR';
@@ -133,15 +149,7 @@ export class OneCycleLR extends ScheduledLR {
     const plan = oneCyclePlan(o, where);
     const maxLrs = perGroup(where, 'maxLr', required(where, 'maxLr', o.maxLr), groups.length, positiveNumber);
     const levels = maxLrs.map((maxLr) => oneCycleLevels({ maxLr, divFactor: o.divFactor, finalDivFactor: o.finalDivFactor }, where));
-    const cycleMomentum = o.cycleMomentum ?? true;
-    let field: MomentumField | null = null;
-    let baseMomenta: number[] = [];
-    let maxMomenta: number[] = [];
-    if (cycleMomentum) {
-      field = momentumFieldOf(groups, where);
-      baseMomenta = perGroup(where, 'baseMomentum', o.baseMomentum ?? 0.85, groups.length, finiteNumber);
-      maxMomenta = perGroup(where, 'maxMomentum', o.maxMomentum ?? 0.95, groups.length, finiteNumber);
-    }
+    const { cycleMomentum, field, baseMomenta, maxMomenta } = momentumRanges(groups, where, o, { base: 0.85, max: 0.95 });
     // PyTorch overwrites initial_lr with the cycle's start, and starts momentum at its max.
     groups.forEach((group, i) => {
       group.initialLr = levels[i]!.initial;
@@ -165,15 +173,4 @@ export class OneCycleLR extends ScheduledLR {
     this.initialStep();
   }
 
-  protected override computeMomenta(epoch: number): number[] | null {
-    return this.momentumField ? this.momentumSchedules.map((schedule) => schedule(epoch)) : null;
-  }
-
-  protected override writeMomentum(group: SchedulableGroup, value: number): void {
-    writeMomentum(group, this.momentumField!, value);
-  }
-
-  momentumSchedule(groupIndex = 0): Schedule | null {
-    return this.momentumField ? this.momentumSchedules[groupIndex]! : null;
-  }
 }
