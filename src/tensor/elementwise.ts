@@ -300,4 +300,3 @@ function zerosOf(shape: Shape): Tensor {
   return new Tensor(new Float32Array(shape.reduce((p, d) => p * d, 1)), shape);
 }
 
-export type { FloatArray };

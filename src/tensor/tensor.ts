@@ -8,7 +8,7 @@
  * `WebAssembly.Memory` (see docs/ARCHITECTURE.md); `gradBuffer`, when set, is where a fresh
  * gradient is written, for the same reason.
  */
-import { GraphNode, runBackward, isGradEnabled, type BackwardOptions } from '../autograd/engine.js';
+import { GraphNode, runBackward, type BackwardOptions } from '../autograd/engine.js';
 import { numel, checkShape, shapeString, inferShape, type Shape } from './shape.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { SparseRows, type Gradient } from './sparse.js';
@@ -393,9 +393,4 @@ export function randint(low: number, high: number, shape: Shape, options: Random
   const g = options.generator ?? defaultGenerator;
   for (let i = 0; i < t.data.length; i++) t.data[i] = g.integer(low, high);
   return t;
-}
-
-/** Whether a new op result should record a graph: exported for ops modules. */
-export function recording(): boolean {
-  return isGradEnabled();
 }
