@@ -4,6 +4,7 @@
  * message on stderr that lists what is valid.
  */
 import { describe, it, expect } from 'vitest';
+import { Writable } from 'node:stream';
 import { main } from '../src/cli/main.js';
 import { optimizerSpecs, wrapperSpecs } from '../src/optim/registry.js';
 import { surfaces, getSurface } from '../src/surfaces/index.js';
@@ -96,6 +97,54 @@ describe('descent run', () => {
     expect(parsed).toMatchObject({ optimizer: 'sam', base: 'sgd', options: { lr: 0.001, rho: 0.01 } });
   });
 
+  it('streams the path: 1e9 steps start printing at once, holding a few thousand points at most', async () => {
+    // The first write must come long before a billion steps, and without a billion-point array.
+    const chunks: string[] = [];
+    const arrayBytesBefore = process.memoryUsage().arrayBuffers;
+    const code = await main(['run', '--optimizer', 'sgd', '--lr', '0.001', '--steps', '1e9'], {
+      stdout: {
+        write: (text: string) => {
+          if (chunks.length === 2) throw new Error('reader went away'); // after the header and one chunk of points
+          return chunks.push(text);
+        },
+        isTTY: false,
+      },
+      stderr: { write: () => true, isTTY: false },
+    });
+    expect(code).toBe(1);
+    expect(process.memoryUsage().arrayBuffers - arrayBytesBefore).toBeLessThan(64 * 2 ** 20);
+    const lines = chunks.join('').trim().split('\n');
+    expect(lines[0]).toBe('step,x,y,value');
+    expect(lines.length).toBeGreaterThan(100);
+    expect(lines.length).toBeLessThan(10_000);
+  });
+
+  it('stops quietly, with status 0, when the reader of stdout goes away (descent run | head)', async () => {
+    // A stream that fails its third write the way a closed pipe does: the error arrives as an event.
+    let writes = 0;
+    const stdout = new Writable({
+      write(_chunk, _encoding, callback) {
+        writes += 1;
+        callback(writes < 3 ? null : Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    let stderr = '';
+    const code = await main(['run', '--optimizer', 'sgd', '--lr', '0.001', '--steps', '1e9'], { stdout: stdout as never, stderr: { write: (s: string) => (stderr += s) } });
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(writes).toBe(3);
+  });
+
+  it('writes valid JSON with diverged last when a run blows up', async () => {
+    const { code, stdout } = await cli('run', '--optimizer', 'sgd', '--lr', '10', '--surface', 'rosenbrock', '--steps', '1e3', '--format', 'json');
+    expect(code).toBe(0);
+    const parsed = JSON.parse(stdout) as { steps: number; diverged: boolean; points: Array<{ step: number }> };
+    expect(parsed.steps).toBe(1000);
+    expect(parsed.diverged).toBe(true);
+    expect(parsed.points.length).toBeLessThan(1000);
+    expect(parsed.points.map((p) => p.step)).toEqual(parsed.points.map((_, i) => i));
+  });
+
   it('uses the optimizer\'s own default learning rate when --lr is absent', async () => {
     const { stdout } = await cli('run', '--optimizer', 'adam', '--steps', '1', '--format', 'json');
     expect((JSON.parse(stdout) as { options: { lr: number } }).options.lr).toBe(0.001);
@@ -117,6 +166,8 @@ describe('descent errors', () => {
     ['a choice not offered', ['run', '--optimizer', 'lbfgs', '--line-search-fn', 'wolfe'], /invalid value "wolfe" for --line-search-fn; valid: null, strong_wolfe/],
     ['a sparse-only optimizer on a surface', ['run', '--optimizer', 'sparseadam'], /sparseadam takes row-sparse gradients only.*use one of: sgd,/],
     ['zero steps', ['run', '--optimizer', 'adam', '--steps', '0'], /invalid value "0" for --steps: expected a positive integer/],
+    ['too many steps', ['run', '--optimizer', 'adam', '--steps', '1e10'], /invalid value "1e10" for --steps: at most 1,000,000,000 steps/],
+    ['a fractional step count', ['run', '--optimizer', 'adam', '--steps', '2.5e0'], /invalid value "2.5e0" for --steps: expected a positive integer/],
     ['an unknown format', ['run', '--optimizer', 'adam', '--format', 'xml'], /Allowed choices are csv, json/],
     ['an unknown race optimizer', ['race', '--quick', '--optimizers', 'adam,lion'], /unknown optimizer "lion" in --optimizers; valid: sgd, momentum, nesterov, adagrad/],
     ['two budgets', ['race', '--quick', '--full'], /--quick and --full cannot be combined/],

@@ -133,6 +133,27 @@ describe('clipGradNorm', () => {
     expect(Number.isNaN(denseGrad(params[0]!).data[0]!)).toBe(true);
   });
 
+  it('the ∞-norm sees a NaN wherever it sits, in dense and sparse gradients', () => {
+    // max(|NaN|, 1, 2, 3) is NaN (PyTorch's max propagates NaN); a later, larger value must not hide it.
+    for (const grads of [
+      [{ shape: [3], data: [Number.NaN, 1, 2] }, { shape: [1], data: [3] }],
+      [{ shape: [1], data: [3] }, { shape: [3], data: [1, Number.NaN, 2] }],
+      [{ shape: [3], data: [1, 2, Number.NaN] }],
+    ]) {
+      const refused = paramsWithGrads(grads);
+      expect(() => clipGradNorm(refused, 1, { normType: 'inf', errorIfNonfinite: true })).toThrow(/total norm of order Infinity .* is NaN/);
+      refused.forEach((p, j) => expect([...denseGrad(p).data]).toEqual(grads[j]!.data.map(Math.fround)));
+      const scaled = paramsWithGrads(grads);
+      expect(clipGradNorm(scaled, 1, { normType: Infinity })).toBeNaN();
+    }
+    const sparseParam = tensor(new Array(6).fill(0), [3, 2], { requiresGrad: true });
+    sparseParam.grad = sparseRows([0, 2], tensor([Number.NaN, 1, 5, 2], [2, 2]), [3, 2]);
+    expect(() => clipGradNorm(sparseParam, 1, { normType: 'inf', errorIfNonfinite: true })).toThrow(/is NaN/);
+    expect(clipGradNorm(sparseParam, 1, { normType: 'inf' })).toBeNaN();
+    // A finite ∞-norm is still the largest magnitude, with negative entries counted by |g|.
+    expect(clipGradNorm(paramsWithGrads([{ shape: [3], data: [1, -7, 2] }]), 100, { normType: 'inf', errorIfNonfinite: true })).toBe(7);
+  });
+
   it('rejects a negative maxNorm and a normType that is not a positive number or ∞', () => {
     const params = paramsWithGrads([{ shape: [2], data: [1, 2] }]);
     expect(() => clipGradNorm(params, -1)).toThrow(/maxNorm must be a non-negative number, got -1/);

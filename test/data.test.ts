@@ -6,15 +6,16 @@
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Tensor, tensor, Generator, isSparse } from '../src/tensor/index.js';
 import { DataLoader, TensorDataset, CsrMatrix, csrMatmul, loadIris, loadMnist, loadSpam, type SampleDataset } from '../src/data/index.js';
 import { assertAllclose } from './helpers/allclose.js';
+import { scratchDirs } from './helpers/scratch.js';
 
 const root = resolve(import.meta.dirname, '..');
 const converter = join(root, 'scripts', 'build-datasets.mjs');
+const scratchDir = scratchDirs('data');
 
 function runConverter(args: string[] = []): string {
   return execFileSync(process.execPath, [converter, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000, stdio: 'pipe' });
@@ -425,7 +426,7 @@ describe('SpamAssassin', () => {
   });
 
   it('the converter takes the feature count and weighting as options, and skips up-to-date files', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'descent-data-'));
+    const dir = scratchDir('data');
     const first = runConverter(['--only', 'spam', '--features', '1024', '--weighting', 'binary', '--out', dir]);
     expect(first).toMatch(/^spam: wrote .* 1024 features/);
     expect(runConverter(['--only', 'spam', '--features', '1024', '--weighting', 'binary', '--out', dir])).toMatch(/^spam: up to date/);
@@ -443,12 +444,12 @@ describe('SpamAssassin', () => {
 
 describe('dataset files', () => {
   it('a missing file says how to build it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'descent-empty-'));
+    const dir = scratchDir('empty');
     expect(() => loadIris({ dataDir: dir })).toThrow(/iris\.safetensors is missing.*npm run build:data/);
   });
 
   it('a damaged file is reported, not misread', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'descent-bad-'));
+    const dir = scratchDir('bad');
     writeFileSync(join(dir, 'iris.safetensors'), Buffer.from([200, 0, 0, 0, 0, 0, 0, 0, 123]));
     expect(() => loadIris({ dataDir: dir })).toThrow(/not a valid dataset file \(header length 200 runs past the end/);
     const good = readFileSync(join(root, 'data', 'mnist.safetensors'));

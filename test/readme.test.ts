@@ -4,13 +4,14 @@
  * and the file runs in a child process exactly as a user would run it with tsx.
  */
 import { describe, it, expect } from 'vitest';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { tmpdir } from 'node:os';
 import { optimizerTable } from '../src/optim/table.js';
+import { scratchDirs } from './helpers/scratch.js';
 
 const root = resolve(import.meta.dirname, '..');
+const scratchDir = scratchDirs('readme');
 
 export function readmeBlock(heading: string): string {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -23,7 +24,7 @@ export function readmeBlock(heading: string): string {
 
 /** Writes a README block to a temp file that imports this checkout's source instead of 'descent'. */
 function exampleFile(code: string, name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'descent-readme-'));
+  const dir = scratchDir('example');
   const file = join(dir, name);
   const entry = join(root, 'src', 'index.js');
   writeFileSync(file, code.replaceAll(/from ['"]descent['"]/g, `from ${JSON.stringify(entry)}`));

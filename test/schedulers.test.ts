@@ -264,6 +264,65 @@ describe('bad options throw, name the option, and change nothing', () => {
     if (!/SequentialLR/.test(_name)) expect(o.paramGroups).toEqual(before);
   });
 
+  it('the misspelt and mistyped options of issue reports are refused, naming the closest option', () => {
+    const o = groups(0.1);
+    const before = structuredClone(o.paramGroups);
+    expect(() => new StepLR(o, { stepSize: 1, gama: 0.5 } as never)).toThrow(/StepLR: unknown option "gama" \(did you mean gamma\?\); known options are stepSize, gamma/);
+    expect(() => new ReduceLROnPlateau(o, { patiance: 1 } as never)).toThrow(/ReduceLROnPlateau: unknown option "patiance" \(did you mean patience\?\)/);
+    expect(() => new OneCycleLR(o, { maxLr: 1, totalSteps: 10, threePhase: 'no' as never })).toThrow(/OneCycleLR: threePhase must be true or false, got "no"/);
+    expect(() => new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, cycleMomentum: 'no' as never })).toThrow(/CyclicLR: cycleMomentum must be true or false, got "no"/);
+    expect(() => new CosineAnnealingLR(o, { T_max: 10 } as never)).toThrow(/unknown option "T_max" \(did you mean TMax\?\)/);
+    expect(() => new StepLR(o, { stepSize: 1, toString: () => 'x' } as never)).toThrow(/unknown option "toString"; known options/);
+    expect(() => stepDecay({ baseLr: 1, stepSize: 1, gamme: 0.5 } as never)).toThrow(/stepDecay: unknown option "gamme" \(did you mean gamma\?\)/);
+    expect(() => oneCycle({ maxLr: 1, totalSteps: 10, threePhase: 1 as never })).toThrow(/oneCycle: threePhase must be true or false, got 1/);
+    expect(o.paramGroups).toEqual(before);
+  });
+
+  it('every scheduler and schedule refuses an unknown key and reads no inherited option', () => {
+    const valid: Array<[string, (o: ReturnType<typeof groups>, options: object) => unknown, object]> = [
+      ['StepLR', (o, x) => new StepLR(o, x as never), { stepSize: 2 }],
+      ['MultiStepLR', (o, x) => new MultiStepLR(o, x as never), { milestones: [2] }],
+      ['ConstantLR', (o, x) => new ConstantLR(o, x as never), {}],
+      ['LinearLR', (o, x) => new LinearLR(o, x as never), {}],
+      ['ExponentialLR', (o, x) => new ExponentialLR(o, x as never), { gamma: 0.9 }],
+      ['PolynomialLR', (o, x) => new PolynomialLR(o, x as never), {}],
+      ['CosineAnnealingLR', (o, x) => new CosineAnnealingLR(o, x as never), { TMax: 5 }],
+      ['LambdaLR', (o, x) => new LambdaLR(o, x as never), { lrLambda: () => 1 }],
+      ['MultiplicativeLR', (o, x) => new MultiplicativeLR(o, x as never), { lrLambda: () => 1 }],
+      ['CosineAnnealingWarmRestarts', (o, x) => new CosineAnnealingWarmRestarts(o, x as never), { T0: 3 }],
+      ['WarmupCosineLR', (o, x) => new WarmupCosineLR(o, x as never), { warmupSteps: 1, totalSteps: 5 }],
+      ['CyclicLR', (o, x) => new CyclicLR(o, x as never), { baseLr: 0.01, maxLr: 0.1 }],
+      ['OneCycleLR', (o, x) => new OneCycleLR(o, x as never), { maxLr: 1, totalSteps: 10 }],
+      ['ReduceLROnPlateau', (o, x) => new ReduceLROnPlateau(o, x as never), {}],
+      ['SequentialLR', (o, x) => new SequentialLR(o, { schedulers: [new StepLR(o, { stepSize: 1 })], milestones: [], ...x } as never), {}],
+      ['stepDecay', (_o, x) => stepDecay(x as never), { baseLr: 1, stepSize: 2 }],
+      ['multiStepDecay', (_o, x) => multiStepDecay(x as never), { baseLr: 1, milestones: [2] }],
+      ['exponentialDecay', (_o, x) => exponentialDecay(x as never), { baseLr: 1, gamma: 0.9 }],
+      ['constantFactor', (_o, x) => constantFactor(x as never), { baseLr: 1 }],
+      ['linearRamp', (_o, x) => linearRamp(x as never), { baseLr: 1 }],
+      ['polynomialDecay', (_o, x) => polynomialDecay(x as never), { baseLr: 1 }],
+      ['cosineAnnealing', (_o, x) => cosineAnnealing(x as never), { baseLr: 1, TMax: 5 }],
+      ['cosineAnnealingWarmRestarts', (_o, x) => cosineAnnealingWarmRestarts(x as never), { baseLr: 1, T0: 3 }],
+      ['cyclic', (_o, x) => cyclic(x as never), { baseLr: 0.01, maxLr: 0.1 }],
+      ['cyclicMomentum', (_o, x) => cyclicMomentum(x as never), {}],
+      ['oneCycle', (_o, x) => oneCycle(x as never), { maxLr: 1, totalSteps: 10 }],
+      ['oneCycleMomentum', (_o, x) => oneCycleMomentum(x as never), { totalSteps: 10 }],
+      ['warmupCosine', (_o, x) => warmupCosine(x as never), { baseLr: 1, warmupSteps: 1, totalSteps: 5 }],
+      ['swaAnnealing', (_o, x) => swaAnnealing(x as never), { startLr: 1, swaLr: 0.1 }],
+    ];
+    for (const [name, build, options] of valid) {
+      expect(() => build(groups(0.1), options), `${name} with valid options`).not.toThrow();
+      expect(() => build(groups(0.1), { ...options, lr_typo: 1 }), name).toThrow(new RegExp(`${name}: unknown option "lr_typo"`));
+      // An option on the prototype is not an option: the built object sees only own keys.
+      const inherited = Object.assign(Object.create({ lr_typo: 1 }) as object, options);
+      expect(() => build(groups(0.1), inherited), `${name} with an inherited key`).not.toThrow();
+    }
+    // gamma 0.5 inherited is ignored (the default 0.1 applies), as for any key not given.
+    const o = groups(1);
+    new StepLR(o, Object.assign(Object.create({ gamma: 0.5 }) as object, { stepSize: 1 }) as never).step();
+    expect(o.paramGroups[0]!.lr).toBeCloseTo(0.1, 15);
+  });
+
   it('OneCycleLR past totalSteps throws and leaves epoch and lr as they were', () => {
     const o = groups(0.1);
     const s = new OneCycleLR(o, { maxLr: 1, totalSteps: 3 });
@@ -356,6 +415,33 @@ describe('state dicts', () => {
     expect(() => s.loadStateDict(new StepLR(groups(0.1), { stepSize: 3 }).stateDict())).toThrow(/option stepSize is 3 in the state but 2 here/);
     expect(() => s.loadStateDict({ ...before, lastEpoch: 1.5 })).toThrow(/lastEpoch must be an integer/);
     expect(s.stateDict()).toEqual(before);
+  });
+
+  it('refuses non-finite lrs and hostile values, naming the field, and changes nothing', () => {
+    const o = groups(0.1, 0.2);
+    const s = new CyclicLR(o, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 3 });
+    s.step();
+    const before = s.stateDict();
+    const groupsBefore = structuredClone(o.paramGroups);
+    const deep: unknown[] = [];
+    let inner = deep;
+    for (let i = 0; i < 100_000; i++) inner = (inner[0] = []) as unknown[];
+    const hostile: Array<[string, object, RegExp]> = [
+      ['NaN lastLr', { lastLr: [Number.NaN, 0.1] }, /lastLr must list 2 finite numbers \(one per param group\), got \[NaN, 0.1\]/],
+      ['infinite lastLr', { lastLr: [0.1, Infinity] }, /lastLr must list 2 finite numbers/],
+      ['NaN baseLrs', { baseLrs: [0.01, Number.NaN] }, /baseLrs must list 2 finite numbers/],
+      ['string baseLrs', { baseLrs: ['0.01', 0.01] }, /baseLrs must list 2 finite numbers.*got \["0.01", 0.01\]/],
+      ['deeply nested lastLr', { lastLr: deep }, /lastLr must list 2 finite numbers.*got \[\[\[1 items\]\]\]/],
+      ['deeply nested option', { options: { ...before.options, gamma: deep } }, /option gamma in the state is not plain JSON/],
+      ['options not an object', { options: 'StepLR' }, /options must be an object, got "StepLR"/],
+    ];
+    for (const [name, change, message] of hostile) {
+      expect(() => s.loadStateDict({ ...before, ...change } as never), name).toThrow(message);
+      expect(s.stateDict(), name).toEqual(before);
+      expect(o.paramGroups, name).toEqual(groupsBefore);
+    }
+    const plateau = new ReduceLROnPlateau(groups(1));
+    expect(() => plateau.loadStateDict({ ...plateau.stateDict(), lastLr: [Number.NaN] })).toThrow(/ReduceLROnPlateau.loadStateDict: lastLr must list 1 finite numbers/);
   });
 
   it('a composite refuses a bad child state without loading the good ones', () => {

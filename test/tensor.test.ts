@@ -139,6 +139,22 @@ describe('seeded randomness', () => {
     expect(() => new Generator(1.5)).toThrow(/Invalid seed: 1.5/);
     expect(() => new Generator().setState({ s: [1, 2, 3] } as never)).toThrow(/Invalid generator state/);
   });
+  it('refuses a state it could never reach (all-zero words, words over 32 bits, a NaN spare) and keeps its stream', () => {
+    const g = new Generator(7);
+    const state = g.getState();
+    const twin = new Generator(7);
+    // xoshiro's fixed point: all-zero words would return 0 forever.
+    expect(() => g.setState({ s: [0, 0, 0, 0], spareNormal: null })).toThrow(/the four state words are all zero/);
+    expect(() => g.setState({ s: [2 ** 32, 1, 2, 3], spareNormal: null })).toThrow(/4 integers of 32 bits/);
+    expect(() => g.setState({ s: [-(2 ** 31) - 1, 1, 2, 3], spareNormal: null })).toThrow(/4 integers of 32 bits/);
+    expect(() => g.setState({ ...state, spareNormal: Number.NaN })).toThrow(/spareNormal must be a finite number or null/);
+    expect(g.getState()).toEqual(state);
+    expect(g.uniform()).toBe(twin.uniform());
+    // A word may be signed or unsigned, as the xor-shifts leave it: −1 and 2³² − 1 are the same word.
+    const signed = new Generator().setState({ s: [-1, 1, 2, 3], spareNormal: null });
+    const unsigned = new Generator().setState({ s: [2 ** 32 - 1, 1, 2, 3], spareNormal: null });
+    expect(signed.nextUint32()).toBe(unsigned.nextUint32());
+  });
 });
 
 describe('shapes and views', () => {

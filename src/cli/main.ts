@@ -13,7 +13,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { surfaceNames } from '../surfaces/index.js';
 import { listText, describeText } from './commands/info.js';
-import { runTrajectory, formatTrajectory, RUN_FORMATS } from './commands/run.js';
+import { planTrajectory, streamTrajectory, RUN_FORMATS } from './commands/run.js';
 import { allOptionFlags, flagSyntax, optimizerIds } from './flags.js';
 import { UsageError, raceEntryIds } from './race/entries.js';
 import { runRace, writeRaceOutput, packageVersion } from './race/race.js';
@@ -31,6 +31,55 @@ export interface CliIO {
 }
 
 const USAGE_ERROR = 2;
+
+/** What a stream that can fall behind or go away offers (Node's stdout does; a test's stub need not). */
+interface EventfulStream {
+  on(event: string, listener: (error?: Error) => void): unknown;
+  off(event: string, listener: (error?: Error) => void): unknown;
+}
+
+function isEventful(stream: CliStream): stream is CliStream & EventfulStream {
+  return typeof (stream as Partial<EventfulStream>).on === 'function' && typeof (stream as Partial<EventfulStream>).off === 'function';
+}
+
+/** Thrown when the reader of stdout went away (`descent run | head`): the run stops quietly. */
+class ReaderGone extends Error {}
+
+/**
+ * Writes a long output chunk by chunk: waits while the reader is behind ('drain'), lets pending
+ * I/O events in between chunks, and stops with ReaderGone once the stream has failed (EPIPE).
+ * Without the pause, a synchronous loop would never see the failure and queue output forever.
+ */
+async function writeChunks(stream: CliStream, produce: (write: (text: string) => Promise<void>) => Promise<void>): Promise<void> {
+  if (!isEventful(stream)) {
+    await produce(async (text) => void stream.write(text));
+    return;
+  }
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  const onError = (error?: Error): void => {
+    failure = error ?? new Error('output stream failed');
+    wake?.();
+  };
+  const onDrain = (): void => wake?.();
+  stream.on('error', onError);
+  stream.on('drain', onDrain);
+  try {
+    await produce(async (text) => {
+      if (failure) throw new ReaderGone(String(failure));
+      const flowing = stream.write(text);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        if (flowing !== false) setImmediate(resolve);
+      });
+      wake = null;
+      if (failure) throw new ReaderGone(String(failure));
+    });
+  } finally {
+    stream.off('error', onError);
+    stream.off('drain', onDrain);
+  }
+}
 
 function parseSeed(text: string): number {
   const value = Number(text);
@@ -75,9 +124,9 @@ function buildProgram(io: CliIO): Command {
     if (spec.name === 'lr') continue;
     run.option(flagSyntax(spec), `${spec.description} (${users.join(', ')})`);
   }
-  run.action((options: Record<string, unknown>) => {
+  run.action(async (options: Record<string, unknown>) => {
     const { optimizer, base, surface, lr, steps, format, start, ...optimizerFlags } = options as Record<string, string | undefined> & Record<string, unknown>;
-    const trajectory = runTrajectory({
+    const plan = planTrajectory({
       optimizer: optimizer as string,
       base: base as string | undefined,
       surface: surface as string,
@@ -87,7 +136,7 @@ function buildProgram(io: CliIO): Command {
       start: start as string | undefined,
       optimizerFlags,
     });
-    io.stdout.write(formatTrajectory(trajectory, format as string));
+    await writeChunks(io.stdout, (write) => streamTrajectory(plan, format as string, write));
   });
 
   program
@@ -127,6 +176,7 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       return USAGE_ERROR;
     }
+    if (error instanceof ReaderGone) return 0;
     if (error instanceof UsageError) {
       io.stderr.write(`descent: error: ${error.message}\n`);
       return USAGE_ERROR;

@@ -63,10 +63,12 @@ function normValues(grad: Tensor | SparseRows): FloatArray {
 /** ‖values‖_p for p ∈ (0, ∞]. */
 function pNorm(values: ArrayLike<number>, p: number): number {
   if (p === Infinity) {
+    // NaN must win, as in PyTorch's max-reduction: a later finite value may not overwrite it.
     let max = 0;
     for (let i = 0; i < values.length; i++) {
       const v = Math.abs(values[i]!);
-      if (!(v <= max)) max = v;
+      if (Number.isNaN(v)) return Number.NaN;
+      if (v > max) max = v;
     }
     return max;
   }

@@ -9,7 +9,7 @@
  * lets it step recursively.
  */
 import { LRScheduler, checkCommonState, type JsonValue, type SchedulableOptimizer, type Scheduler, type SchedulerStateDict } from './scheduler.js';
-import { describe, nonNegativeInteger } from './validate.js';
+import { describe, nonNegativeInteger, ownOptions } from './validate.js';
 
 function childStates(state: SchedulerStateDict, count: number, where: string): SchedulerStateDict[] {
   const children = state.schedulers;
@@ -37,7 +37,7 @@ export class SequentialLR implements Scheduler {
 
   constructor(optimizer: SchedulableOptimizer, options: SequentialLROptions) {
     const where = 'SequentialLR';
-    const { schedulers, milestones } = options ?? ({} as SequentialLROptions);
+    const { schedulers, milestones } = ownOptions(where, options, ['schedulers', 'milestones']);
     if (!Array.isArray(schedulers) || schedulers.length === 0) {
       throw new TypeError(`${where}: schedulers must be a non-empty array of schedulers, got ${describe(schedulers)}`);
     }

@@ -14,6 +14,7 @@ import {
   oneCycleLrCurve,
   oneCycleMomentumCurve,
   oneCyclePlan,
+  optionNames,
   type CyclicWaveOptions,
   type OneCyclePhasesOptions,
   type Schedule,
@@ -29,7 +30,7 @@ import {
   type SchedulableGroup,
   type SchedulableOptimizer,
 } from './scheduler.js';
-import { finiteNumber, nonNegativeNumber, positiveNumber, required } from './validate.js';
+import { finiteNumber, flag, nonNegativeNumber, ownOptions, positiveNumber, required } from './validate.js';
 
 export interface CyclicLROptions extends CyclicWaveOptions {
   /** Low end of the lr cycle (one value, or one per group). Also the lr right after construction. */
@@ -74,7 +75,7 @@ interface MomentumCycleOptions {
 
 /** Validates the momentum options (all before any group changes); empty when momentum is not cycled. */
 function momentumRanges(groups: readonly SchedulableGroup[], where: string, o: MomentumCycleOptions, defaults: { base: number; max: number }) {
-  const cycleMomentum = o.cycleMomentum ?? true;
+  const cycleMomentum = flag(where, 'cycleMomentum', o.cycleMomentum ?? true);
   if (!cycleMomentum) return { cycleMomentum, field: null, baseMomenta: [] as number[], maxMomenta: [] as number[] };
   return {
     cycleMomentum,
@@ -90,7 +91,7 @@ export class CyclicLR extends MomentumCyclingLR {
   constructor(optimizer: SchedulableOptimizer, options: CyclicLROptions) {
     const where = 'CyclicLR';
     const groups = groupsOf(optimizer, where);
-    const o = options ?? ({} as CyclicLROptions);
+    const o = ownOptions(where, options, [...optionNames.cyclicWave, ...optionNames.momentumRange, 'baseLr', 'maxLr', 'cycleMomentum']);
     const baseLrs = perGroup(where, 'baseLr', required(where, 'baseLr', o.baseLr), groups.length, nonNegativeNumber);
     const maxLrs = perGroup(where, 'maxLr', required(where, 'maxLr', o.maxLr), groups.length, nonNegativeNumber);
     const wave = cyclicWave(o, where);
@@ -145,7 +146,7 @@ export class OneCycleLR extends MomentumCyclingLR {
   constructor(optimizer: SchedulableOptimizer, options: OneCycleLROptions) {
     const where = 'OneCycleLR';
     const groups = groupsOf(optimizer, where);
-    const o = options ?? ({} as OneCycleLROptions);
+    const o = ownOptions(where, options, [...optionNames.oneCyclePhases, ...optionNames.oneCycleLevels, ...optionNames.momentumRange, 'cycleMomentum']);
     const plan = oneCyclePlan(o, where);
     const maxLrs = perGroup(where, 'maxLr', required(where, 'maxLr', o.maxLr), groups.length, positiveNumber);
     const levels = maxLrs.map((maxLr) => oneCycleLevels({ maxLr, divFactor: o.divFactor, finalDivFactor: o.finalDivFactor }, where));

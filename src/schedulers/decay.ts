@@ -17,6 +17,7 @@ import {
   stepShape,
   warmupCosinePlan,
   warmRestartsPosition,
+  optionNames,
   type ConstantFactorOptions,
   type CosineAnnealingOptions,
   type ExponentialDecayOptions,
@@ -28,13 +29,14 @@ import {
   type WarmupCosineOptions,
 } from './schedules.js';
 import { ChainableLR, LRScheduler, ScheduledLR, groupsOf, type SchedulableOptimizer } from './scheduler.js';
-import { callable, finiteNumber } from './validate.js';
+import { callable, finiteNumber, ownOptions } from './validate.js';
 
 /** lr ← lr·γ every `stepSize` epochs. */
 export class StepLR extends ChainableLR {
   constructor(optimizer: SchedulableOptimizer, options: StepDecayOptions) {
-    const shape = stepShape(options, 'StepLR');
-    super(optimizer, 'StepLR', { stepSize: options.stepSize, gamma: options.gamma ?? 0.1 }, shape);
+    const o = ownOptions('StepLR', options, optionNames.stepDecay);
+    const shape = stepShape(o, 'StepLR');
+    super(optimizer, 'StepLR', { stepSize: o.stepSize, gamma: o.gamma ?? 0.1 }, shape);
     this.initialStep();
   }
 }
@@ -42,8 +44,9 @@ export class StepLR extends ChainableLR {
 /** lr ← lr·γ at each milestone. */
 export class MultiStepLR extends ChainableLR {
   constructor(optimizer: SchedulableOptimizer, options: MultiStepDecayOptions) {
-    const shape = multiStepShape(options, 'MultiStepLR');
-    super(optimizer, 'MultiStepLR', { milestones: [...options.milestones], gamma: options.gamma ?? 0.1 }, shape);
+    const o = ownOptions('MultiStepLR', options, optionNames.multiStepDecay);
+    const shape = multiStepShape(o, 'MultiStepLR');
+    super(optimizer, 'MultiStepLR', { milestones: [...o.milestones], gamma: o.gamma ?? 0.1 }, shape);
     this.initialStep();
   }
 }
@@ -51,8 +54,9 @@ export class MultiStepLR extends ChainableLR {
 /** lr·factor for `totalIters` epochs, then lr. */
 export class ConstantLR extends ChainableLR {
   constructor(optimizer: SchedulableOptimizer, options: ConstantFactorOptions = {}) {
-    const shape = constantShape(options, 'ConstantLR');
-    super(optimizer, 'ConstantLR', { factor: options.factor ?? 1 / 3, totalIters: options.totalIters ?? 5 }, shape);
+    const o = ownOptions('ConstantLR', options, optionNames.constantFactor);
+    const shape = constantShape(o, 'ConstantLR');
+    super(optimizer, 'ConstantLR', { factor: o.factor ?? 1 / 3, totalIters: o.totalIters ?? 5 }, shape);
     this.initialStep();
   }
 }
@@ -60,11 +64,12 @@ export class ConstantLR extends ChainableLR {
 /** The lr multiplier moves linearly from startFactor to endFactor over `totalIters` epochs. */
 export class LinearLR extends ChainableLR {
   constructor(optimizer: SchedulableOptimizer, options: LinearRampOptions = {}) {
-    const shape = linearShape(options, 'LinearLR');
+    const o = ownOptions('LinearLR', options, optionNames.linearRamp);
+    const shape = linearShape(o, 'LinearLR');
     super(
       optimizer,
       'LinearLR',
-      { startFactor: options.startFactor ?? 1 / 3, endFactor: options.endFactor ?? 1, totalIters: options.totalIters ?? 5 },
+      { startFactor: o.startFactor ?? 1 / 3, endFactor: o.endFactor ?? 1, totalIters: o.totalIters ?? 5 },
       shape,
     );
     this.initialStep();
@@ -74,8 +79,9 @@ export class LinearLR extends ChainableLR {
 /** lr ← lr·γ every epoch. */
 export class ExponentialLR extends ChainableLR {
   constructor(optimizer: SchedulableOptimizer, options: ExponentialDecayOptions) {
-    const shape = exponentialShape(options ?? ({} as ExponentialDecayOptions), 'ExponentialLR');
-    super(optimizer, 'ExponentialLR', { gamma: options.gamma }, shape);
+    const o = ownOptions('ExponentialLR', options, optionNames.exponentialDecay);
+    const shape = exponentialShape(o, 'ExponentialLR');
+    super(optimizer, 'ExponentialLR', { gamma: o.gamma }, shape);
     this.initialStep();
   }
 }
@@ -83,8 +89,9 @@ export class ExponentialLR extends ChainableLR {
 /** lr₀·(1 − t/totalIters)^power, then 0. */
 export class PolynomialLR extends ChainableLR {
   constructor(optimizer: SchedulableOptimizer, options: PolynomialDecayOptions = {}) {
-    const shape = polynomialShape(options, 'PolynomialLR');
-    super(optimizer, 'PolynomialLR', { totalIters: options.totalIters ?? 5, power: options.power ?? 1 }, shape);
+    const o = ownOptions('PolynomialLR', options, optionNames.polynomialDecay);
+    const shape = polynomialShape(o, 'PolynomialLR');
+    super(optimizer, 'PolynomialLR', { totalIters: o.totalIters ?? 5, power: o.power ?? 1 }, shape);
     this.initialStep();
   }
 }
@@ -92,8 +99,9 @@ export class PolynomialLR extends ChainableLR {
 /** Cosine from lr₀ to ηmin over TMax epochs (and back up over the next TMax, as PyTorch does). */
 export class CosineAnnealingLR extends ChainableLR {
   constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingOptions) {
-    const shape = cosineShape(options ?? ({} as CosineAnnealingOptions), 'CosineAnnealingLR');
-    super(optimizer, 'CosineAnnealingLR', { TMax: options.TMax, etaMin: options.etaMin ?? 0 }, shape);
+    const o = ownOptions('CosineAnnealingLR', options, optionNames.cosineAnnealing);
+    const shape = cosineShape(o, 'CosineAnnealingLR');
+    super(optimizer, 'CosineAnnealingLR', { TMax: o.TMax, etaMin: o.etaMin ?? 0 }, shape);
     this.initialStep();
   }
 }
@@ -118,7 +126,7 @@ export interface LambdaLROptions {
 /** lr = lr₀·lrLambda(epoch). The lambdas are code, so state dicts leave them out (as PyTorch does). */
 export class LambdaLR extends ScheduledLR {
   constructor(optimizer: SchedulableOptimizer, options: LambdaLROptions) {
-    const lambdas = lambdasFor('LambdaLR', options?.lrLambda, groupsOf(optimizer, 'LambdaLR').length);
+    const lambdas = lambdasFor('LambdaLR', ownOptions('LambdaLR', options, ['lrLambda']).lrLambda, groupsOf(optimizer, 'LambdaLR').length);
     super(optimizer, 'LambdaLR', {});
     this.schedules = this.baseLrs.map((baseLr, i) => (epoch: number) => baseLr * lambdas[i]!(epoch));
     this.initialStep();
@@ -130,7 +138,7 @@ export class MultiplicativeLR extends LRScheduler {
   private readonly lambdas: LrLambda[];
 
   constructor(optimizer: SchedulableOptimizer, options: LambdaLROptions) {
-    const lambdas = lambdasFor('MultiplicativeLR', options?.lrLambda, groupsOf(optimizer, 'MultiplicativeLR').length);
+    const lambdas = lambdasFor('MultiplicativeLR', ownOptions('MultiplicativeLR', options, ['lrLambda']).lrLambda, groupsOf(optimizer, 'MultiplicativeLR').length);
     super(optimizer, 'MultiplicativeLR', {});
     this.lambdas = lambdas;
     this.initialStep();
@@ -145,10 +153,11 @@ export class MultiplicativeLR extends LRScheduler {
 export class CosineAnnealingWarmRestarts extends ScheduledLR {
   constructor(optimizer: SchedulableOptimizer, options: WarmRestartsOptions) {
     const where = 'CosineAnnealingWarmRestarts';
-    warmRestartsPosition(options ?? ({} as WarmRestartsOptions), where);
-    const etaMin = finiteNumber(where, 'etaMin', options.etaMin ?? 0);
-    super(optimizer, where, { T0: options.T0, TMult: options.TMult ?? 1, etaMin });
-    this.schedules = this.baseLrs.map((baseLr) => cosineAnnealingWarmRestarts({ ...options, baseLr }));
+    const o = ownOptions(where, options, optionNames.warmRestarts);
+    warmRestartsPosition(o, where);
+    const etaMin = finiteNumber(where, 'etaMin', o.etaMin ?? 0);
+    super(optimizer, where, { T0: o.T0, TMult: o.TMult ?? 1, etaMin });
+    this.schedules = this.baseLrs.map((baseLr) => cosineAnnealingWarmRestarts({ ...o, baseLr }));
     this.initialStep();
   }
 }
@@ -156,12 +165,13 @@ export class CosineAnnealingWarmRestarts extends ScheduledLR {
 /** {@link warmupCosine} per param group, with each group's initial lr as baseLr. */
 export class WarmupCosineLR extends ScheduledLR {
   constructor(optimizer: SchedulableOptimizer, options: Omit<WarmupCosineOptions, 'baseLr'>) {
-    const plan = warmupCosinePlan(options ?? ({} as WarmupCosineOptions), 'WarmupCosineLR');
+    const o = ownOptions('WarmupCosineLR', options, optionNames.warmupCosine);
+    const plan = warmupCosinePlan(o, 'WarmupCosineLR');
     super(optimizer, 'WarmupCosineLR', {
-      warmupSteps: options.warmupSteps,
-      totalSteps: options.totalSteps,
-      minLr: options.minLr ?? 0,
-      warmupStartFactor: options.warmupStartFactor ?? 0,
+      warmupSteps: o.warmupSteps,
+      totalSteps: o.totalSteps,
+      minLr: o.minLr ?? 0,
+      warmupStartFactor: o.warmupStartFactor ?? 0,
     });
     this.schedules = this.baseLrs.map(plan);
     this.initialStep();

@@ -14,7 +14,7 @@
  * that is `null`, so the state stays plain JSON.
  */
 import { checkCommonState, groupsOf, perGroup, type JsonObject, type SchedulableOptimizer, type Scheduler, type SchedulerStateDict } from './scheduler.js';
-import { describe, nonNegativeInteger, nonNegativeNumber, numberIn, oneOf } from './validate.js';
+import { describe, nonNegativeInteger, nonNegativeNumber, numberIn, oneOf, ownOptions } from './validate.js';
 
 export interface ReduceLROnPlateauOptions {
   /** 'min': the metric should fall (a loss); 'max': rise (an accuracy). Default 'min'. */
@@ -54,8 +54,9 @@ export class ReduceLROnPlateau implements Scheduler {
   lastEpoch = 0;
   private lastLrs: number[];
 
-  constructor(optimizer: SchedulableOptimizer, options: ReduceLROnPlateauOptions = {}) {
+  constructor(optimizer: SchedulableOptimizer, givenOptions: ReduceLROnPlateauOptions = {}) {
     const where = 'ReduceLROnPlateau';
+    const options = ownOptions(where, givenOptions, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']);
     const groups = groupsOf(optimizer, where);
     this.mode = oneOf(where, 'mode', options.mode ?? 'min', ['min', 'max'] as const);
     this.factor = numberIn(where, 'factor', options.factor ?? 0.1, 0, 1);

@@ -106,31 +106,40 @@ export function writeMomentum(group: SchedulableGroup, field: MomentumField, val
   else group.momentum = value;
 }
 
-function sameJson(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+function sameJson(a: JsonValue | undefined, b: JsonValue | undefined, where: string, key: string): boolean {
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    // A cyclic or absurdly deep value (a hostile state) cannot be the options this scheduler wrote.
+    throw new RangeError(`${where}.loadStateDict: option ${key} in the state is not plain JSON (cyclic or too deeply nested)`);
+  }
 }
 
-function isNumberList(value: unknown, length: number): value is number[] {
-  return Array.isArray(value) && value.length === length && value.every((v) => typeof v === 'number');
+/** A list of `length` finite numbers: a NaN or ∞ lr would poison every later step. */
+function isFiniteList(value: unknown, length: number): value is number[] {
+  return Array.isArray(value) && value.length === length && value.every((v) => typeof v === 'number' && Number.isFinite(v));
 }
 
 /** Checks the fields every scheduler state has; throws naming what does not fit. */
 export function checkCommonState(state: SchedulerStateDict, kind: string, options: JsonObject, groupCount: number, where: string): void {
   if (state === null || typeof state !== 'object') throw new TypeError(`${where}.loadStateDict: expected a state object, got ${describe(state)}`);
   if (state.kind !== kind) throw new TypeError(`${where}.loadStateDict: the state is from a ${describe(state.kind)} scheduler, not ${kind}`);
-  for (const key of new Set([...Object.keys(options), ...Object.keys(state.options ?? {})])) {
-    if (!sameJson(options[key], state.options?.[key])) {
+  if (state.options === null || typeof state.options !== 'object' || Array.isArray(state.options)) {
+    throw new TypeError(`${where}.loadStateDict: options must be an object, got ${describe(state.options)}`);
+  }
+  for (const key of new Set([...Object.keys(options), ...Object.keys(state.options)])) {
+    if (!sameJson(options[key], Object.hasOwn(state.options, key) ? state.options[key] : undefined, where, key)) {
       throw new RangeError(`${where}.loadStateDict: option ${key} is ${JSON.stringify(state.options?.[key])} in the state but ${JSON.stringify(options[key])} here`);
     }
   }
   if (typeof state.lastEpoch !== 'number' || !Number.isInteger(state.lastEpoch) || state.lastEpoch < -1) {
     throw new RangeError(`${where}.loadStateDict: lastEpoch must be an integer ≥ −1, got ${describe(state.lastEpoch)}`);
   }
-  if (!isNumberList(state.lastLr, groupCount)) {
-    throw new RangeError(`${where}.loadStateDict: lastLr must list ${groupCount} numbers (one per param group), got ${describe(state.lastLr)}`);
+  if (!isFiniteList(state.lastLr, groupCount)) {
+    throw new RangeError(`${where}.loadStateDict: lastLr must list ${groupCount} finite numbers (one per param group), got ${describe(state.lastLr)}`);
   }
-  if (state.baseLrs !== undefined && !isNumberList(state.baseLrs, groupCount)) {
-    throw new RangeError(`${where}.loadStateDict: baseLrs must list ${groupCount} numbers (one per param group), got ${describe(state.baseLrs)}`);
+  if (state.baseLrs !== undefined && !isFiniteList(state.baseLrs, groupCount)) {
+    throw new RangeError(`${where}.loadStateDict: baseLrs must list ${groupCount} finite numbers (one per param group), got ${describe(state.baseLrs)}`);
   }
 }
 

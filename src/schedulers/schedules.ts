@@ -26,17 +26,40 @@
 import {
   callable,
   finiteNumber,
+  flag,
   nonNegativeInteger,
   nonNegativeNumber,
   numberIn,
   oneOf,
   positiveInteger,
   positiveNumber,
+  ownOptions,
   required,
 } from './validate.js';
 
 /** A value (learning rate, momentum) as a function of the step count. */
 export type Schedule = (step: number) => number;
+
+/**
+ * The option names each family of schedules reads. Every schedule function and scheduler class
+ * refuses any other key, so a misspelt option cannot silently leave its default in force.
+ */
+export const optionNames = {
+  stepDecay: ['stepSize', 'gamma'],
+  multiStepDecay: ['milestones', 'gamma'],
+  exponentialDecay: ['gamma'],
+  constantFactor: ['factor', 'totalIters'],
+  linearRamp: ['startFactor', 'endFactor', 'totalIters'],
+  polynomialDecay: ['totalIters', 'power'],
+  cosineAnnealing: ['TMax', 'etaMin'],
+  warmRestarts: ['T0', 'TMult', 'etaMin'],
+  cyclicWave: ['stepSizeUp', 'stepSizeDown', 'mode', 'gamma', 'scaleFn', 'scaleMode'],
+  momentumRange: ['baseMomentum', 'maxMomentum'],
+  oneCyclePhases: ['totalSteps', 'epochs', 'stepsPerEpoch', 'pctStart', 'annealStrategy', 'threePhase'],
+  oneCycleLevels: ['maxLr', 'divFactor', 'finalDivFactor'],
+  warmupCosine: ['warmupSteps', 'totalSteps', 'minLr', 'warmupStartFactor'],
+  swaAnnealing: ['swaLr', 'annealEpochs', 'annealStrategy'],
+} as const satisfies Record<string, readonly string[]>;
 
 /** lr(t) = floor + (lr₀ − floor)·factor(t), for t ≥ 0. */
 export interface DecayShape {
@@ -234,43 +257,51 @@ export function constantSchedule(value: number): Schedule {
 
 /** lr(t) = baseLr·γ^⌊t / stepSize⌋. */
 export function stepDecay(options: StepDecayOptions & { baseLr: number }): Schedule {
-  return fromShape(baseLrOf('stepDecay', options.baseLr), stepShape(options, 'stepDecay'));
+  const o = ownOptions('stepDecay', options, [...optionNames.stepDecay, 'baseLr']);
+  return fromShape(baseLrOf('stepDecay', o.baseLr), stepShape(o, 'stepDecay'));
 }
 
 /** lr(t) = baseLr·γ^(milestones passed). */
 export function multiStepDecay(options: MultiStepDecayOptions & { baseLr: number }): Schedule {
-  return fromShape(baseLrOf('multiStepDecay', options.baseLr), multiStepShape(options, 'multiStepDecay'));
+  const o = ownOptions('multiStepDecay', options, [...optionNames.multiStepDecay, 'baseLr']);
+  return fromShape(baseLrOf('multiStepDecay', o.baseLr), multiStepShape(o, 'multiStepDecay'));
 }
 
 /** lr(t) = baseLr·γ^t. */
 export function exponentialDecay(options: ExponentialDecayOptions & { baseLr: number }): Schedule {
-  return fromShape(baseLrOf('exponentialDecay', options.baseLr), exponentialShape(options, 'exponentialDecay'));
+  const o = ownOptions('exponentialDecay', options, [...optionNames.exponentialDecay, 'baseLr']);
+  return fromShape(baseLrOf('exponentialDecay', o.baseLr), exponentialShape(o, 'exponentialDecay'));
 }
 
 /** lr(t) = baseLr·factor for t < totalIters, then baseLr. */
 export function constantFactor(options: ConstantFactorOptions & { baseLr: number }): Schedule {
-  return fromShape(baseLrOf('constantFactor', options.baseLr), constantShape(options, 'constantFactor'));
+  const o = ownOptions('constantFactor', options, [...optionNames.constantFactor, 'baseLr']);
+  return fromShape(baseLrOf('constantFactor', o.baseLr), constantShape(o, 'constantFactor'));
 }
 
 /** A linear ramp of the multiplier from startFactor to endFactor over totalIters steps. */
 export function linearRamp(options: LinearRampOptions & { baseLr: number }): Schedule {
-  return fromShape(baseLrOf('linearRamp', options.baseLr), linearShape(options, 'linearRamp'));
+  const o = ownOptions('linearRamp', options, [...optionNames.linearRamp, 'baseLr']);
+  return fromShape(baseLrOf('linearRamp', o.baseLr), linearShape(o, 'linearRamp'));
 }
 
 /** lr(t) = baseLr·(1 − min(t, totalIters)/totalIters)^power. */
 export function polynomialDecay(options: PolynomialDecayOptions & { baseLr: number }): Schedule {
-  return fromShape(baseLrOf('polynomialDecay', options.baseLr), polynomialShape(options, 'polynomialDecay'));
+  const o = ownOptions('polynomialDecay', options, [...optionNames.polynomialDecay, 'baseLr']);
+  return fromShape(baseLrOf('polynomialDecay', o.baseLr), polynomialShape(o, 'polynomialDecay'));
 }
 
 /** lr(t) = ηmin + (baseLr − ηmin)·(1 + cos(π·t/TMax))/2 (periodic past TMax, as in PyTorch). */
 export function cosineAnnealing(options: CosineAnnealingOptions & { baseLr: number }): Schedule {
-  return fromShape(baseLrOf('cosineAnnealing', options.baseLr), cosineShape(options, 'cosineAnnealing'));
+  const o = ownOptions('cosineAnnealing', options, [...optionNames.cosineAnnealing, 'baseLr']);
+  return fromShape(baseLrOf('cosineAnnealing', o.baseLr), cosineShape(o, 'cosineAnnealing'));
 }
 
 /** lr(t) = baseLr·lrLambda(t). */
 export function lambdaSchedule(options: { baseLr: number; lrLambda: (step: number) => number }): Schedule {
-  const baseLr = baseLrOf('lambdaSchedule', options.baseLr);
-  const lrLambda = callable<(step: number) => number>('lambdaSchedule', 'lrLambda', options.lrLambda);
+  const o = ownOptions('lambdaSchedule', options, ['baseLr', 'lrLambda']);
+  const baseLr = baseLrOf('lambdaSchedule', o.baseLr);
+  const lrLambda = callable<(step: number) => number>('lambdaSchedule', 'lrLambda', o.lrLambda);
   return (step) => baseLr * lrLambda(step);
 }
 
@@ -301,9 +332,10 @@ export function warmRestartsPosition({ T0, TMult = 1 }: WarmRestartsOptions = {}
 /** SGDR: cosine from baseLr to ηmin over cycles of T0, T0·TMult, T0·TMult², … steps. */
 export function cosineAnnealingWarmRestarts(options: WarmRestartsOptions & { baseLr: number }): Schedule {
   const where = 'cosineAnnealingWarmRestarts';
-  const baseLr = baseLrOf(where, options.baseLr);
-  const etaMin = finiteNumber(where, 'etaMin', options.etaMin ?? 0);
-  const position = warmRestartsPosition(options, where);
+  const o = ownOptions(where, options, [...optionNames.warmRestarts, 'baseLr']);
+  const baseLr = baseLrOf(where, o.baseLr);
+  const etaMin = finiteNumber(where, 'etaMin', o.etaMin ?? 0);
+  const position = warmRestartsPosition(o, where);
   return (step) => {
     const [intoCycle, cycleLength] = position(step);
     return etaMin + ((baseLr - etaMin) * (1 + Math.cos((Math.PI * intoCycle) / cycleLength))) / 2;
@@ -388,17 +420,19 @@ export function cyclicFall(wave: (step: number) => CyclicPoint, low: number, hig
 /** Cyclical lr between baseLr and maxLr. */
 export function cyclic(options: CyclicWaveOptions & { baseLr: number; maxLr: number }): Schedule {
   const where = 'cyclic';
-  const baseLr = baseLrOf(where, options.baseLr);
-  const maxLr = nonNegativeNumber(where, 'maxLr', required(where, 'maxLr', options.maxLr));
-  return cyclicRise(cyclicWave(options, where), baseLr, maxLr);
+  const o = ownOptions(where, options, [...optionNames.cyclicWave, 'baseLr', 'maxLr']);
+  const baseLr = baseLrOf(where, o.baseLr);
+  const maxLr = nonNegativeNumber(where, 'maxLr', required(where, 'maxLr', o.maxLr));
+  return cyclicRise(cyclicWave(o, where), baseLr, maxLr);
 }
 
 /** Momentum cycled against the lr, between baseMomentum (default 0.8) and maxMomentum (0.9). */
 export function cyclicMomentum(options: CyclicWaveOptions & { baseMomentum?: number; maxMomentum?: number }): Schedule {
   const where = 'cyclicMomentum';
-  const baseMomentum = finiteNumber(where, 'baseMomentum', options.baseMomentum ?? 0.8);
-  const maxMomentum = finiteNumber(where, 'maxMomentum', options.maxMomentum ?? 0.9);
-  return cyclicFall(cyclicWave(options, where), baseMomentum, maxMomentum);
+  const o = ownOptions(where, options, [...optionNames.cyclicWave, ...optionNames.momentumRange]);
+  const baseMomentum = finiteNumber(where, 'baseMomentum', o.baseMomentum ?? 0.8);
+  const maxMomentum = finiteNumber(where, 'maxMomentum', o.maxMomentum ?? 0.9);
+  return cyclicFall(cyclicWave(o, where), baseMomentum, maxMomentum);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -455,7 +489,7 @@ export function oneCyclePlan(options: OneCyclePhasesOptions, where = 'oneCycle')
   }
   const pctStart = numberIn(where, 'pctStart', options.pctStart ?? 0.3, 0, 1);
   const strategy = oneOf(where, 'annealStrategy', options.annealStrategy ?? 'cos', ['cos', 'linear'] as const);
-  const phases: OneCyclePhase[] = options.threePhase
+  const phases: OneCyclePhase[] = flag(where, 'threePhase', options.threePhase ?? false)
     ? [
         { endStep: pctStart * totalSteps - 1, lr: ['initial', 'max'], momentum: ['max', 'base'] },
         { endStep: 2 * pctStart * totalSteps - 2, lr: ['max', 'initial'], momentum: ['base', 'max'] },
@@ -529,15 +563,17 @@ export function oneCycleMomentumCurve(plan: OneCyclePlan, levels: Record<Momentu
 
 /** One-cycle lr: up from maxLr/divFactor to maxLr, then down to the minimum. */
 export function oneCycle(options: OneCycleLrOptions): Schedule {
-  return oneCycleLrCurve(oneCyclePlan(options), oneCycleLevels(options));
+  const o = ownOptions('oneCycle', options, [...optionNames.oneCyclePhases, ...optionNames.oneCycleLevels]);
+  return oneCycleLrCurve(oneCyclePlan(o), oneCycleLevels(o));
 }
 
 /** One-cycle momentum: down from maxMomentum (0.95) to baseMomentum (0.85) while the lr rises, then back. */
 export function oneCycleMomentum(options: OneCyclePhasesOptions & { baseMomentum?: number; maxMomentum?: number }): Schedule {
   const where = 'oneCycleMomentum';
-  const base = finiteNumber(where, 'baseMomentum', options.baseMomentum ?? 0.85);
-  const max = finiteNumber(where, 'maxMomentum', options.maxMomentum ?? 0.95);
-  return oneCycleMomentumCurve(oneCyclePlan(options, where), { base, max });
+  const o = ownOptions(where, options, [...optionNames.oneCyclePhases, ...optionNames.momentumRange]);
+  const base = finiteNumber(where, 'baseMomentum', o.baseMomentum ?? 0.85);
+  const max = finiteNumber(where, 'maxMomentum', o.maxMomentum ?? 0.95);
+  return oneCycleMomentumCurve(oneCyclePlan(o, where), { base, max });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -563,7 +599,8 @@ export interface WarmupCosineOptions {
  *   t > T:       lr = minLr
  */
 export function warmupCosine(options: WarmupCosineOptions): Schedule {
-  return warmupCosinePlan(options, 'warmupCosine')(baseLrOf('warmupCosine', options.baseLr));
+  const o = ownOptions('warmupCosine', options, [...optionNames.warmupCosine, 'baseLr']);
+  return warmupCosinePlan(o, 'warmupCosine')(baseLrOf('warmupCosine', o.baseLr));
 }
 
 /** Validates everything but baseLr; returns baseLr ↦ schedule (the class builds one per group). */
@@ -604,10 +641,11 @@ export function swaAlpha(annealEpochs: number, strategy: AnnealStrategy): (step:
 /** SWALR's closed form: lr(t) = swaLr·α(t) + startLr·(1 − α(t)). */
 export function swaAnnealing(options: SwaAnnealingOptions): Schedule {
   const where = 'swaAnnealing';
-  const startLr = nonNegativeNumber(where, 'startLr', required(where, 'startLr', options.startLr));
-  const swaLr = nonNegativeNumber(where, 'swaLr', required(where, 'swaLr', options.swaLr));
-  const annealEpochs = nonNegativeInteger(where, 'annealEpochs', options.annealEpochs ?? 10);
-  const alpha = swaAlpha(annealEpochs, oneOf(where, 'annealStrategy', options.annealStrategy ?? 'cos', ['cos', 'linear'] as const));
+  const o = ownOptions(where, options, [...optionNames.swaAnnealing, 'startLr']);
+  const startLr = nonNegativeNumber(where, 'startLr', required(where, 'startLr', o.startLr));
+  const swaLr = nonNegativeNumber(where, 'swaLr', required(where, 'swaLr', o.swaLr));
+  const annealEpochs = nonNegativeInteger(where, 'annealEpochs', o.annealEpochs ?? 10);
+  const alpha = swaAlpha(annealEpochs, oneOf(where, 'annealStrategy', o.annealStrategy ?? 'cos', ['cos', 'linear'] as const));
   return (step) => {
     const a = alpha(step);
     return swaLr * a + startLr * (1 - a);

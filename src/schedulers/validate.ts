@@ -1,13 +1,24 @@
 /**
  * Eager option checks shared by the schedules and the scheduler classes. Every message names
  * where the option was given (`StepLR`, `cosineAnnealing`), the option and the offending value,
- * so a typo in a training script fails at construction, not fifty epochs later.
+ * so a typo in a training script fails at construction, not fifty epochs later. Unknown option
+ * names are refused too (`ownOptions`), with the closest known name.
  */
+export { ownOptions } from '../util/options.js';
 
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+/**
+ * A short rendering of a bad value for an error message. Bounded: a state dict may carry a huge
+ * or deeply nested value, and describing it must neither flood the message nor overflow the stack.
+ */
+export function describe(value: unknown, depth = 0): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
   if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
+  if (Array.isArray(value)) {
+    if (depth >= 2) return `[${value.length} items]`;
+    const shown = value.slice(0, 8).map((v: unknown) => describe(v, depth + 1));
+    return `[${shown.join(', ')}${value.length > 8 ? `, … ${value.length} items in all` : ''}]`;
+  }
+  if (value !== null && typeof value === 'object') return 'an object';
   return String(value);
 }
 
@@ -52,6 +63,11 @@ export function oneOf<T extends string>(where: string, name: string, value: unkn
     fail(where, name, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);
   }
   return value as T;
+}
+
+export function flag(where: string, name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') fail(where, name, 'true or false', value);
+  return value;
 }
 
 export function callable<F extends (...args: never[]) => unknown>(where: string, name: string, value: unknown): F {

@@ -110,13 +110,19 @@ export class Generator {
     return { s: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spare };
   }
 
+  /** Restores a state from `getState()`; refuses (changing nothing) one this generator could not have. */
   setState(state: GeneratorState): this {
     const s = state?.s;
-    if (!Array.isArray(s) || s.length !== 4 || !s.every((w) => Number.isInteger(w))) {
-      throw new TypeError('Invalid generator state: expected { s: [4 integers], spareNormal }');
+    // A word is 32 bits, signed or unsigned as the xor-shifts leave it.
+    if (!Array.isArray(s) || s.length !== 4 || !s.every((w) => Number.isInteger(w) && w >= -(2 ** 31) && w < 2 ** 32)) {
+      throw new TypeError('Invalid generator state: expected { s: [4 integers of 32 bits], spareNormal }');
     }
-    if (state.spareNormal !== null && typeof state.spareNormal !== 'number') {
-      throw new TypeError('Invalid generator state: spareNormal must be a number or null');
+    if (s.every((w) => w === 0)) {
+      // xoshiro's one fixed point: from all-zero words it returns 0 forever.
+      throw new RangeError('Invalid generator state: the four state words are all zero, a state the generator never reaches');
+    }
+    if (state.spareNormal !== null && !(typeof state.spareNormal === 'number' && Number.isFinite(state.spareNormal))) {
+      throw new TypeError('Invalid generator state: spareNormal must be a finite number or null');
     }
     this.s0 = s[0]! | 0;
     this.s1 = s[1]! | 0;

@@ -23,8 +23,8 @@ import { noGrad } from '../autograd/engine.js';
 import { Module, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from '../nn/module.js';
 import { Parameter } from '../nn/parameter.js';
 import { LRScheduler, groupsOf, perGroup, type SchedulableOptimizer } from '../schedulers/scheduler.js';
-import { swaAlpha, swaAnnealing, type AnnealStrategy, type Schedule } from '../schedulers/schedules.js';
-import { nonNegativeInteger, nonNegativeNumber, oneOf, required } from '../schedulers/validate.js';
+import { optionNames, swaAlpha, swaAnnealing, type AnnealStrategy, type Schedule } from '../schedulers/schedules.js';
+import { nonNegativeInteger, nonNegativeNumber, oneOf, ownOptions, required } from '../schedulers/validate.js';
 import { checkSameShapes } from './params.js';
 
 /** (averaged, current, number averaged so far) ↦ the new average. */
@@ -178,7 +178,7 @@ export class SWALR extends LRScheduler {
 
   constructor(optimizer: SchedulableOptimizer, options: SWALROptions) {
     const where = 'SWALR';
-    const o = options ?? ({} as SWALROptions);
+    const o = ownOptions(where, options, optionNames.swaAnnealing);
     const groups = groupsOf(optimizer, where);
     const swaLrs = perGroup(where, 'swaLr', required(where, 'swaLr', o.swaLr), groups.length, nonNegativeNumber);
     const annealEpochs = nonNegativeInteger(where, 'annealEpochs', o.annealEpochs ?? 10);

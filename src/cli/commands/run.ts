@@ -4,7 +4,7 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { optimizerSpecs, wrapperSpecs } from '../../optim/registry.js';
 import { surfaceNames, surfaces, type Surface } from '../../surfaces/index.js';
-import { runOnSurface, type OptimizerFactory, type OptimizerLike } from '../race/harness.js';
+import { surfacePath, type OptimizerFactory, type OptimizerLike } from '../race/harness.js';
 import { UsageError } from '../race/entries.js';
 import { chooseOptimizer, optionsFromFlags } from '../flags.js';
 
@@ -22,9 +22,19 @@ export interface RunOptions {
 
 export const RUN_FORMATS = ['csv', 'json'] as const;
 
-function parsePositiveInteger(text: string, flag: string): number {
+/**
+ * The most steps `run` takes. The path is streamed, so memory does not bound it; this keeps a
+ * typo (1e12) from starting a run that cannot end.
+ */
+export const MAX_RUN_STEPS = 1e9;
+
+/** A step count: a positive integer, written out or in exponent form (`1e6`), at most `max`. */
+function parseStepCount(text: string, flag: string, max: number): number {
   const value = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < 1) throw new UsageError(`invalid value ${JSON.stringify(text)} for ${flag}: expected a positive integer`);
+  if (!/^\s*(\d+|\d+(\.\d+)?e\+?\d+)\s*$/i.test(text) || !Number.isSafeInteger(value) || value < 1) {
+    throw new UsageError(`invalid value ${JSON.stringify(text)} for ${flag}: expected a positive integer`);
+  }
+  if (value > max) throw new UsageError(`invalid value ${JSON.stringify(text)} for ${flag}: at most ${max.toLocaleString('en-US')} steps`);
   return value;
 }
 
@@ -36,19 +46,20 @@ function parseStart(text: string, surface: Surface): [number, number] {
   return [parts[0]!, parts[1]!];
 }
 
-export interface Trajectory {
+/** A checked run: everything `streamTrajectory` needs, with no mistake left to find. */
+export interface TrajectoryPlan {
   readonly optimizer: string;
   readonly base: string | null;
   readonly options: Record<string, unknown>;
-  readonly surface: string;
+  readonly surface: Surface;
   readonly start: [number, number];
   readonly steps: number;
-  readonly diverged: boolean;
-  readonly points: Array<{ step: number; x: number; y: number; value: number }>;
+  readonly lr: number;
+  readonly factory: OptimizerFactory;
 }
 
-/** Runs the command's optimizer; every mistake in the flags is a UsageError naming it. */
-export function runTrajectory(options: RunOptions): Trajectory {
+/** Checks every flag before anything runs; every mistake is a UsageError naming it. */
+export function planTrajectory(options: RunOptions): TrajectoryPlan {
   const surface = surfaces.find((s) => s.name === options.surface.trim().toLowerCase());
   if (!surface) throw new UsageError(`unknown surface ${JSON.stringify(options.surface)}; valid: ${surfaceNames.join(', ')}`);
   if (!(RUN_FORMATS as readonly string[]).includes(options.format)) throw new UsageError(`invalid value ${JSON.stringify(options.format)} for --format; valid: ${RUN_FORMATS.join(', ')}`);
@@ -56,7 +67,7 @@ export function runTrajectory(options: RunOptions): Trajectory {
   if (chosen.optimizer.gradients === 'sparse') {
     throw new UsageError(`${chosen.optimizer.id} takes row-sparse gradients only, and a surface's gradient is dense; use one of: ${surfaceCapable().join(', ')}`);
   }
-  const steps = parsePositiveInteger(options.steps, '--steps');
+  const steps = parseStepCount(options.steps, '--steps', MAX_RUN_STEPS);
   const start = options.start === undefined ? ([surface.start[0], surface.start[1]] as [number, number]) : parseStart(options.start, surface);
   const { inner, wrapper } = optionsFromFlags(chosen, options.optimizerFlags);
   const defaultLr = (chosen.optimizer.defaults as { lr?: number }).lr;
@@ -78,22 +89,15 @@ export function runTrajectory(options: RunOptions): Trajectory {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const trace = runOnSurface(surface, factory, lr, { steps, start });
-  const points = [];
-  for (let t = 0; t <= trace.steps; t++) {
-    const x = trace.points[2 * t]!;
-    if (Number.isNaN(x)) break;
-    points.push({ step: t, x, y: trace.points[2 * t + 1]!, value: trace.values[t]! });
-  }
   return {
     optimizer: chosen.wrapper ? chosen.wrapper.id : chosen.optimizer.id,
     base: chosen.wrapper ? chosen.optimizer.id : null,
     options: { lr, ...inner, ...wrapper },
-    surface: surface.name,
+    surface,
     start,
     steps,
-    diverged: trace.diverged,
-    points,
+    lr,
+    factory,
   };
 }
 
@@ -107,8 +111,36 @@ function surfaceProbe(): Tensor {
   return new Tensor(new Float64Array(2), [2], { requiresGrad: true });
 }
 
-export function formatTrajectory(trajectory: Trajectory, format: string): string {
-  if (format === 'json') return JSON.stringify(trajectory, null, 2) + '\n';
-  const lines = ['step,x,y,value', ...trajectory.points.map((p) => `${p.step},${p.x},${p.y},${p.value}`)];
-  return lines.join('\n') + '\n';
+/** How many points are written at once: few enough to stay small, enough to keep writes cheap. */
+const POINTS_PER_WRITE = 4096;
+
+/**
+ * Runs a plan and writes its path as it goes (CSV rows, or JSON whose `points` come before
+ * `diverged`), a chunk at a time, waiting for each `write` to settle: memory stays flat however
+ * many steps were asked for, and a reader that goes away stops the run.
+ */
+export async function streamTrajectory(plan: TrajectoryPlan, format: string, write: (text: string) => Promise<void>): Promise<void> {
+  const json = format === 'json';
+  if (json) {
+    const { optimizer, base, options, start, steps } = plan;
+    const header = JSON.stringify({ optimizer, base, options, surface: plan.surface.name, start, steps }, null, 2);
+    await write(`${header.slice(0, -2)},\n  "points": [`);
+  } else {
+    await write('step,x,y,value\n');
+  }
+  const path = surfacePath(plan.surface, plan.factory, plan.lr, { steps: plan.steps, start: plan.start });
+  let chunk: string[] = [];
+  for (let next = path.next(); ; next = path.next()) {
+    if (next.done) {
+      if (json) chunk.push(`\n  ],\n  "diverged": ${next.value.diverged}\n}\n`);
+      await write(chunk.join(''));
+      return;
+    }
+    const { step, x, y, value } = next.value;
+    chunk.push(json ? `${step === 0 ? '' : ','}\n    ${JSON.stringify(next.value)}` : `${step},${x},${y},${value}\n`);
+    if (chunk.length === POINTS_PER_WRITE) {
+      await write(chunk.join(''));
+      chunk = [];
+    }
+  }
 }

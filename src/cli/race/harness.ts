@@ -39,12 +39,29 @@ export interface SurfaceRunOptions {
   readonly start?: readonly [number, number];
 }
 
+/** One point of a surface run: where the optimizer is after `step` steps (step 0 is the start). */
+export interface SurfacePoint {
+  readonly step: number;
+  readonly x: number;
+  readonly y: number;
+  readonly value: number;
+}
+
+/** How a surface run ended: the steps taken (fewer than asked when it diverged). */
+export interface SurfaceWalk {
+  readonly steps: number;
+  readonly diverged: boolean;
+}
+
 /**
- * Minimizes a surface from its start. The gradient is the surface's analytic one, handed to
- * the optimizer through a closure (so SAM and L-BFGS, which re-evaluate, work unchanged).
- * Parameters are float64, so that trajectories near a minimum are not float32 noise.
+ * Minimizes a surface from its start, yielding each point as it is reached, so a caller that
+ * prints the path holds one point at a time; returns how the run ended. The gradient is the
+ * surface's analytic one, handed to the optimizer through a closure (so SAM and L-BFGS, which
+ * re-evaluate, work unchanged). Parameters are float64, so that trajectories near a minimum are
+ * not float32 noise. A step that leaves the finite numbers (or passes |f| = 10¹²) ends the run
+ * as diverged and is not yielded.
  */
-export function runOnSurface(surface: Surface, factory: OptimizerFactory, lr: number, { steps, start = surface.start }: SurfaceRunOptions): SurfaceTrace {
+export function* surfacePath(surface: Surface, factory: OptimizerFactory, lr: number, { steps, start = surface.start }: SurfaceRunOptions) {
   const point = new Tensor(Float64Array.of(start[0], start[1]), [2], { requiresGrad: true });
   const optimizer = factory([point], lr);
   const gradient = new Float64Array(2);
@@ -54,13 +71,7 @@ export function runOnSurface(surface: Surface, factory: OptimizerFactory, lr: nu
     point.grad = new Tensor(Float64Array.of(gradient[0]!, gradient[1]!), [2]);
     return surface.value(x!, y!);
   };
-  const points = new Float64Array(2 * (steps + 1)).fill(Number.NaN);
-  const values = new Float64Array(steps + 1).fill(Number.NaN);
-  points[0] = start[0];
-  points[1] = start[1];
-  values[0] = surface.value(start[0], start[1]);
-  let taken = 0;
-  let diverged = false;
+  yield { step: 0, x: start[0], y: start[1], value: surface.value(start[0], start[1]) };
   for (let t = 1; t <= steps; t++) {
     optimizer.step(closure);
     const data = point.data;
@@ -72,16 +83,24 @@ export function runOnSurface(surface: Surface, factory: OptimizerFactory, lr: nu
     const x = data[0]!;
     const y = data[1]!;
     const value = surface.value(x, y);
-    taken = t;
-    if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(value)) || Math.abs(value) > 1e12) {
-      diverged = true;
-      break;
-    }
-    points[2 * t] = x;
-    points[2 * t + 1] = y;
-    values[t] = value;
+    if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(value)) || Math.abs(value) > 1e12) return { steps: t, diverged: true };
+    yield { step: t, x, y, value };
   }
-  return { points, values, steps: taken, diverged };
+  return { steps, diverged: false };
+}
+
+/** {@link surfacePath} with every point kept; points after a divergence stay NaN. */
+export function runOnSurface(surface: Surface, factory: OptimizerFactory, lr: number, options: SurfaceRunOptions): SurfaceTrace {
+  const points = new Float64Array(2 * (options.steps + 1)).fill(Number.NaN);
+  const values = new Float64Array(options.steps + 1).fill(Number.NaN);
+  const path = surfacePath(surface, factory, lr, options);
+  for (let next = path.next(); ; next = path.next()) {
+    if (next.done) return { points, values, ...next.value };
+    const { step, x, y, value } = next.value;
+    points[2 * step] = x;
+    points[2 * step + 1] = y;
+    values[step] = value;
+  }
 }
 
 /** The first step at which `values[t]` ≤ `target`, or null. */
