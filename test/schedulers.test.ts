@@ -323,6 +323,15 @@ describe('bad options throw, name the option, and change nothing', () => {
     expect(o.paramGroups[0]!.lr).toBeCloseTo(0.1, 15);
   });
 
+  it('a start factor so small that the lr underflows climbs back along the closed form, never NaN', () => {
+    // lr₀·5e-324 = 0 in doubles, so the ratio factor(1)/factor(0) ≈ 7e322 times 0 is no way back;
+    // the step leaves the trough as from a zero factor: lr ← 0 + lr₀·factor(1).
+    const o = groups(0.1);
+    const s = new LinearLR(o, { startFactor: 5e-324, totalIters: 3 });
+    expect(o.paramGroups[0]!.lr).toBe(0);
+    assertAllclose(trajectory(s, 4).slice(1), [0.1 / 3, 0.2 / 3, 0.1, 0.1], { rtol: 1e-12, atol: 0 });
+  });
+
   it('OneCycleLR past totalSteps throws and leaves epoch and lr as they were', () => {
     const o = groups(0.1);
     const s = new OneCycleLR(o, { maxLr: 1, totalSteps: 3 });

@@ -35,7 +35,8 @@ export function parseSafetensors(bytes: Uint8Array, label: string): SafetensorsF
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<string, unknown>;
   } catch (error) {
-    return fail(`header is not JSON: ${(error as Error).message}`);
+    // The engine's parser gives up on deep nesting with a stack overflow (a RangeError).
+    return fail(error instanceof RangeError ? 'header is nested too deeply to be a safetensors header' : `header is not JSON: ${(error as Error).message}`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object');
 
@@ -51,7 +52,7 @@ export function parseSafetensors(bytes: Uint8Array, label: string): SafetensorsF
       continue;
     }
     const { dtype, shape, data_offsets: offsets } = (entry ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (dtype !== 'U8' && dtype !== 'I32' && dtype !== 'F32') return fail(`array ${name} has unsupported dtype ${JSON.stringify(dtype)}`);
+    if (dtype !== 'U8' && dtype !== 'I32' && dtype !== 'F32') return fail(`array ${name} has unsupported dtype ${typeof dtype === 'string' ? JSON.stringify(dtype.slice(0, 20)) : Array.isArray(dtype) ? 'an array' : String(dtype === null ? null : typeof dtype)}`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) return fail(`array ${name} has an invalid shape`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
       return fail(`array ${name} has invalid data_offsets`);

@@ -84,16 +84,19 @@ export function fromShape(baseLr: number, shape: DecayShape): Schedule {
  *
  *   ratio = factor(t)/factor(t−1)
  *   lr ← lr                                   if ratio = 1 (flat stretch: nothing to do)
- *   lr ← lr + (lr₀ − floor)·factor(t)         if factor(t−1) = 0 (leaving a trough; no ratio exists)
+ *   lr ← lr + (lr₀ − floor)·factor(t)         if the ratio is not finite (leaving a trough)
  *   lr ← floor + (lr − floor)·ratio           otherwise
+ *
+ * A trough is a factor of 0, or one so small (LinearLR's startFactor 5e-324) that the lr it
+ * scaled underflowed to the floor: no ratio brings that lr back, and 0·∞ would make it NaN.
  */
 export function advance(shape: DecayShape, currentLr: number, baseLr: number, step: number): number {
   const previous = step === 0 ? 1 : shape.factor(step - 1);
-  if (previous === 0) {
+  const ratio = previous === 0 ? Infinity : shape.ratio ? shape.ratio(step) : shape.factor(step) / previous;
+  if (!Number.isFinite(ratio)) {
     const next = shape.factor(step);
     return next === 0 ? currentLr : currentLr + (baseLr - shape.floor) * next;
   }
-  const ratio = shape.ratio ? shape.ratio(step) : shape.factor(step) / previous;
   if (ratio === 1) return currentLr;
   return shape.floor + (currentLr - shape.floor) * ratio;
 }

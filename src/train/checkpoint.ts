@@ -71,6 +71,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): unkn
   try {
     return JSON.parse(body.toString('utf8'), decodeNumber);
   } catch (error) {
+    // The engine's parser gives up on deep nesting with a stack overflow (a RangeError).
+    if (error instanceof RangeError) throw new CheckpointError(`${source}: the payload is nested too deeply to be a training checkpoint`);
     throw new CheckpointError(`${source}: the payload is not valid JSON (${(error as Error).message})`);
   }
 }
