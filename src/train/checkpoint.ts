@@ -15,6 +15,7 @@
  * over the target: a crash leaves the old checkpoint or the new one, never half of one.
  */
 import { nodeBuiltin } from '../platform/node.js';
+import { writeFileAtomic } from '../platform/files.js';
 import { Generator, type GeneratorState } from '../tensor/random.js';
 import type { Scheduler, SchedulerStateDict } from '../schedulers/scheduler.js';
 
@@ -72,37 +73,6 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): unkn
     return JSON.parse(body.toString('utf8'), decodeNumber);
   } catch (error) {
     throw new CheckpointError(`${source}: the payload is not valid JSON (${(error as Error).message})`);
-  }
-}
-
-/** Writes `data` to `path` atomically: temporary file, fsync, rename, fsync of the folder. */
-export function writeFileAtomic(path: string, data: Uint8Array): void {
-  const fs = nodeBuiltin('node:fs', 'checkpoints');
-  const temporary = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    const fd = fs.openSync(temporary, 'w');
-    try {
-      let written = 0;
-      while (written < data.length) written += fs.writeSync(fd, data, written, data.length - written);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temporary, path);
-  } catch (error) {
-    fs.rmSync(temporary, { force: true });
-    throw error;
-  }
-  try {
-    // The rename lives in the folder's entry table; without this a crash may forget it.
-    const dir = fs.openSync(nodeBuiltin('node:path', 'checkpoints').dirname(path), 'r');
-    try {
-      fs.fsyncSync(dir);
-    } finally {
-      fs.closeSync(dir);
-    }
-  } catch {
-    // Some platforms cannot open or fsync a directory; the file itself is already durable.
   }
 }
 
