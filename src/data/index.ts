@@ -13,4 +13,4 @@ export {
   type TrainTest,
   type DataLocationOptions,
 } from './datasets.js';
-export { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafetensorsFile, type StoredTensor, type StoredArray, type TensorInput, type Dtype } from '../io/safetensors.js';
+

@@ -16,6 +16,7 @@
  */
 import { nodeBuiltin } from '../platform/node.js';
 import { writeFileAtomic } from '../platform/files.js';
+import { parseExact, stringifyExact } from '../io/json.js';
 import { Generator, type GeneratorState } from '../tensor/random.js';
 import type { Scheduler, SchedulerStateDict } from '../schedulers/scheduler.js';
 
@@ -27,25 +28,13 @@ export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
-const SPECIAL_NUMBERS: Readonly<Record<string, number>> = { '-0': -0, NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
-
-function encodeNumber(_key: string, value: unknown): unknown {
-  if (typeof value !== 'number') return value;
-  if (Number.isFinite(value)) return Object.is(value, -0) ? '-0' : value;
-  return String(value);
-}
-
-function decodeNumber(_key: string, value: unknown): unknown {
-  return typeof value === 'string' && Object.hasOwn(SPECIAL_NUMBERS, value) ? SPECIAL_NUMBERS[value] : value;
-}
-
 function sha256(bytes: Uint8Array): string {
   return nodeBuiltin('node:crypto', 'checkpoints').createHash('sha256').update(bytes).digest('hex');
 }
 
 /** The file's bytes for a payload: header line, then the payload JSON. */
 export function encodeCheckpoint(payload: unknown): Buffer {
-  const body = Buffer.from(JSON.stringify(payload, encodeNumber), 'utf8');
+  const body = Buffer.from(stringifyExact(payload), 'utf8');
   const header = JSON.stringify({ format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, bytes: body.length, sha256: sha256(body) });
   return Buffer.concat([Buffer.from(header + '\n', 'utf8'), body]);
 }
@@ -70,7 +59,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): unkn
   const digest = sha256(body);
   if (digest !== header.sha256) throw new CheckpointError(`${source}: checksum mismatch (SHA-256 ${digest}, header says ${String(header.sha256)}): the file is corrupted`);
   try {
-    return JSON.parse(body.toString('utf8'), decodeNumber);
+    return parseExact(body.toString('utf8'));
   } catch (error) {
     throw new CheckpointError(`${source}: the payload is not valid JSON (${(error as Error).message})`);
   }
