@@ -27,6 +27,7 @@ import type { Module, StateDict } from '../nn/module.js';
 import type { OptimizerStateDict, ParamGroupJSON, StateJSONValue, TensorJSON } from '../optim/optimizer.js';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafetensorsFile, type TensorInput } from './safetensors.js';
 import { parseExact, stringifyExact } from './json.js';
+import { floatArray, isTensorJSON, joinTensors, splitTensors } from './tensor-json.js';
 import { readSafetensorsFile, writeFileAtomic } from '../platform/files.js';
 
 export const OPTIMIZER_FORMAT = 'torch.optim.state_dict';
@@ -54,40 +55,34 @@ function fail(label: string, why: string): never {
   throw new SafetensorsError(`${label}: ${why}`);
 }
 
-/** The values as the parameter's dtype, or as float64 where float32 would change one. */
-function floatArray(values: ArrayLike<number>, dtype: DType | undefined): Float32Array | Float64Array {
-  if (dtype === 'float64') return Float64Array.from(values);
-  const single = Float32Array.from(values);
-  for (let i = 0; i < single.length; i++) {
-    if (!Object.is(single[i], values[i]) && !(Number.isNaN(single[i]) && Number.isNaN(values[i]))) return Float64Array.from(values);
-  }
-  return single;
-}
-
-function isTensorJSON(value: unknown): value is TensorJSON {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && Array.isArray((value as TensorJSON).shape) && Array.isArray((value as TensorJSON).data);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Model weights
 
 export function modelPart(model: Module, prefix = ''): FilePart {
   const dtypes = new Map(model.namedParameters().map(([name, p]) => [name, p.dtype] as const));
-  const tensors = Object.entries(model.stateDict()).map(([name, record]): [string, TensorInput] => [
-    prefix + name,
-    { shape: record.shape, data: floatArray(record.data, dtypes.get(name)) },
-  ]);
+  return modelStatePart(model.stateDict(), prefix, (name) => dtypes.get(name));
+}
+
+/** A model state dict's tensors (float64 where a value would not survive float32, unless `dtypeOf` says). */
+export function modelStatePart(state: StateDict, prefix = '', dtypeOf: (name: string) => DType | undefined = () => undefined): FilePart {
+  const tensors = Object.entries(state).map(([name, record]): [string, TensorInput] => [prefix + name, { shape: record.shape, data: floatArray(record.data, dtypeOf(name)) }]);
   return { tensors, metadata: {} };
 }
 
-/** Loads the tensors under `prefix` into the model; every name and shape is checked first. */
-export function loadModelPart(model: Module, file: SafetensorsFile, label: string, prefix = ''): void {
+/** The model state dict under `prefix` in a file. */
+export function modelStateOf(file: SafetensorsFile, label: string, prefix = ''): StateDict {
   const state: StateDict = {};
   for (const [name, tensor] of file.tensors) {
     if (!name.startsWith(prefix)) continue;
     if (tensor.dtype !== 'F32' && tensor.dtype !== 'F64') fail(label, `tensor '${name}' is ${tensor.dtype}; model weights are F32 or F64`);
     state[name.slice(prefix.length)] = { shape: [...tensor.shape], data: tensor.data as unknown as number[] };
   }
+  return state;
+}
+
+/** Loads the tensors under `prefix` into the model; every name and shape is checked first. */
+export function loadModelPart(model: Module, file: SafetensorsFile, label: string, prefix = ''): void {
+  const state = modelStateOf(file, label, prefix);
   try {
     model.loadStateDict(state);
   } catch (error) {
@@ -119,30 +114,36 @@ function parameterNames(optimizer: StatefulOptimizer, model: Module | undefined)
 }
 
 export function optimizerPart(optimizer: StatefulOptimizer, { model }: SaveOptimizerOptions = {}, prefix = ''): FilePart {
-  const names = parameterNames(optimizer, model);
   const params = optimizer.paramGroups.flatMap((g) => g.params);
-  const { state, param_groups: groups } = optimizer.stateDict();
+  return optimizerStatePart(optimizer.name, optimizer.stateDict(), parameterNames(optimizer, model), prefix, (index) => params[index]?.dtype);
+}
+
+/**
+ * An optimizer state dict's tensors and metadata (see the top of this file). A state tensor
+ * takes its parameter's dtype (`dtypeOf(index)`), widened to float64 where float32 would change a value.
+ */
+export function optimizerStatePart(
+  name: string,
+  { state, param_groups: groups }: OptimizerStateDict,
+  names: readonly string[] | null,
+  prefix = '',
+  dtypeOf: (index: number) => DType | undefined = () => undefined,
+): FilePart {
   const tensors: Array<[string, TensorInput]> = [];
   const rest: Record<string, Record<string, unknown>> = {};
-
   for (const [index, entry] of Object.entries(state)) {
-    const dtype = params[Number(index)]?.dtype;
-    // Tensors become file tensors; inside a list, the JSON keeps a reference in their place.
-    const place = (value: StateJSONValue, name: string): unknown => {
-      if (isTensorJSON(value)) {
-        tensors.push([prefix + name, { shape: value.shape, data: floatArray(value.data, dtype) }]);
-        return { tensor: name };
-      }
-      return Array.isArray(value) ? value.map((v, j) => place(v, `${name}.${j}`)) : value;
-    };
+    const dtype = dtypeOf(Number(index));
     for (const [key, value] of Object.entries(entry)) {
-      const placed = place(value, `state.${index}.${key}`);
-      if (!isTensorJSON(value)) (rest[index] ??= {})[key] = placed;
+      // Tensors become file tensors; inside a list, the JSON keeps a reference in their place.
+      const skeleton = splitTensors(value, `state.${index}.${key}`, (tensorName, tensor) => {
+        tensors.push([prefix + tensorName, { shape: tensor.shape, data: floatArray(tensor.data, dtype) }]);
+      });
+      if (!isTensorJSON(value)) (rest[index] ??= {})[key] = skeleton;
     }
   }
   const metadata: Record<string, string> = {
     format: OPTIMIZER_FORMAT,
-    optimizer: optimizer.name,
+    optimizer: name,
     param_groups: stringifyExact(groups),
     param_names: JSON.stringify(names),
   };
@@ -193,23 +194,16 @@ export function optimizerStateOf(file: SafetensorsFile, label: string, prefix = 
 
   const rest = meta('state') === undefined ? {} : parseMetadataJSON(meta('state'), `${prefix}state`, label);
   if (rest === null || typeof rest !== 'object' || Array.isArray(rest)) fail(label, `__metadata__.${prefix}state must be a JSON object keyed by parameter index`);
-  const resolve = (value: unknown, where: string): StateJSONValue => {
-    if (Array.isArray(value)) return value.map((v, j) => resolve(v, `${where}[${j}]`));
-    if (value !== null && typeof value === 'object') {
-      const reference = (value as { tensor?: unknown }).tensor;
-      const tensor = typeof reference === 'string' ? listed.get(reference) : undefined;
-      if (tensor === undefined || Object.keys(value).length !== 1) fail(label, `${where} refers to ${JSON.stringify(value)}, which is no tensor of a list in this file`);
-      listed.delete(reference as string);
-      return tensor;
-    }
-    return value as StateJSONValue;
-  };
   for (const [index, entry] of Object.entries(rest as Record<string, unknown>)) {
     if (!new RegExp(`^${INDEX}$`).test(index)) fail(label, `__metadata__.${prefix}state has key '${index}', not a parameter index`);
     if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) fail(label, `__metadata__.${prefix}state['${index}'] must be an object`);
     for (const [key, value] of Object.entries(entry as Record<string, unknown>)) {
       if (state[index]?.[key] !== undefined) fail(label, `state entry ${index}.${key} is both a tensor and a value in __metadata__.${prefix}state`);
-      (state[index] ??= {})[key] = resolve(value, `state['${index}'].${key}`);
+      try {
+        (state[index] ??= {})[key] = joinTensors(value, listed, `state['${index}'].${key}`) as StateJSONValue;
+      } catch (error) {
+        fail(label, (error as Error).message);
+      }
     }
   }
   if (listed.size > 0) fail(label, `tensor(s) ${[...listed.keys()].map((n) => `'${prefix}${n}'`).join(', ')} belong to no list of the state`);
