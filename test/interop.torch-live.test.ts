@@ -13,16 +13,13 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { Tensor, Generator, randn } from '../src/tensor/index.js';
-import { nn, F } from '../src/index.js';
-import * as optim from '../src/optim/index.js';
-import { loadModel, loadOptimizer, saveModel, saveOptimizer, type StatefulOptimizer } from '../src/io/torch.js';
+import { loadModel, loadOptimizer, saveModel, saveOptimizer } from '../src/io/torch.js';
+import { makeOptimizer, mlp, train } from './helpers/interop.js';
 import { closeness } from './helpers/allclose.js';
 
 const python = process.env.DESCENT_TORCH_PYTHON?.trim().split(/\s+/) ?? [];
 const [hostBase, innerBase] = (process.env.DESCENT_TORCH_EXCHANGE ?? `${tmpdir()}:${tmpdir()}`).split(':') as [string, string | undefined];
 const module = resolve(import.meta.dirname, '..', 'interop', 'torch', 'descent_io.py');
-
-type Trainable = StatefulOptimizer & { step(): unknown; zeroGrad(): void };
 
 interface Case {
   optimizer: string;
@@ -35,28 +32,6 @@ const CASES: Case[] = [
 ];
 
 const snake = (key: string): string => key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
-
-function mlp(seed: number): nn.Sequential {
-  const generator = new Generator(seed);
-  return new nn.Sequential(new nn.Linear(4, 8, { generator }), new nn.ReLU(), new nn.Linear(8, 3, { generator }));
-}
-
-function makeOptimizer({ optimizer, options }: Case, model: nn.Module): Trainable {
-  const Class = (optim as unknown as Record<string, new (params: unknown, options: unknown) => Trainable>)[optimizer]!;
-  return new Class(model.namedParameters(), options);
-}
-
-function train(model: nn.Module, optimizer: Trainable, x: Tensor, y: Tensor, steps: number): number[] {
-  const losses: number[] = [];
-  for (let s = 0; s < steps; s++) {
-    optimizer.zeroGrad();
-    const loss = F.crossEntropy(model.call(x) as Tensor, y);
-    loss.backward();
-    optimizer.step();
-    losses.push(loss.item());
-  }
-  return losses;
-}
 
 const SCRIPT = String.raw`
 import json, sys
@@ -96,14 +71,14 @@ describe.skipIf(python.length === 0)('the round trip through live PyTorch (DESCE
 
     // 1. Train in descent, save both files.
     const model = mlp(1);
-    const optimizer = makeOptimizer(spec, model);
+    const optimizer = makeOptimizer(spec.optimizer, model, spec.options);
     train(model, optimizer, x, y, 5);
     saveModel(model, join(host, 'model.safetensors'));
     saveOptimizer(optimizer, join(host, 'optimizer.safetensors'), { model });
 
     // The reference: descent alone continues 5 + 5 steps from the saved files.
     const alone = mlp(2);
-    const aloneOptimizer = makeOptimizer(spec, alone);
+    const aloneOptimizer = makeOptimizer(spec.optimizer, alone, spec.options);
     loadModel(alone, join(host, 'model.safetensors'));
     loadOptimizer(aloneOptimizer, join(host, 'optimizer.safetensors'));
     const aloneFirst = train(alone, aloneOptimizer, x, y, 5);
@@ -123,7 +98,7 @@ describe.skipIf(python.length === 0)('the round trip through live PyTorch (DESCE
 
     // 3. Back in descent: PyTorch's files load and training continues to descent-alone's numbers.
     const back = mlp(3);
-    const backOptimizer = makeOptimizer(spec, back);
+    const backOptimizer = makeOptimizer(spec.optimizer, back, spec.options);
     loadModel(back, join(host, 'torch-model.safetensors'));
     loadOptimizer(backOptimizer, join(host, 'torch-optimizer.safetensors'));
     let worst = 0;

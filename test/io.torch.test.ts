@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { Tensor } from '../src/tensor/index.js';
 import { nn, F } from '../src/index.js';
 import * as optim from '../src/optim/index.js';
+import { makeOptimizer, mlp, train } from './helpers/interop.js';
 import { withKernelBackend, type KernelBackend } from '../src/wasm/backend.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
 import { loadModel, loadModelBytes, loadOptimizer, loadOptimizerBytes, saveModel, saveModelBytes, saveOptimizer, saveOptimizerBytes, type StatefulOptimizer } from '../src/io/torch.js';
@@ -31,28 +32,7 @@ interface Continuation {
 }
 
 const camel = (key: string): string => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-
-function mlp(): nn.Sequential {
-  return new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 3));
-}
-
-function makeOptimizer(name: string, model: nn.Module, options: Record<string, unknown>): StatefulOptimizer & { step(): unknown; zeroGrad(): void } {
-  const Class = (optim as unknown as Record<string, new (params: unknown, options: unknown) => StatefulOptimizer & { step(): unknown; zeroGrad(): void }>)[name]!;
-  return new Class(model.namedParameters(), Object.fromEntries(Object.entries(options).map(([k, v]) => [camel(k), v])));
-}
-
-/** Full-batch steps: zero grads, cross-entropy (mean), backward, step; the losses before each step. */
-function train(model: nn.Module, optimizer: { step(): unknown; zeroGrad(): void }, x: Tensor, y: Tensor, steps: number): number[] {
-  const losses: number[] = [];
-  for (let s = 0; s < steps; s++) {
-    optimizer.zeroGrad();
-    const loss = F.crossEntropy(model.call(x) as Tensor, y);
-    loss.backward();
-    optimizer.step();
-    losses.push(loss.item());
-  }
-  return losses;
-}
+const camelOptions = (options: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(options).map(([k, v]) => [camel(k), v]));
 
 // PyTorch's 2.x group keys (`fused`, `capturable`, ...) load once optimizers read 2.14 state dicts;
 // until then only the cases whose groups 1.13's layout already covers run here.
@@ -62,7 +42,7 @@ describe.each(['js', 'wasm'] as const)('PyTorch 2.14 checkpoints continue traini
   it.each(CASES)('%s: the next five steps reach PyTorch’s losses and parameters', (name) => {
     const spec = JSON.parse(readFileSync(join(fixtures, name, 'continue.json'), 'utf8')) as Continuation;
     const model = mlp();
-    const optimizer = makeOptimizer(spec.optimizer, model, spec.options);
+    const optimizer = makeOptimizer(spec.optimizer, model, camelOptions(spec.options));
     loadModel(model, join(fixtures, name, 'model.safetensors'));
     loadOptimizer(optimizer, join(fixtures, name, 'optimizer.safetensors'));
     const x = new Tensor(Float32Array.from(spec.X.flat()), [spec.X.length, 4]);
