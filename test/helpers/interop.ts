@@ -7,7 +7,7 @@ import { nn, F } from '../../src/index.js';
 import * as optim from '../../src/optim/index.js';
 import type { StatefulOptimizer } from '../../src/io/torch.js';
 
-export type Trainable = StatefulOptimizer & { step(): unknown; zeroGrad(): void };
+export type Trainable = StatefulOptimizer & { step(closure?: () => Tensor): unknown; zeroGrad(): void };
 
 export function mlp(seed?: number): nn.Sequential {
   const generator = seed === undefined ? undefined : new Generator(seed);
@@ -21,15 +21,25 @@ export function makeOptimizer(name: string, model: nn.Module, options: Record<st
   return new Class(model.namedParameters(), options);
 }
 
-/** Full-batch steps (zero grads, cross-entropy mean, backward, step); the loss before each step. */
-export function train(model: nn.Module, optimizer: { step(): unknown; zeroGrad(): void }, x: Tensor, y: Tensor, steps: number): number[] {
+/**
+ * Full-batch steps (zero grads, cross-entropy mean, backward, step); the loss before each step.
+ * L-BFGS gets the same as a closure, which it may call several times a step.
+ */
+export function train(model: nn.Module, optimizer: { step(closure?: () => Tensor): unknown; zeroGrad(): void }, x: Tensor, y: Tensor, steps: number): number[] {
   const losses: number[] = [];
-  for (let s = 0; s < steps; s++) {
+  const closure = (): Tensor => {
     optimizer.zeroGrad();
     const loss = F.crossEntropy(model.call(x) as Tensor, y);
     loss.backward();
-    optimizer.step();
-    losses.push(loss.item());
+    return loss;
+  };
+  for (let s = 0; s < steps; s++) {
+    if (optimizer instanceof optim.LBFGS) losses.push((optimizer.step(closure) as Tensor).item());
+    else {
+      const loss = closure();
+      optimizer.step();
+      losses.push(loss.item());
+    }
   }
   return losses;
 }
