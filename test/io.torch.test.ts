@@ -157,6 +157,7 @@ describe('files that belong to something else are refused, and nothing changes',
     expect(() => loadOptimizerBytes(adam, rewrite((n) => n, { state: '{"0": {"old": {"tensor": "state.0.nowhere.0"}}}' }), 'bad')).toThrow(/bad: state\['0'\]\.old refers to tensor "state\.0\.nowhere\.0", which is not in the file/);
     expect(() => loadOptimizerBytes(adam, rewrite((n) => n, { param_groups: '[{"lr": 0.01,' }), 'bad')).toThrow(/bad: __metadata__\.param_groups is not JSON/);
     expect(() => loadOptimizerBytes(adam, rewrite((n) => n, { state: '{"0": {"exp_avg": 1}}' }), 'bad')).toThrow(/bad: state entry 0\.exp_avg is both a tensor and a value/);
+    expect(() => loadOptimizerBytes(adam, rewrite((n) => n.replace('state.1.exp_avg_sq', 'state.1.__proto__')), 'bad')).toThrow(/bad: .*unexpected state entry '__proto__'/);
     expect(snapshot(model, adam)).toBe(before);
   });
 });

@@ -178,7 +178,9 @@ export function optimizerStateOf(file: SafetensorsFile, label: string, prefix = 
     fail(label, `__metadata__.${prefix}param_names must be a JSON list of names or null`);
   }
 
-  const state: Record<string, Record<string, StateJSONValue>> = {};
+  // Maps, so that a key such as `__proto__` stays a key (and is refused by loadStateDict).
+  const state = new Map<string, Map<string, StateJSONValue>>();
+  const entryOf = (index: string): Map<string, StateJSONValue> => state.get(index) ?? state.set(index, new Map()).get(index)!;
   const listed = new Map<string, TensorJSON>();
   for (const [fullName, tensor] of file.tensors) {
     if (!fullName.startsWith(prefix)) continue;
@@ -189,7 +191,7 @@ export function optimizerStateOf(file: SafetensorsFile, label: string, prefix = 
     const value: TensorJSON = { shape: [...tensor.shape], data: Array.from(tensor.data) };
     const [, index, key, list] = match as unknown as [string, string, string, string];
     if (list !== '') listed.set(tensorName, value);
-    else (state[index] ??= {})[key] = value;
+    else entryOf(index).set(key, value);
   }
 
   const rest = meta('state') === undefined ? {} : parseMetadataJSON(meta('state'), `${prefix}state`, label);
@@ -198,16 +200,17 @@ export function optimizerStateOf(file: SafetensorsFile, label: string, prefix = 
     if (!new RegExp(`^${INDEX}$`).test(index)) fail(label, `__metadata__.${prefix}state has key '${index}', not a parameter index`);
     if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) fail(label, `__metadata__.${prefix}state['${index}'] must be an object`);
     for (const [key, value] of Object.entries(entry as Record<string, unknown>)) {
-      if (state[index]?.[key] !== undefined) fail(label, `state entry ${index}.${key} is both a tensor and a value in __metadata__.${prefix}state`);
+      if (state.get(index)?.has(key)) fail(label, `state entry ${index}.${key} is both a tensor and a value in __metadata__.${prefix}state`);
       try {
-        (state[index] ??= {})[key] = joinTensors(value, listed, `state['${index}'].${key}`) as StateJSONValue;
+        entryOf(index).set(key, joinTensors(value, listed, `state['${index}'].${key}`) as StateJSONValue);
       } catch (error) {
         fail(label, (error as Error).message);
       }
     }
   }
   if (listed.size > 0) fail(label, `tensor(s) ${[...listed.keys()].map((n) => `'${prefix}${n}'`).join(', ')} belong to no list of the state`);
-  return { name: name!, stateDict: { state, param_groups: groups as ParamGroupJSON[] }, paramNames: names as string[] | null };
+  const stateDict = { state: Object.fromEntries([...state].map(([index, entry]) => [index, Object.fromEntries(entry)])), param_groups: groups as ParamGroupJSON[] };
+  return { name: name!, stateDict, paramNames: names as string[] | null };
 }
 
 /**
