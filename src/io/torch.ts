@@ -71,13 +71,14 @@ export function modelStatePart(state: StateDict, prefix = '', dtypeOf: (name: st
 
 /** The model state dict under `prefix` in a file. */
 export function modelStateOf(file: SafetensorsFile, label: string, prefix = ''): StateDict {
-  const state: StateDict = {};
+  const entries: Array<[string, StateDict[string]]> = [];
   for (const [name, tensor] of file.tensors) {
     if (!name.startsWith(prefix)) continue;
     if (tensor.dtype !== 'F32' && tensor.dtype !== 'F64') fail(label, `tensor '${name}' is ${tensor.dtype}; model weights are F32 or F64`);
-    state[name.slice(prefix.length)] = { shape: [...tensor.shape], data: tensor.data as unknown as number[] };
+    entries.push([name.slice(prefix.length), { shape: [...tensor.shape], data: tensor.data as unknown as number[] }]);
   }
-  return state;
+  // fromEntries: a tensor named `__proto__` stays a key (and is refused as unexpected).
+  return Object.fromEntries(entries);
 }
 
 /** Loads the tensors under `prefix` into the model; every name and shape is checked first. */
