@@ -15,6 +15,7 @@ import { SGD } from '../src/optim/sgd.js';
 import { Adam } from '../src/optim/adam.js';
 import { OneCycleLR, ReduceLROnPlateau } from '../src/schedulers/index.js';
 import { CheckpointError, accuracy, decodeCheckpoint, encodeCheckpoint, fit, loadCheckpoint, type FitOptions } from '../src/train/index.js';
+import { encodeSafetensors } from '../src/io/safetensors.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'descent-fit-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -233,6 +234,19 @@ describe('fit', () => {
       rmSync(path);
     }
     expect(process.memoryUsage().rss - before).toBeLessThan(64 * 2 ** 20);
+  });
+
+  it('refuses a sealed file that is not a checkpoint, of another version, or whose tensors and JSON disagree', () => {
+    const tensor = { shape: [2], data: new Float32Array([1, 2]) };
+    const sealed = (metadata: Record<string, string>, tensors: Array<[string, typeof tensor]> = [['model.w', tensor]]): Uint8Array => encodeSafetensors(tensors, metadata, { seal: true });
+    const good = { format: 'descent-checkpoint', version: '2', checkpoint: '{"model": {"w": {"tensor": "model.w"}}}' };
+    expect(decodeCheckpoint(sealed(good), 'ok')).toEqual({ model: { w: { shape: [2], data: [1, 2] } } });
+    expect(() => decodeCheckpoint(sealed({ ...good, format: 'other' }), 'cp')).toThrow(/^cp: not a descent checkpoint \(format "other"\)$/);
+    expect(() => decodeCheckpoint(sealed({ ...good, version: '3' }), 'cp')).toThrow(/^cp: checkpoint version 3 is not supported/);
+    expect(() => decodeCheckpoint(sealed({ ...good, checkpoint: '{"model": {"w": {"tensor": "model.v"}}}' }), 'cp')).toThrow(/^cp: checkpoint\.model\.w refers to tensor "model\.v", which is not in the file/);
+    expect(() => decodeCheckpoint(sealed({ ...good, checkpoint: '{"model": {}}' }), 'cp')).toThrow(/^cp: tensor\(s\) model\.w belong to nothing in the checkpoint/);
+    expect(() => decodeCheckpoint(sealed({ ...good, checkpoint: '{"model": ' }), 'cp')).toThrow(/^cp: __metadata__\.checkpoint is not valid JSON/);
+    expect(() => decodeCheckpoint(encodeSafetensors([['model.w', tensor]], good), 'cp')).toThrow(/^cp: the file carries no checksum/);
   });
 
   it('encodes and decodes checkpoints without Node (no Buffer, no node:crypto), as a browser would', () => {
