@@ -11,19 +11,22 @@
  * Each file is a safetensors file (an 8-byte little-endian header length, a JSON header naming
  * every array's dtype, shape and byte range, then the raw little-endian arrays), so Python can
  * read it too. The header's `__metadata__` records the source package and version, the options,
- * and a digest of this script: when all of them match, the file is up to date and is skipped.
+ * a digest of this script and of the writer, and a SHA-256 seal of the whole file (see
+ * src/io/safetensors.ts): when the stamp matches, the file is up to date and is skipped.
  *
- * Usage: node scripts/build-datasets.mjs [--only iris,mnist,spam] [--features 262144]
+ * Usage: node --import tsx scripts/build-datasets.mjs [--only iris,mnist,spam] [--features 262144]
  *                                        [--weighting log1p|binary] [--out data] [--force]
  *
- * Plain Node ESM (no TypeScript) because it runs before compilation.
+ * It runs before compilation, under tsx (`node --import tsx`), so that the files are written by
+ * the same safetensors module that reads them.
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { endianness } from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encodeSafetensors, dtypeOfArray } from '../src/io/safetensors.ts';
+import { readSafetensorsHeader } from '../src/platform/files.ts';
 
 const FORMAT = 'descent-dataset/1';
 const DATASETS = ['iris', 'mnist', 'spam'];
@@ -38,7 +41,7 @@ const require = createRequire(import.meta.url);
 // Command line
 
 function usage() {
-  return 'Usage: node scripts/build-datasets.mjs [--only iris,mnist,spam] [--features N] [--weighting log1p|binary] [--out DIR] [--force]';
+  return 'Usage: node --import tsx scripts/build-datasets.mjs [--only iris,mnist,spam] [--features N] [--weighting log1p|binary] [--out DIR] [--force]';
 }
 
 function parseArguments(argv) {
@@ -95,71 +98,39 @@ function parseArguments(argv) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// safetensors writing and header reading
+// Files: descent's own safetensors module writes and reads them
 
-const DTYPES = {
-  U8: { bytes: 1, array: Uint8Array },
-  I32: { bytes: 4, array: Int32Array },
-  F32: { bytes: 4, array: Float32Array },
-};
+const WRITER = path.join(repoRoot, 'src', 'io', 'safetensors.ts');
 
 /**
- * Writes `arrays` ({ name, dtype, shape, data }) as one safetensors file. Wider types come first
- * and the header is padded to 8 bytes, so every array starts aligned to its element size and a
- * reader can view it in place. The file appears under its final name only once complete.
+ * Writes `arrays` ({ name, dtype, shape, data }) as one sealed safetensors file (its metadata
+ * carries a SHA-256 the loaders check). The file appears under its final name only once complete.
  */
-function writeSafetensors(file, arrays, metadata) {
-  const ordered = [...arrays].sort((a, b) => DTYPES[b.dtype].bytes - DTYPES[a.dtype].bytes);
-  const header = { __metadata__: metadata };
-  let offset = 0;
-  for (const { name, dtype, shape, data } of ordered) {
-    const count = shape.reduce((a, b) => a * b, 1);
-    if (!(data instanceof DTYPES[dtype].array) || data.length !== count) {
-      throw new Error(`build-datasets: array ${name} should be ${count} × ${dtype}, got ${data.constructor.name}(${data.length})`);
+function writeDatasetFile(file, arrays, metadata) {
+  for (const { name, dtype, shape, data } of arrays) {
+    if (dtypeOfArray(data) !== dtype || data.length !== shape.reduce((a, b) => a * b, 1)) {
+      throw new Error(`build-datasets: array ${name} should be ${shape.join(' × ')} ${dtype}, got ${data.constructor.name}(${data.length})`);
     }
-    header[name] = { dtype, shape, data_offsets: [offset, offset + data.byteLength] };
-    offset += data.byteLength;
   }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
-  const headerBytes = Buffer.from(json, 'utf8');
-  const lengthBytes = Buffer.alloc(8);
-  lengthBytes.writeBigUInt64LE(BigInt(headerBytes.length));
-
-  const chunks = [lengthBytes, headerBytes];
-  for (const { data } of ordered) {
-    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    // The format is little-endian; only a big-endian host needs to swap.
-    chunks.push(endianness() === 'BE' && data.BYTES_PER_ELEMENT === 4 ? Buffer.from(bytes).swap32() : bytes);
-  }
+  const bytes = encodeSafetensors(arrays.map(({ name, shape, data }) => [name, { shape, data }]), metadata, { seal: true });
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(temporary, Buffer.concat(chunks));
+    fs.writeFileSync(temporary, bytes);
     fs.renameSync(temporary, file);
   } catch (error) {
     fs.rmSync(temporary, { force: true });
     throw error;
   }
-  return 8 + headerBytes.length + offset;
+  return bytes.length;
 }
 
-/** The `__metadata__` of an existing file, or null when the file is absent or unreadable. */
+/** The `__metadata__` of an existing file, or null when the file is absent or invalid. */
 function readMetadata(file) {
-  let fd;
   try {
-    fd = fs.openSync(file, 'r');
-    const lengthBytes = Buffer.alloc(8);
-    if (fs.readSync(fd, lengthBytes, 0, 8, 0) !== 8) return null;
-    const length = Number(lengthBytes.readBigUInt64LE());
-    if (length > 1 << 20) return null;
-    const headerBytes = Buffer.alloc(length);
-    if (fs.readSync(fd, headerBytes, 0, length, 8) !== length) return null;
-    return JSON.parse(headerBytes.toString('utf8')).__metadata__ ?? null;
+    return readSafetensorsHeader(file).metadata;
   } catch {
     return null;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
@@ -347,7 +318,7 @@ function formatBytes(n) {
 }
 
 function build(options) {
-  const digest = createHash('sha256').update(fs.readFileSync(scriptPath)).digest('hex').slice(0, 16);
+  const digest = createHash('sha256').update(fs.readFileSync(scriptPath)).update(fs.readFileSync(WRITER)).digest('hex').slice(0, 16);
   for (const name of options.only) {
     const source = SOURCES[name];
     const file = path.join(options.out, `${name}.safetensors`);
@@ -375,7 +346,7 @@ function build(options) {
     }
     const started = performance.now();
     const { arrays, metadata, summary } = source.convert(directory, options);
-    const bytes = writeSafetensors(file, arrays, { ...stamp, ...metadata });
+    const bytes = writeDatasetFile(file, arrays, { ...stamp, ...metadata });
     const seconds = (performance.now() - started) / 1000;
     console.log(`${name}: wrote ${shown} (${formatBytes(bytes)}) from ${stamp.source} in ${seconds.toFixed(2)} s: ${summary}`);
   }

@@ -6,6 +6,7 @@ export * from './data/index.js';
 export * as optim from './optim/index.js';
 export * from './schedulers/index.js';
 export * from './train/index.js';
+export * from './io/index.js';
 export * from './optim/index.js';
 export { surfaces, surfaceNames, getSurface, defineSurface, type Surface } from './surfaces/index.js';
 export { setKernelBackend, kernelBackend, withKernelBackend, type KernelBackend, type KernelPreference } from './wasm/backend.js';

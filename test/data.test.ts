@@ -18,7 +18,7 @@ const converter = join(root, 'scripts', 'build-datasets.mjs');
 const scratchDir = scratchDirs('data');
 
 function runConverter(args: string[] = []): string {
-  return execFileSync(process.execPath, [converter, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000, stdio: 'pipe' });
+  return execFileSync(process.execPath, ['--import', 'tsx', converter, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000, stdio: 'pipe' });
 }
 
 beforeAll(() => {
@@ -451,7 +451,7 @@ describe('dataset files', () => {
   it('a damaged file is reported, not misread', () => {
     const dir = scratchDir('bad');
     writeFileSync(join(dir, 'iris.safetensors'), Buffer.from([200, 0, 0, 0, 0, 0, 0, 0, 123]));
-    expect(() => loadIris({ dataDir: dir })).toThrow(/not a valid dataset file \(header length 200 runs past the end/);
+    expect(() => loadIris({ dataDir: dir })).toThrow(/iris\.safetensors: not a valid safetensors file \(header length 200 runs past the end.*npm run build:data/);
     const good = readFileSync(join(root, 'data', 'mnist.safetensors'));
     writeFileSync(join(dir, 'spam.safetensors'), good);
     expect(() => loadSpam({ dataDir: dir })).toThrow(/expected a descent-dataset\/1 file of dataset spam, found .* of mnist/);

@@ -3,10 +3,10 @@
  * resume bit-identically or are refused without changing anything.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Generator, Tensor, defaultGenerator, manualSeed, randn, tensor } from '../src/tensor/index.js';
 import { Dropout, Linear, Module } from '../src/nn/index.js';
 import { crossEntropy } from '../src/nn/functional.js';
@@ -15,11 +15,14 @@ import { SGD } from '../src/optim/sgd.js';
 import { Adam } from '../src/optim/adam.js';
 import { OneCycleLR, ReduceLROnPlateau } from '../src/schedulers/index.js';
 import { CheckpointError, accuracy, decodeCheckpoint, encodeCheckpoint, fit, loadCheckpoint, type FitOptions } from '../src/train/index.js';
+import { encodeSafetensors } from '../src/io/safetensors.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'descent-fit-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 let folders = 0;
 const freshFolder = (): string => join(scratch, `run-${folders++}`);
+/** Written by fit's version 1 format (JSON) after 2 epochs of `buildRun(11, 2)`. */
+const version1 = resolve(import.meta.dirname, 'fixtures', 'checkpoint-v1', 'checkpoint-0002.json');
 
 /** A quiet progress sink that remembers what was written. */
 function sink(isTTY = false): { write(text: string): void; isTTY: boolean; text: string } {
@@ -126,7 +129,7 @@ describe('fit', () => {
     const first = buildRun(1, 2);
     const dir = freshFolder();
     const firstResult = await fit(first.model, { ...first.options, checkpoint: { dir } });
-    expect(firstResult.checkpoint).toBe(join(dir, 'checkpoint-0002.json'));
+    expect(firstResult.checkpoint).toBe(join(dir, 'checkpoint-0002.safetensors'));
 
     // Fresh objects with other seeds: other initial weights, other shuffles, other dropout masks.
     const resumed = buildRun(999, 4);
@@ -144,8 +147,8 @@ describe('fit', () => {
     const run = buildRun(2, 3);
     const dir = freshFolder();
     await fit(run.model, { ...run.options, checkpoint: { dir, every: 2 } });
-    expect(readdirSync(dir).sort()).toEqual(['checkpoint-0002.json', 'checkpoint-0003.json']);
-    const payload = loadCheckpoint(join(dir, 'checkpoint-0003.json')) as { epoch: number; optimizer: { name: string } };
+    expect(readdirSync(dir).sort()).toEqual(['checkpoint-0002.safetensors', 'checkpoint-0003.safetensors']);
+    const payload = loadCheckpoint(join(dir, 'checkpoint-0003.safetensors')) as { epoch: number; optimizer: { name: string } };
     expect(payload.epoch).toBe(3);
     expect(payload.optimizer.name).toBe('Adam');
     // Resuming from the folder picks the newest checkpoint: all 3 epochs are done.
@@ -160,6 +163,105 @@ describe('fit', () => {
     const values = [-0, 0, NaN, Infinity, -Infinity, 1.5e-45, 3.4028234663852886e38];
     const decoded = decodeCheckpoint(encodeCheckpoint({ values })) as { values: number[] };
     expect(decoded.values.map((v) => (Object.is(v, -0) ? '-0' : String(v)))).toEqual(values.map((v) => (Object.is(v, -0) ? '-0' : String(v))));
+  });
+
+  it('resumes bit-identically from a version 1 (JSON) checkpoint, the newest in its folder', async () => {
+    const straight = buildRun(11, 4);
+    await fit(straight.model, straight.options);
+    const dir = freshFolder();
+    const older = buildRun(11, 1);
+    await fit(older.model, { ...older.options, checkpoint: { dir } });
+    copyFileSync(version1, join(dir, 'checkpoint-0002.json'));
+    const resumed = buildRun(999, 4);
+    const epochsRun: number[] = [];
+    const result = await fit(resumed.model, { ...resumed.options, resume: dir, callbacks: { onEpochEnd: (log) => void epochsRun.push(log.epoch) } });
+    expect(epochsRun).toEqual([3, 4]);
+    expect(result.history).toHaveLength(4);
+    expect(parameterBytes(resumed.model).equals(parameterBytes(straight.model))).toBe(true);
+    expect(resumed.optimizer.stateDict()).toEqual(straight.optimizer.stateDict());
+  });
+
+  it('keeps the newest keepLast checkpoints (default 3)', async () => {
+    const dir = freshFolder();
+    const run = buildRun(12, 5, { oneCycle: false });
+    await fit(run.model, { ...run.options, checkpoint: { dir } });
+    expect(readdirSync(dir).sort()).toEqual(['checkpoint-0003.safetensors', 'checkpoint-0004.safetensors', 'checkpoint-0005.safetensors']);
+    const two = freshFolder();
+    await fit(buildRun(12, 5, { oneCycle: false }).model, { ...buildRun(12, 5, { oneCycle: false }).options, checkpoint: { dir: two, keepLast: 2 } });
+    expect(readdirSync(two).sort()).toEqual(['checkpoint-0004.safetensors', 'checkpoint-0005.safetensors']);
+    const run3 = buildRun(12, 5, { oneCycle: false });
+    await expect(fit(run3.model, { ...run3.options, checkpoint: { dir, keepLast: 0 } })).rejects.toThrow(/checkpoint\.keepLast must be a positive integer or Infinity, got 0/);
+  });
+
+  it('removes temporary files an interrupted run left, keeping those of live writers and other files', async () => {
+    const dir = freshFolder();
+    mkdirSync(dir);
+    const orphan = 'checkpoint-0001.safetensors.tmp-999999999-1700000000000';
+    const live = `checkpoint-0001.safetensors.tmp-${process.ppid}-1700000000000`;
+    const foreign = 'notes.txt.tmp-999999999-1700000000000';
+    for (const name of [orphan, live, foreign]) writeFileSync(join(dir, name), 'partial');
+    const run = buildRun(13, 1, { oneCycle: false });
+    await fit(run.model, { ...run.options, checkpoint: { dir } });
+    expect(readdirSync(dir).sort()).toEqual(['checkpoint-0001.safetensors', live, foreign].sort());
+  });
+
+  it('checks checkpoint.dir before training: a path under a file is refused and nothing runs', async () => {
+    const file = join(scratch, 'a-file');
+    writeFileSync(file, 'not a folder');
+    const run = buildRun(14, 2, { oneCycle: false });
+    const before = snapshot(run);
+    const onEpochEnd = vi.fn();
+    await expect(fit(run.model, { ...run.options, checkpoint: { dir: join(file, 'sub') }, callbacks: { onEpochEnd } })).rejects.toThrow(
+      /fit: checkpoint\.dir .*a-file\/sub cannot hold checkpoints \(.*ENOTDIR/,
+    );
+    expect(onEpochEnd).not.toHaveBeenCalled();
+    expect(snapshot(run)).toBe(before);
+  });
+
+  it('refuses a 6 GB file as a checkpoint after reading its header', () => {
+    const before = process.memoryUsage().rss;
+    for (const [name, prefix] of [
+      ['huge.safetensors', Buffer.from([200, 0, 0, 0, 0, 0, 0, 0, 0x7b])],
+      ['huge.json', Buffer.from('{"format":"descent-checkpoint","version":1,"bytes":12,"sha256":"00"}\n')],
+    ] as const) {
+      const path = join(scratch, name);
+      const fd = openSync(path, 'w');
+      writeSync(fd, prefix);
+      ftruncateSync(fd, 6 * 2 ** 30);
+      closeSync(fd);
+      expect(() => loadCheckpoint(path)).toThrow(CheckpointError);
+      expect(() => loadCheckpoint(path)).toThrow(/not a valid safetensors file|truncated or appended to/);
+      rmSync(path);
+    }
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 2 ** 20);
+  });
+
+  it('refuses a sealed file that is not a checkpoint, of another version, or whose tensors and JSON disagree', () => {
+    const tensor = { shape: [2], data: new Float32Array([1, 2]) };
+    const sealed = (metadata: Record<string, string>, tensors: Array<[string, typeof tensor]> = [['model.w', tensor]]): Uint8Array => encodeSafetensors(tensors, metadata, { seal: true });
+    const good = { format: 'descent-checkpoint', version: '2', checkpoint: '{"model": {"w": {"tensor": "model.w"}}}' };
+    expect(decodeCheckpoint(sealed(good), 'ok')).toEqual({ model: { w: { shape: [2], data: [1, 2] } } });
+    expect(() => decodeCheckpoint(sealed({ ...good, format: 'other' }), 'cp')).toThrow(/^cp: not a descent checkpoint \(format "other"\)$/);
+    expect(() => decodeCheckpoint(sealed({ ...good, version: '3' }), 'cp')).toThrow(/^cp: checkpoint version 3 is not supported/);
+    expect(() => decodeCheckpoint(sealed({ ...good, checkpoint: '{"model": {"w": {"tensor": "model.v"}}}' }), 'cp')).toThrow(/^cp: checkpoint\.model\.w refers to tensor "model\.v", which is not in the file/);
+    expect(() => decodeCheckpoint(sealed({ ...good, checkpoint: '{"model": {}}' }), 'cp')).toThrow(/^cp: tensor\(s\) model\.w belong to nothing in the checkpoint/);
+    expect(() => decodeCheckpoint(sealed({ ...good, checkpoint: '{"model": ' }), 'cp')).toThrow(/^cp: __metadata__\.checkpoint is not valid JSON/);
+    expect(() => decodeCheckpoint(encodeSafetensors([['model.w', tensor]], good), 'cp')).toThrow(/^cp: the file carries no checksum/);
+  });
+
+  it('encodes and decodes checkpoints without Node (no Buffer, no node:crypto), as a browser would', () => {
+    const run = buildRun(15, 1, { oneCycle: false });
+    const payload = { format: 'descent-checkpoint', epoch: 1, model: run.model.stateDict(), optimizer: { name: 'Adam', state: run.optimizer.stateDict() } };
+    const withNode = encodeCheckpoint(payload);
+    vi.stubGlobal('Buffer', undefined);
+    vi.stubGlobal('process', { ...process, getBuiltinModule: undefined });
+    try {
+      const bytes = encodeCheckpoint(payload);
+      expect(bytes).toEqual(withNode);
+      expect(decodeCheckpoint(bytes)).toEqual(payload);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   describe('refuses a bad checkpoint and changes nothing', () => {
@@ -187,11 +289,20 @@ describe('fit', () => {
       await expectRefused(path, buildRun(4, 2), /checksum mismatch .* the file is corrupted/);
     });
 
-    it('a truncated file', async () => {
+    it('a truncated file, and one with bytes appended', async () => {
       const bytes = readFileSync(await goodCheckpoint());
+      const path = join(scratch, 'truncated.safetensors');
+      writeFileSync(path, bytes.subarray(0, bytes.length - 100));
+      await expectRefused(path, buildRun(4, 2), /truncated\.safetensors: not a valid safetensors file \(tensor '.*' ends at byte \d+, past the \d+ bytes of data/);
+      writeFileSync(path, Buffer.concat([bytes, Buffer.from('junk')]));
+      await expectRefused(path, buildRun(4, 2), /4 bytes after the last tensor belong to no tensor \(trailing data\)/);
+    });
+
+    it('a version 1 file cut short', async () => {
+      const bytes = readFileSync(version1);
       const path = join(scratch, 'truncated.json');
       writeFileSync(path, bytes.subarray(0, bytes.length - 100));
-      await expectRefused(path, buildRun(4, 2), /truncated or appended to/);
+      await expectRefused(path, buildRun(11, 4), /truncated or appended to/);
     });
 
     it('truncated JSON under a consistent header', async () => {

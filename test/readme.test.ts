@@ -71,4 +71,20 @@ describe('README', () => {
     const output = runExample(readmeBlock(TOUR));
     for (const name of ['SGD', 'Adagrad', 'RMSprop', 'Adam', 'AdamW']) expect(output).toContain(name);
   });
+
+  it('runs the PyTorch interop example: files written, read back into fresh objects that step identically', async () => {
+    const { mkdtempSync: makeFolder, readdirSync, rmSync } = await import('node:fs');
+    const code = readmeBlock('## Moving between descent and PyTorch');
+    typecheck([code]);
+    const cwd = makeFolder(join((await import('node:os')).tmpdir(), 'descent-readme-interop-'));
+    try {
+      const output = execFileSync(join(root, 'node_modules', '.bin', 'tsx'), [exampleFile(code, 'interop.ts')], { encoding: 'utf8', cwd, timeout: 120_000 });
+      const [, first, last, resumed] = /loss (\d\.\d+) → (\d\.\d+); resumed copy (\d\.\d+)/.exec(output)!;
+      expect(Number(last)).toBeLessThan(Number(first) * 0.8);
+      expect(resumed).toBe(last);
+      expect(readdirSync(cwd).sort()).toEqual(['model.safetensors', 'optimizer.safetensors']);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
 });

@@ -9,12 +9,18 @@
  * Train/test splits are random but seeded, drawn with descent's `Generator`, so a seed names
  * the same split on every machine. Labels are float tensors holding class numbers, which is
  * what `crossEntropy` and the other index-taking ops read.
+ *
+ * A file is checked before it is used: its checksum (the converter seals every file), its
+ * safetensors structure, and each dataset's invariants (the arrays it must hold and no others,
+ * row counts that agree, labels within the class range, finite features), so a damaged or
+ * hand-edited file is refused with a message naming it rather than training on a lie.
  */
 import { nodeBuiltin } from '../platform/node.js';
+import { readSafetensorsFile } from '../platform/files.js';
+import { SafetensorsError, type Dtype, type SafetensorsFile, type StoredArray } from '../io/safetensors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Generator } from '../tensor/random.js';
 import { CsrMatrix } from './csr.js';
-import { parseSafetensors, requireArray, type SafetensorsFile } from './safetensors.js';
 import { checkKnownOptions } from './options.js';
 
 const FORMAT = 'descent-dataset/1';
@@ -58,14 +64,19 @@ export interface Iris {
 /** All 150 Iris flowers, in the source's order (50 of each class, grouped). */
 export function loadIris(options: DataLocationOptions = {}): Iris {
   checkKnownOptions('loadIris', options, ['dataDir']);
-  const { file, label } = readDataset('iris', options, 'loadIris');
-  const features = requireArray(file, 'features', 'F32', 2, label);
-  const labels = requireArray(file, 'labels', 'U8', 1, label);
+  const { file, label } = readDataset('iris', options, 'loadIris', ['features', 'labels']);
+  const classes = parseJsonList(file, 'classes', label);
+  const featureNames = parseJsonList(file, 'featureNames', label);
+  const features = requireArray(file, 'features', 'F32', [null, featureNames.length], label);
+  const rows = features.shape[0]!;
+  const labels = requireArray(file, 'labels', 'U8', [rows], label);
+  checkFinite(features.data, 'features', label);
+  checkClasses(labels.data, classes.length, label);
   return {
     x: new Tensor(Float32Array.from(features.data), [...features.shape]),
     y: new Tensor(Float32Array.from(labels.data), [...labels.shape]),
-    classes: parseJsonList(file, 'classes', label),
-    featureNames: parseJsonList(file, 'featureNames', label),
+    classes,
+    featureNames,
   };
 }
 
@@ -86,10 +97,12 @@ export function loadMnist(options: MnistOptions = {}): TrainTest<Tensor> {
   const { testFraction = 1 / 6, seed = 0, normalize = true } = options;
   if (typeof normalize !== 'boolean') throw new TypeError(`loadMnist: normalize must be a boolean, got ${String(normalize)}`);
   checkSplit('loadMnist', testFraction, seed);
-  const { file, label } = readDataset('mnist', options, 'loadMnist');
-  const pixels = requireArray(file, 'pixels', 'U8', 2, label);
-  const labels = requireArray(file, 'labels', 'U8', 1, label);
-  const [count, width] = pixels.shape as [number, number];
+  const { file, label } = readDataset('mnist', options, 'loadMnist', ['pixels', 'labels']);
+  const width = positiveInteger(file, 'height', label) * positiveInteger(file, 'width', label);
+  const pixels = requireArray(file, 'pixels', 'U8', [null, width], label);
+  const count = pixels.shape[0]!;
+  const labels = requireArray(file, 'labels', 'U8', [count], label);
+  checkClasses(labels.data, MNIST_CLASSES, label);
   // Dividing once per level (rather than per pixel) keeps every value exactly level / 255.
   const levels = Float32Array.from({ length: 256 }, (_, level) => (normalize ? level / 255 : level));
   const side = (rows: Int32Array): Split<Tensor> => {
@@ -124,24 +137,23 @@ export function loadSpam(options: SplitOptions = {}): SpamData {
   checkKnownOptions('loadSpam', options, ['testFraction', 'seed', 'dataDir']);
   const { testFraction = 0.2, seed = 0 } = options;
   checkSplit('loadSpam', testFraction, seed);
-  const { file, label } = readDataset('spam', options, 'loadSpam');
-  const cols = Number(file.metadata.cols);
-  if (!Number.isInteger(cols) || cols < 1) {
-    throw new Error(`${label}: metadata cols ${JSON.stringify(file.metadata.cols)} is not a feature count; rebuild it with \`npm run build:data\``);
-  }
+  const { file, label } = readDataset('spam', options, 'loadSpam', ['indptr', 'indices', 'values', 'labels']);
+  const cols = positiveInteger(file, 'cols', label);
+  const rows = positiveInteger(file, 'rows', label);
   const weighting = file.metadata.weighting;
-  if (weighting !== 'log1p' && weighting !== 'binary') {
-    throw new Error(`${label}: metadata weighting ${JSON.stringify(weighting)} is neither log1p nor binary; rebuild it with \`npm run build:data\``);
+  if (weighting !== 'log1p' && weighting !== 'binary') bad(label, `metadata weighting ${JSON.stringify(weighting)} is neither log1p nor binary`);
+  const indptr = requireArray(file, 'indptr', 'I32', [rows + 1], label);
+  const labels = requireArray(file, 'labels', 'U8', [rows], label);
+  const indices = requireArray(file, 'indices', 'I32', [null], label);
+  const values = requireArray(file, 'values', 'F32', [indices.shape[0]!], label);
+  checkFinite(values.data, 'values', label);
+  checkClasses(labels.data, 2, label);
+  let all: CsrMatrix;
+  try {
+    all = new CsrMatrix({ rows, cols, indptr: indptr.data, indices: indices.data, values: values.data });
+  } catch (error) {
+    return bad(label, (error as Error).message);
   }
-  const indptr = requireArray(file, 'indptr', 'I32', 1, label);
-  const labels = requireArray(file, 'labels', 'U8', 1, label);
-  const all = new CsrMatrix({
-    rows: labels.shape[0]!,
-    cols,
-    indptr: indptr.data,
-    indices: requireArray(file, 'indices', 'I32', 1, label).data,
-    values: requireArray(file, 'values', 'F32', 1, label).data,
-  });
   const side = (rows: Int32Array): Split<CsrMatrix> => ({
     x: all.select(rows),
     y: new Tensor(Float32Array.from(rows, (r) => labels.data[r]!), [rows.length]),
@@ -167,17 +179,57 @@ function splitRows(n: number, testFraction: number, seed: number): { train: Int3
   return { test: order.slice(0, testCount), train: order.slice(testCount) };
 }
 
+const REBUILD = 'rebuild it with `npm run build:data`';
+const MNIST_CLASSES = 10;
+
+function bad(label: string, why: string): never {
+  throw new Error(`${label}: ${why}; ${REBUILD}`);
+}
+
 function parseJsonList(file: SafetensorsFile, key: string, label: string): string[] {
   try {
     const list: unknown = JSON.parse(file.metadata[key] ?? '');
-    if (Array.isArray(list) && list.every((s) => typeof s === 'string')) return list;
+    if (Array.isArray(list) && list.length > 0 && list.every((s) => typeof s === 'string')) return list;
   } catch {
     // reported below
   }
-  throw new Error(`${label}: metadata ${key} is not a JSON list of strings; rebuild it with \`npm run build:data\``);
+  return bad(label, `metadata ${key} is not a JSON list of strings`);
 }
 
-function readDataset(name: string, options: DataLocationOptions, where: string): { file: SafetensorsFile; label: string } {
+function positiveInteger(file: SafetensorsFile, key: string, label: string): number {
+  const text = file.metadata[key];
+  const value = Number(text);
+  if (text === undefined || !/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+    bad(label, `metadata ${key} ${JSON.stringify(text)} is not a positive integer`);
+  }
+  return value;
+}
+
+type ArrayOf<D extends Dtype> = D extends 'U8' ? Uint8Array : D extends 'I32' ? Int32Array : D extends 'F32' ? Float32Array : Float64Array;
+
+/** The array `name`, of dtype `dtype` and of `shape` (null: any size along that dimension). */
+function requireArray<D extends Dtype>(file: SafetensorsFile, name: string, dtype: D, shape: ReadonlyArray<number | null>, label: string): { shape: readonly number[]; data: ArrayOf<D> } {
+  const entry = file.tensors.get(name)!;
+  const fits = entry.shape.length === shape.length && shape.every((d, i) => d === null || d === entry.shape[i]);
+  if (entry.dtype !== dtype || !fits) {
+    const wanted = `[${shape.map((d) => (d === null ? 'n' : d)).join(', ')}]`;
+    bad(label, `array ${name} should be ${dtype} of shape ${wanted} but is ${entry.dtype} of shape [${entry.shape.join(', ')}]`);
+  }
+  return { shape: entry.shape, data: entry.data as ArrayOf<D> };
+}
+
+function checkClasses(labels: Uint8Array, classes: number, label: string): void {
+  const index = labels.findIndex((c) => c >= classes);
+  if (index >= 0) bad(label, `label ${labels[index]} of sample ${index} is outside the ${classes} classes`);
+}
+
+function checkFinite(values: StoredArray, name: string, label: string): void {
+  const index = values.findIndex((v: number) => !Number.isFinite(v));
+  if (index >= 0) bad(label, `${name}[${index}] is ${values[index]}, not a finite number`);
+}
+
+/** A dataset file, checked (checksum, structure, format stamp, exactly the arrays `names`). */
+function readDataset(name: string, options: DataLocationOptions, where: string, names: readonly string[]): { file: SafetensorsFile; label: string } {
   if (options.dataDir !== undefined && typeof options.dataDir !== 'string') {
     throw new TypeError(`${where}: dataDir must be a path string, got ${String(options.dataDir)}`);
   }
@@ -185,18 +237,23 @@ function readDataset(name: string, options: DataLocationOptions, where: string):
   const path = nodeBuiltin('node:path', where);
   const directory = options.dataDir ?? path.join(packageRoot(), 'data');
   const location = path.join(directory, `${name}.safetensors`);
-  let bytes: Uint8Array;
+  if (!fs.existsSync(location)) {
+    throw new Error(`The ${name} dataset file ${location} is missing. Convert the bundled datasets with \`npm run build:data\` in the descent package.`);
+  }
+  let file: SafetensorsFile;
   try {
-    bytes = fs.readFileSync(location);
+    file = readSafetensorsFile(location, { sealed: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error(`The ${name} dataset file ${location} is missing. Convert the bundled datasets with \`npm run build:data\` (node scripts/build-datasets.mjs) in the descent package.`);
-    }
+    if (error instanceof SafetensorsError) throw new Error(`${error.message}; ${REBUILD}`);
     throw error;
   }
-  const file = parseSafetensors(bytes, location);
   if (file.metadata.format !== FORMAT || file.metadata.dataset !== name) {
-    throw new Error(`${location}: expected a ${FORMAT} file of dataset ${name}, found format ${String(file.metadata.format)} of ${String(file.metadata.dataset)}; rebuild it with \`npm run build:data\``);
+    bad(location, `expected a ${FORMAT} file of dataset ${name}, found format ${String(file.metadata.format)} of ${String(file.metadata.dataset)}`);
+  }
+  const missing = names.filter((n) => !file.tensors.has(n));
+  const unexpected = [...file.tensors.keys()].filter((n) => !names.includes(n));
+  if (missing.length > 0 || unexpected.length > 0) {
+    bad(location, [missing.length ? `missing array(s) ${missing.join(', ')}` : '', unexpected.length ? `unexpected array(s) ${unexpected.join(', ')}` : ''].filter(Boolean).join('; '));
   }
   return { file, label: location };
 }

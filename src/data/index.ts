@@ -13,4 +13,4 @@ export {
   type TrainTest,
   type DataLocationOptions,
 } from './datasets.js';
-export { parseSafetensors, type SafetensorsFile, type StoredEntry, type StoredArray } from './safetensors.js';
+

@@ -16,11 +16,17 @@ interface Builtins {
   'node:crypto': typeof CryptoModule;
 }
 
-export function nodeBuiltin<K extends keyof Builtins>(name: K, feature: string): Builtins[K] {
+/** The built-in module, or undefined outside Node (a browser). */
+export function nodeBuiltinIfPresent<K extends keyof Builtins>(name: K): Builtins[K] | undefined {
   const getBuiltinModule = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
-  const module = getBuiltinModule?.(name);
+  return getBuiltinModule?.(name) as Builtins[K] | undefined;
+}
+
+/** The built-in module, or an error saying that `feature` needs Node. */
+export function nodeBuiltin<K extends keyof Builtins>(name: K, feature: string): Builtins[K] {
+  const module = nodeBuiltinIfPresent(name);
   if (module === undefined) {
-    throw new Error(`${feature} needs Node.js ≥ 20.16 (it uses ${name}); this runtime does not provide it`);
+    throw new Error(`${feature} needs Node.js ≥ 20.19 (it uses ${name}); this runtime does not provide it`);
   }
-  return module as Builtins[K];
+  return module;
 }

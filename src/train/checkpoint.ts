@@ -3,73 +3,121 @@
  * optimizer state, scheduler state, random generator states and the loop's own state — in one
  * file that is written atomically and verified when read.
  *
- * File layout (UTF-8):
+ * The file is a sealed safetensors file (src/io/safetensors.ts): every tensor of the checkpoint
+ * is stored as raw little-endian floats under its path (`model.fc1.weight`,
+ * `optimizer.state.state.0.exp_avg`, ...), and `__metadata__` holds
  *
- *   {"format":"descent-checkpoint","version":1,"bytes":N,"sha256":"<hex>"}\n
- *   <payload: N bytes of JSON>
+ *   format     "descent-checkpoint"
+ *   version    "2"
+ *   checkpoint the rest as JSON, each tensor replaced by { "tensor": <its name> }
+ *   sha256     the seal: a SHA-256 over the header's canonical form and the data
  *
- * The SHA-256 covers the payload bytes, so a truncated or altered file is refused before any
- * of it is parsed. Numbers JSON cannot spell (−0, NaN, ±Infinity) are written as the strings
- * "-0", "NaN", "Infinity", "-Infinity" and read back as numbers, so weights and moments round-
- * trip to the bit. Writes go to a temporary file in the same folder, are fsync'ed, then renamed
- * over the target: a crash leaves the old checkpoint or the new one, never half of one.
+ * so a truncated or altered file is refused before any of it is used, and Python's safetensors
+ * library opens it too. Numbers JSON cannot spell (−0, NaN, ±Infinity) are written as strings
+ * and read back as numbers (src/io/json.ts); tensors are float32 unless a value needs float64,
+ * so weights and moments round-trip to the bit. `encodeCheckpoint` and `decodeCheckpoint` work on
+ * bytes (in a browser too); `saveCheckpoint` writes to a temporary file in the same folder,
+ * fsyncs it and renames it over the target, so a crash leaves the old checkpoint or the new one.
+ *
+ * Version 1 files (a JSON header line with the payload's size and SHA-256, then the payload as
+ * JSON) still load.
  */
-import { nodeBuiltin } from '../platform/node.js';
+import { readFilePrefix, readSafetensorsFile, writeFileAtomic } from '../platform/files.js';
+import { parseExact, stringifyExact } from '../io/json.js';
+import { sha256 } from '../io/sha256.js';
+import { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafetensorsFile, type TensorInput } from '../io/safetensors.js';
+import { floatArray, joinTensors, splitTensors } from '../io/tensor-json.js';
+import type { TensorJSON } from '../optim/optimizer.js';
 import { Generator, type GeneratorState } from '../tensor/random.js';
 import type { Scheduler, SchedulerStateDict } from '../schedulers/scheduler.js';
 
 export const CHECKPOINT_FORMAT = 'descent-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
 
 /** A checkpoint that cannot be used: unreadable, corrupted, or written for other objects. */
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
-const SPECIAL_NUMBERS: Readonly<Record<string, number>> = { '-0': -0, NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
-
-function encodeNumber(_key: string, value: unknown): unknown {
-  if (typeof value !== 'number') return value;
-  if (Number.isFinite(value)) return Object.is(value, -0) ? '-0' : value;
-  return String(value);
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function decodeNumber(_key: string, value: unknown): unknown {
-  return typeof value === 'string' && Object.hasOwn(SPECIAL_NUMBERS, value) ? SPECIAL_NUMBERS[value] : value;
+/** The file's bytes for a payload: a JSON object whose tensors (`{ shape, data }`) become file tensors. */
+export function encodeCheckpoint(payload: unknown): Uint8Array {
+  if (!isObject(payload)) throw new CheckpointError(`encodeCheckpoint: the payload must be an object, got ${payload === null ? 'null' : typeof payload}`);
+  const tensors: Array<[string, TensorInput]> = [];
+  const skeleton = Object.fromEntries(
+    Object.entries(payload).map(([key, value]) => [key, splitTensors(value, key, (name, t) => tensors.push([name, { shape: t.shape, data: floatArray(t.data) }]))]),
+  );
+  const metadata = { format: CHECKPOINT_FORMAT, version: String(CHECKPOINT_VERSION), checkpoint: stringifyExact(skeleton) };
+  return encodeSafetensors(tensors, metadata, { seal: true });
 }
 
-function sha256(bytes: Uint8Array): string {
-  return nodeBuiltin('node:crypto', 'checkpoints').createHash('sha256').update(bytes).digest('hex');
-}
-
-/** The file's bytes for a payload: header line, then the payload JSON. */
-export function encodeCheckpoint(payload: unknown): Buffer {
-  const body = Buffer.from(JSON.stringify(payload, encodeNumber), 'utf8');
-  const header = JSON.stringify({ format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, bytes: body.length, sha256: sha256(body) });
-  return Buffer.concat([Buffer.from(header + '\n', 'utf8'), body]);
-}
-
-/** Verifies a checkpoint file's bytes and returns its payload; throws CheckpointError naming the problem. */
+/** Verifies a checkpoint file's bytes (either version) and returns its payload; throws CheckpointError naming the problem. */
 export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): unknown {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const newline = buffer.indexOf(0x0a);
+  if (isVersion1(bytes)) return decodeVersion1(bytes, source);
+  let file: SafetensorsFile;
+  try {
+    file = decodeSafetensors(bytes, source, { sealed: true });
+  } catch (error) {
+    throw error instanceof SafetensorsError ? new CheckpointError(error.message) : error;
+  }
+  return payloadOf(file, source);
+}
+
+function payloadOf(file: SafetensorsFile, source: string): unknown {
+  const { format, version, checkpoint } = file.metadata;
+  if (format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${source}: not a descent checkpoint (format ${JSON.stringify(format)})`);
+  if (version !== String(CHECKPOINT_VERSION)) throw new CheckpointError(`${source}: checkpoint version ${String(version)} is not supported (expected 1 or ${CHECKPOINT_VERSION})`);
+  let skeleton: unknown;
+  try {
+    skeleton = parseExact(checkpoint ?? '');
+  } catch (error) {
+    throw new CheckpointError(`${source}: __metadata__.checkpoint is not valid JSON (${(error as Error).message})`);
+  }
+  if (!isObject(skeleton)) throw new CheckpointError(`${source}: __metadata__.checkpoint is not a JSON object`);
+  const tensors = new Map<string, TensorJSON>([...file.tensors].map(([name, t]) => [name, { shape: [...t.shape], data: Array.from(t.data) }]));
+  let payload: unknown;
+  try {
+    payload = joinTensors(skeleton, tensors, 'checkpoint');
+  } catch (error) {
+    throw new CheckpointError(`${source}: ${(error as Error).message}`);
+  }
+  if (tensors.size > 0) throw new CheckpointError(`${source}: tensor(s) ${[...tensors.keys()].join(', ')} belong to nothing in the checkpoint`);
+  return payload;
+}
+
+// Version 1: {"format":"descent-checkpoint","version":1,"bytes":N,"sha256":"<hex>"}\n, then N bytes of JSON.
+const VERSION_1_START = new TextEncoder().encode('{"format":"descent-checkpoint","version":1,');
+const MAX_VERSION_1_HEADER = 4096;
+
+function isVersion1(bytes: Uint8Array): boolean {
+  return bytes.length >= VERSION_1_START.length && VERSION_1_START.every((b, i) => bytes[i] === b);
+}
+
+/** The header line of a version 1 file and where its payload starts, checked against the file's size. */
+function version1Header(prefix: Uint8Array, fileBytes: number, source: string): { bodyStart: number; sha256: unknown } {
+  const newline = prefix.subarray(0, MAX_VERSION_1_HEADER).indexOf(0x0a);
   if (newline < 0) throw new CheckpointError(`${source}: not a descent checkpoint (no header line)`);
   let header: { format?: unknown; version?: unknown; bytes?: unknown; sha256?: unknown };
   try {
-    header = JSON.parse(buffer.subarray(0, newline).toString('utf8'));
+    header = JSON.parse(new TextDecoder().decode(prefix.subarray(0, newline)));
   } catch {
     throw new CheckpointError(`${source}: not a descent checkpoint (the header line is not JSON)`);
   }
-  if (header?.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${source}: not a descent checkpoint (format ${JSON.stringify(header?.format)})`);
-  if (header.version !== CHECKPOINT_VERSION) throw new CheckpointError(`${source}: checkpoint version ${String(header.version)} is not supported (expected ${CHECKPOINT_VERSION})`);
-  const body = buffer.subarray(newline + 1);
-  if (body.length !== header.bytes) {
-    throw new CheckpointError(`${source}: the payload has ${body.length} bytes but the header says ${String(header.bytes)} (truncated or appended to)`);
-  }
-  const digest = sha256(body);
-  if (digest !== header.sha256) throw new CheckpointError(`${source}: checksum mismatch (SHA-256 ${digest}, header says ${String(header.sha256)}): the file is corrupted`);
+  const body = fileBytes - newline - 1;
+  if (body !== header.bytes) throw new CheckpointError(`${source}: the payload has ${body} bytes but the header says ${String(header.bytes)} (truncated or appended to)`);
+  return { bodyStart: newline + 1, sha256: header.sha256 };
+}
+
+function decodeVersion1(bytes: Uint8Array, source: string): unknown {
+  const { bodyStart, sha256: expected } = version1Header(bytes, bytes.length, source);
+  const body = bytes.subarray(bodyStart);
+  const digest = sha256().update(body).hex();
+  if (digest !== expected) throw new CheckpointError(`${source}: checksum mismatch (SHA-256 ${digest}, header says ${String(expected)}): the file is corrupted`);
   try {
-    return JSON.parse(body.toString('utf8'), decodeNumber);
+    return parseExact(new TextDecoder().decode(body));
   } catch (error) {
     // The engine's parser gives up on deep nesting with a stack overflow (a RangeError).
     if (error instanceof RangeError) throw new CheckpointError(`${source}: the payload is nested too deeply to be a training checkpoint`);
@@ -77,49 +125,28 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): unkn
   }
 }
 
-/** Writes `data` to `path` atomically: temporary file, fsync, rename, fsync of the folder. */
-export function writeFileAtomic(path: string, data: Uint8Array): void {
-  const fs = nodeBuiltin('node:fs', 'checkpoints');
-  const temporary = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    const fd = fs.openSync(temporary, 'w');
-    try {
-      let written = 0;
-      while (written < data.length) written += fs.writeSync(fd, data, written, data.length - written);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temporary, path);
-  } catch (error) {
-    fs.rmSync(temporary, { force: true });
-    throw error;
-  }
-  try {
-    // The rename lives in the folder's entry table; without this a crash may forget it.
-    const dir = fs.openSync(nodeBuiltin('node:path', 'checkpoints').dirname(path), 'r');
-    try {
-      fs.fsyncSync(dir);
-    } finally {
-      fs.closeSync(dir);
-    }
-  } catch {
-    // Some platforms cannot open or fsync a directory; the file itself is already durable.
-  }
-}
-
 export function saveCheckpoint(path: string, payload: unknown): void {
   writeFileAtomic(path, encodeCheckpoint(payload));
 }
 
+/**
+ * Reads and verifies a checkpoint file. The header comes first, so a file that lies about its
+ * size is refused after a few bytes; only then is the rest read.
+ */
 export function loadCheckpoint(path: string): unknown {
-  let bytes: Buffer;
+  const source = `checkpoint ${path}`;
   try {
-    bytes = nodeBuiltin('node:fs', 'checkpoints').readFileSync(path);
+    const { bytes: prefix, size } = readFilePrefix(path, MAX_VERSION_1_HEADER);
+    if (isVersion1(prefix)) {
+      version1Header(prefix, size, source);
+      return decodeVersion1(readFilePrefix(path, size).bytes, source);
+    }
+    return payloadOf(readSafetensorsFile(path, { label: source, sealed: true }), source);
   } catch (error) {
-    throw new CheckpointError(`checkpoint ${path}: cannot be read (${(error as Error).message})`);
+    if (error instanceof CheckpointError) throw error;
+    if (error instanceof SafetensorsError) throw new CheckpointError(error.message);
+    throw new CheckpointError(`${source}: cannot be read (${(error as Error).message})`);
   }
-  return decodeCheckpoint(bytes, `checkpoint ${path}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,10 +195,6 @@ export function captureTraining(objects: TrainingObjects, epoch: number, loop?: 
     generators: (objects.generators ?? []).map((g) => g.getState()),
     ...(loop === undefined ? {} : { loop }),
   };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**

@@ -28,6 +28,7 @@ import { Generator, defaultGenerator } from '../tensor/random.js';
 import { noGrad } from '../autograd/engine.js';
 import type { Module } from '../nn/module.js';
 import type { Scheduler } from '../schedulers/scheduler.js';
+import { removeOrphanTemporaries } from '../platform/files.js';
 import { captureTraining, loadCheckpoint, restoreTraining, saveCheckpoint, CheckpointError, type CheckpointOptimizer } from './checkpoint.js';
 import { Progress, type ProgressMode, type ProgressStream } from './progress.js';
 
@@ -79,11 +80,21 @@ export interface FitCallbacks {
 }
 
 export interface CheckpointOptions {
-  /** Folder for `checkpoint-<epoch>.json` files (created if missing). */
+  /**
+   * Folder for `checkpoint-<epoch>.safetensors` files, created if missing and checked before
+   * training starts. Temporary files that an interrupted run left there are removed.
+   */
   dir: string;
   /** Write one every this many epochs (and after the last). Default 1. */
   every?: number;
+  /** How many checkpoints to keep in the folder, the newest (Infinity keeps all). Default 3. */
+  keepLast?: number;
 }
+
+const DEFAULT_KEEP_LAST = 3;
+
+/** `checkpoint-0004.safetensors`, or `checkpoint-0004.json` as version 1 wrote them. */
+const CHECKPOINT_FILE = /^checkpoint-(\d+)\.(safetensors|json)$/;
 
 export interface FitOptions {
   optimizer: FitOptimizer;
@@ -165,6 +176,15 @@ function isBatchSource(value: unknown): value is BatchSource {
   return value !== null && typeof value === 'object' && typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function';
 }
 
+/** The checkpoint files in a folder, oldest first (by epoch; at a tie, version 2 after version 1). */
+function checkpointFiles(dir: string): string[] {
+  const rank = (file: string): number => {
+    const [, epoch, extension] = CHECKPOINT_FILE.exec(file)!;
+    return Number(epoch) * 2 + (extension === 'safetensors' ? 1 : 0);
+  };
+  return nodeBuiltin('node:fs', 'fit checkpoints').readdirSync(dir).filter((f) => CHECKPOINT_FILE.test(f)).sort((a, b) => rank(a) - rank(b));
+}
+
 /** The newest checkpoint in a folder, or the path itself when it is a file. */
 function resolveResume(path: string): string {
   let isFolder: boolean;
@@ -174,12 +194,37 @@ function resolveResume(path: string): string {
     throw new CheckpointError(`fit: resume: ${path} cannot be read (${(error as Error).message})`);
   }
   if (!isFolder) return path;
-  const epochOf = (file: string): number => Number(/^checkpoint-(\d+)\.json$/.exec(file)![1]);
-  const files = nodeBuiltin('node:fs', 'fit checkpoints').readdirSync(path)
-    .filter((f) => /^checkpoint-\d+\.json$/.test(f))
-    .sort((a, b) => epochOf(a) - epochOf(b));
-  if (files.length === 0) throw new CheckpointError(`fit: resume: ${path} holds no checkpoint-<epoch>.json files`);
+  const files = checkpointFiles(path);
+  if (files.length === 0) throw new CheckpointError(`fit: resume: ${path} holds no checkpoint-<epoch>.safetensors files`);
   return nodeBuiltin('node:path', 'fit checkpoints').join(path, files[files.length - 1]!);
+}
+
+/**
+ * Makes sure checkpoints can be written to `dir` before any training: creates it, writes and
+ * removes a probe file, and clears temporary files that an interrupted run left behind.
+ */
+function prepareCheckpointFolder(dir: string): void {
+  const fs = nodeBuiltin('node:fs', 'fit checkpoints');
+  const probe = nodeBuiltin('node:path', 'fit checkpoints').join(dir, `.descent-probe-${process.pid}`);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+    removeOrphanTemporaries(dir, (target) => CHECKPOINT_FILE.test(target));
+  } catch (error) {
+    throw new CheckpointError(`fit: checkpoint.dir ${dir} cannot hold checkpoints (${(error as Error).message})`);
+  }
+}
+
+/** Deletes all but the newest `keep` checkpoints in `dir`, never `latest`. */
+function pruneCheckpoints(dir: string, keep: number, latest: string): void {
+  const fs = nodeBuiltin('node:fs', 'fit checkpoints');
+  const path = nodeBuiltin('node:path', 'fit checkpoints');
+  const files = checkpointFiles(dir);
+  for (const file of files.slice(0, Math.max(0, files.length - keep))) {
+    const full = path.join(dir, file);
+    if (full !== latest) fs.rmSync(full, { force: true });
+  }
 }
 
 function checkLoopState(value: unknown, where: string): LoopState {
@@ -253,9 +298,13 @@ export async function fit(model: Module, options: FitOptions): Promise<FitResult
   }
   const schedulerMonitor = scheduler?.needsMetric ? checkMonitor('schedulerMonitor', options.schedulerMonitor ?? monitor ?? defaultMonitor) : null;
   const every = options.checkpoint?.every ?? 1;
+  const keepLast = options.checkpoint?.keepLast ?? DEFAULT_KEEP_LAST;
   if (options.checkpoint !== undefined) {
     if (typeof options.checkpoint.dir !== 'string' || options.checkpoint.dir === '') throw new TypeError(`${where}: checkpoint.dir must be a folder path`);
     if (!Number.isInteger(every) || every < 1) throw new RangeError(`${where}: checkpoint.every must be a positive integer, got ${String(every)}`);
+    if (!(Number.isInteger(keepLast) || keepLast === Infinity) || keepLast < 1) {
+      throw new RangeError(`${where}: checkpoint.keepLast must be a positive integer or Infinity, got ${String(keepLast)}`);
+    }
   }
 
   // Every distinct random stream the run draws from, in a fixed order, for checkpoints.
@@ -264,6 +313,9 @@ export async function fit(model: Module, options: FitOptions): Promise<FitResult
     if (g instanceof Generator && !generators.includes(g)) generators.push(g);
   }
   const objects = { model, optimizer, scheduler: scheduler ?? null, generators };
+
+  // Before anything changes: a folder that cannot take checkpoints fails now, not after an epoch.
+  if (options.checkpoint !== undefined) prepareCheckpointFolder(options.checkpoint.dir);
 
   let loop: LoopState = { history: [], earlyStopping: { best: null, wait: 0, bestEpoch: null }, stopped: false };
   let done = 0;
@@ -283,9 +335,9 @@ export async function fit(model: Module, options: FitOptions): Promise<FitResult
   let lastCheckpoint: string | null = null;
   const writeCheckpoint = (epoch: number): void => {
     const dir = options.checkpoint!.dir;
-    nodeBuiltin('node:fs', 'fit checkpoints').mkdirSync(dir, { recursive: true });
-    const path = nodeBuiltin('node:path', 'fit checkpoints').join(dir, `checkpoint-${String(epoch).padStart(4, '0')}.json`);
+    const path = nodeBuiltin('node:path', 'fit checkpoints').join(dir, `checkpoint-${String(epoch).padStart(4, '0')}.safetensors`);
     saveCheckpoint(path, captureTraining(objects, epoch, loop));
+    pruneCheckpoints(dir, keepLast, path);
     lastCheckpoint = path;
   };
   const callModel = (input: unknown): Tensor => {

@@ -23,11 +23,11 @@ export {
   loadCheckpoint,
   encodeCheckpoint,
   decodeCheckpoint,
-  writeFileAtomic,
   captureTraining,
   restoreTraining,
   type TrainingCheckpoint,
   type TrainingObjects,
 } from './checkpoint.js';
+export { writeFileAtomic } from '../platform/files.js';
 export { Progress, formatValue, type ProgressMode, type ProgressStream } from './progress.js';
 export { parametersOf, type ParameterSource, type HasParameters } from './params.js';

@@ -33,7 +33,7 @@ import {
 } from '../../src/schedulers/index.js';
 import { SWALR } from '../../src/train/swa.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, captureTraining, decodeCheckpoint, encodeCheckpoint, restoreTraining, type TrainingObjects } from '../../src/train/checkpoint.js';
-import { parseSafetensors } from '../../src/data/safetensors.js';
+import { decodeSafetensors } from '../../src/io/safetensors.js';
 import { emptyCounts, invariant, judge, show, spend, type FuzzBudget, type FuzzCounts } from './outcome.js';
 import { copyDocument, fresh, hostileValue, jsonText, misspelling, mutate, mutations, prototypeNames, sameDocument, setOwn, type Mutation } from './hostile.js';
 
@@ -479,11 +479,11 @@ export function safetensorsFiles(budget: FuzzBudget): FuzzCounts {
     mutate(document, changes);
     let bytes = encodeSafetensors(document, data, lengthDelta);
     if (truncate !== null) bytes = bytes.subarray(0, truncate % bytes.length);
-    let parsed: ReturnType<typeof parseSafetensors> | null = null;
+    let parsed: ReturnType<typeof decodeSafetensors> | null = null;
     judge(counts, 'safetensors', { changes, lengthDelta, truncate }, () => {
-      parsed = parseSafetensors(bytes, 'fuzz.safetensors');
+      parsed = decodeSafetensors(bytes, 'fuzz.safetensors');
     }, undefined, () => {
-      for (const [name, entry] of parsed!.arrays) {
+      for (const [name, entry] of parsed!.tensors) {
         const count = entry.shape.reduce((m, d) => m * d, 1);
         invariant(entry.data.length === count, `array ${name} has ${entry.data.length} values for the shape ${show(entry.shape)}`);
       }
