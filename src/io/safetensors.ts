@@ -137,19 +137,27 @@ export function parseHeader(headerBytes: Uint8Array, fileBytes: number, label: s
   return { metadata, entries: new Map(unordered), dataStart, dataBytes };
 }
 
+/** A header value in an error message, short and safe to print whatever a hostile file holds (nesting included). */
+function brief(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  if (Array.isArray(value)) return value.length <= 8 && value.every((v) => typeof v === 'number') ? `[${value.join(', ')}]` : `an array of ${value.length} values`;
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
 function checkEntry(name: string, value: unknown, label: string): TensorEntry {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) invalid(label, `tensor '${name}' is not an object`);
   const extra = Object.keys(value as object).filter((k) => k !== 'dtype' && k !== 'shape' && k !== 'data_offsets');
   if (extra.length > 0) invalid(label, `tensor '${name}' has unknown field(s) ${extra.join(', ')}`);
   const { dtype, shape, data_offsets: offsets } = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
   if (!DTYPES.includes(dtype as Dtype)) {
-    invalid(label, `tensor '${name}' has dtype ${typeof dtype === 'string' ? JSON.stringify(dtype.slice(0, 20)) : Array.isArray(dtype) ? 'an array' : String(dtype === null ? null : typeof dtype)}; descent reads ${DTYPES.join(', ')}`);
+    invalid(label, `tensor '${name}' has dtype ${brief(dtype)}; descent reads ${DTYPES.join(', ')}`);
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    invalid(label, `tensor '${name}' has shape ${JSON.stringify(shape)}, not a list of non-negative integers`);
+    invalid(label, `tensor '${name}' has shape ${brief(shape)}, not a list of non-negative integers`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
-    invalid(label, `tensor '${name}' has data_offsets ${JSON.stringify(offsets)}, not [begin, end] with 0 ≤ begin ≤ end`);
+    invalid(label, `tensor '${name}' has data_offsets ${brief(offsets)}, not [begin, end] with 0 ≤ begin ≤ end`);
   }
   const [begin, end] = offsets as [number, number];
   const elements = (shape as number[]).reduce((a, b) => a * b, 1);

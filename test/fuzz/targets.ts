@@ -439,18 +439,16 @@ export function checkpointFiles(budget: FuzzBudget): FuzzCounts {
 
 /** A safetensors file holding a few arrays (the writer's layout: aligned, in order, no gaps). */
 function safetensorsFile(): { header: Record<string, unknown>; data: Uint8Array } {
-  const arrays = { x: new Float32Array([1, 2, 3, 4, 5, 6]), y: new Uint8Array([0, 1, 2]), z: new Int32Array([7, -8]) };
+  // Widest elements first and no gaps: the byte ranges tile the data, as the format requires.
+  const arrays = { x: new Float32Array([1, 2, 3, 4, 5, 6]), z: new Int32Array([7, -8]), y: new Uint8Array([0, 1, 2]) };
   const header: Record<string, unknown> = { __metadata__: { format: 'fuzz' } };
   const parts: Uint8Array[] = [];
   let offset = 0;
   for (const [name, values] of Object.entries(arrays)) {
     const bytes = new Uint8Array(values.buffer.slice(0));
-    const padded = Math.ceil(bytes.length / 4) * 4;
     header[name] = { dtype: values instanceof Float32Array ? 'F32' : values instanceof Uint8Array ? 'U8' : 'I32', shape: name === 'x' ? [2, 3] : [values.length], data_offsets: [offset, offset + bytes.length] };
-    const block = new Uint8Array(padded);
-    block.set(bytes);
-    parts.push(block);
-    offset += padded;
+    parts.push(bytes);
+    offset += bytes.length;
   }
   const data = new Uint8Array(offset);
   let at = 0;
