@@ -20,7 +20,7 @@ export function nodeBuiltin<K extends keyof Builtins>(name: K, feature: string):
   const getBuiltinModule = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
   const module = getBuiltinModule?.(name);
   if (module === undefined) {
-    throw new Error(`${feature} needs Node.js ≥ 20.16 (it uses ${name}); this runtime does not provide it`);
+    throw new Error(`${feature} needs Node.js ≥ 20.19 (it uses ${name}); this runtime does not provide it`);
   }
   return module as Builtins[K];
 }
