@@ -46,7 +46,7 @@ const TOUR = "## The lecture's optimizers, as PyTorch calls them";
 
 describe('README', () => {
   it('type-checks every example', () => {
-    typecheck([readmeBlock('## Example'), readmeBlock(TOUR), readmeBlock('## Schedules')]);
+    typecheck([readmeBlock('## Example'), readmeBlock('## A small CNN'), readmeBlock(TOUR), readmeBlock('## Schedules')]);
   });
 
   it('lists every optimizer of the registry, with its defaults', () => {
@@ -62,9 +62,16 @@ describe('README', () => {
     expect(output).toMatch(/AdamW: lr now 0\.00e\+0/);
   });
 
-  it('runs the example as written', () => {
+  it('runs the example as written: the MLP fits the Iris flowers', () => {
     const output = runExample(readmeBlock('## Example'));
-    expect(output).toMatch(/accuracy/i);
+    const accuracy = Number(/training accuracy: ([\d.]+)%/.exec(output)?.[1]);
+    expect(accuracy).toBeGreaterThan(90);
+  });
+
+  it('runs the CNN example: above 90% test accuracy on the held-out digits', () => {
+    const output = runExample(readmeBlock('## A small CNN'));
+    const accuracy = Number(/CNN test accuracy: ([\d.]+)%/.exec(output)?.[1]);
+    expect(accuracy).toBeGreaterThan(90);
   });
 
   it('runs the optimizer tour (the lecture\'s PyTorch calls in descent)', () => {

@@ -19,6 +19,8 @@ import { normalCdf, normalPdf } from './special.js';
 
 /** y = x·Wᵀ + b, PyTorch's `F.linear`: one op, with no transposed copy of W. */
 export { linear } from '../tensor/linalg.js';
+export { conv2d, maxPool2d, avgPool2d, type Conv2dOptions, type MaxPool2dOptions, type AvgPool2dOptions, type Size2 } from '../tensor/conv.js';
+export { batchNorm, layerNorm, type BatchNormOptions } from './normalization.js';
 
 export function relu(x: Tensor): Tensor {
   return x.relu();
@@ -104,6 +106,22 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
   const scale = p === 1 ? 0 : 1 / (1 - p);
   for (let i = 0; i < mask.length; i++) mask[i] = generator.uniform() < p ? 0 : scale;
   return x.mul(new Tensor(mask, x.shape));
+}
+
+/**
+ * Channel dropout for [N, C, H, W] (or [C, H, W]) input: each whole channel is zeroed with
+ * probability `p` and the survivors scaled by 1/(1−p), one draw per channel (PyTorch's
+ * `F.dropout2d`).
+ */
+export function dropout2d(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`dropout2d: probability p must be in [0, 1], got ${String(p)}`);
+  if (x.shape.length !== 3 && x.shape.length !== 4) throw new RangeError(`dropout2d: input must be [N, C, H, W] or [C, H, W], got ${shapeString(x.shape)}`);
+  if (!training || p === 0) return x;
+  const channelShape = [...x.shape.slice(0, -2), 1, 1];
+  const mask = allocate(channelShape.reduce((a, b) => a * b, 1), x.dtype);
+  const scale = p === 1 ? 0 : 1 / (1 - p);
+  for (let i = 0; i < mask.length; i++) mask[i] = generator.uniform() < p ? 0 : scale;
+  return x.mul(new Tensor(mask, channelShape));
 }
 
 // ---- losses ----
@@ -287,4 +305,171 @@ function positiveWeights(posWeight: number | Tensor, logits: Tensor, op: string)
   }
   const w = spread.data;
   return (i) => w[i]!;
+}
+
+function checkSameShape(input: Tensor, target: Tensor, op: string): void {
+  if (!sameShape(input.shape, target.shape)) {
+    throw new RangeError(`${op}: input shape ${shapeString(input.shape)} and target shape ${shapeString(target.shape)} differ`);
+  }
+}
+
+function checkPositive(value: number, name: string, op: string, { allowZero = false } = {}): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !(allowZero ? value >= 0 : value > 0)) {
+    throw new RangeError(`${op}: ${name} must be a finite number ${allowZero ? '≥' : '>'} 0, got ${String(value)}`);
+  }
+}
+
+/** |input − target|, averaged, summed or elementwise (PyTorch's `F.l1_loss`). */
+export function l1Loss(input: Tensor, target: Tensor, { reduction = 'mean' }: ReductionOptions = {}): Tensor {
+  const mode = checkReduction(reduction, 'l1Loss');
+  checkSameShape(input, target, 'l1Loss');
+  return reduce(input.sub(target).abs(), mode);
+}
+
+/**
+ * The piecewise loss shared by smooth L1 and Huber, on d = input − target:
+ *   |d| < δ:  ½·d²·q          else:  r·(|d| − ½·δ)
+ *   ∂/∂d:     d·q                    r·sign(d)
+ * Smooth L1 (β = δ) has q = 1/β, r = 1; Huber has q = 1, r = δ. One fused op so that the
+ * branch not taken is never evaluated (½d²/β at β = 0 would be NaN).
+ */
+function piecewiseQuadratic(input: Tensor, target: Tensor, delta: number, quadratic: number, linear: number, op: string): Tensor {
+  checkSameShape(input, target, op);
+  const n = input.data.length;
+  const dtype = input.dtype === 'float64' || target.dtype === 'float64' ? 'float64' : 'float32';
+  const out = allocate(n, dtype);
+  const slope = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const d = input.data[i]! - target.data[i]!;
+    const a = Math.abs(d);
+    const inside = a < delta;
+    out[i] = inside ? 0.5 * d * d * quadratic : linear * (a - 0.5 * delta);
+    slope[i] = inside ? d * quadratic : linear * Math.sign(d);
+  }
+  return record(new Tensor(out, input.shape), op, [input, target], (g) => {
+    const gi = allocate(n, input.dtype);
+    const gt = allocate(n, target.dtype);
+    for (let i = 0; i < n; i++) {
+      gi[i] = g.data[i]! * slope[i]!;
+      gt[i] = -g.data[i]! * slope[i]!;
+    }
+    return [input.requiresGrad ? new Tensor(gi, input.shape) : null, target.requiresGrad ? new Tensor(gt, target.shape) : null];
+  });
+}
+
+/** Smooth L1 (PyTorch's `F.smooth_l1_loss`): quadratic below β, linear above; β = 0 is L1. */
+export function smoothL1Loss(input: Tensor, target: Tensor, { reduction = 'mean', beta = 1 }: ReductionOptions & { beta?: number } = {}): Tensor {
+  const mode = checkReduction(reduction, 'smoothL1Loss');
+  checkPositive(beta, 'beta', 'smoothL1Loss', { allowZero: true });
+  return reduce(beta === 0 ? input.sub(target).abs() : piecewiseQuadratic(input, target, beta, 1 / beta, 1, 'smoothL1Loss'), mode);
+}
+
+/** Huber (PyTorch's `F.huber_loss`): ½d² below δ, δ·(|d| − ½δ) above; δ × smooth L1 with β = δ. */
+export function huberLoss(input: Tensor, target: Tensor, { reduction = 'mean', delta = 1 }: ReductionOptions & { delta?: number } = {}): Tensor {
+  const mode = checkReduction(reduction, 'huberLoss');
+  checkPositive(delta, 'delta', 'huberLoss');
+  return reduce(piecewiseQuadratic(input, target, delta, 1, delta, 'huberLoss'), mode);
+}
+
+export interface BinaryCrossEntropyOptions extends ReductionOptions {
+  /** A rescaling weight per element, broadcast to the input (no gradient). */
+  weight?: Tensor | null;
+}
+
+/**
+ * Binary cross-entropy on probabilities x ∈ [0, 1] (PyTorch's `F.binary_cross_entropy`):
+ *   loss = −w·(y·log x + (1 − y)·log(1 − x)),   each log clamped at −100 as PyTorch does
+ *   ∂loss/∂x = w·(x − y) / max(x·(1 − x), 1e-12)
+ *   ∂loss/∂y = w·(log(1 − x) − log x)
+ * For logits, `binaryCrossEntropyWithLogits` is the stable choice.
+ */
+export function binaryCrossEntropy(input: Tensor, target: Tensor, { reduction = 'mean', weight = null }: BinaryCrossEntropyOptions = {}): Tensor {
+  const op = 'binaryCrossEntropy';
+  const mode = checkReduction(reduction, op);
+  checkSameShape(input, target, op);
+  const n = input.data.length;
+  for (let i = 0; i < n; i++) {
+    const v = input.data[i]!;
+    if (!(v >= 0 && v <= 1)) throw new RangeError(`${op}: input values must be probabilities in [0, 1], got ${v} at position ${i}`);
+  }
+  let w: ArrayLike<number> | null = null;
+  if (weight !== null) {
+    if (!(weight instanceof Tensor)) throw new TypeError(`${op}: weight must be a Tensor or null`);
+    try {
+      w = expand(weight.detach(), input.shape).data;
+    } catch {
+      throw new RangeError(`${op}: weight of shape ${shapeString(weight.shape)} does not broadcast to the input's shape ${shapeString(input.shape)}`);
+    }
+  }
+  const dtype = input.dtype === 'float64' || target.dtype === 'float64' ? 'float64' : 'float32';
+  const out = allocate(n, dtype);
+  const logX = new Float64Array(n);
+  const log1mX = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = input.data[i]!;
+    const y = target.data[i]!;
+    logX[i] = Math.max(Math.log(x), -100);
+    log1mX[i] = Math.max(Math.log1p(-x), -100);
+    out[i] = -(w === null ? 1 : w[i]!) * (y * logX[i]! + (1 - y) * log1mX[i]!);
+  }
+  return reduce(record(new Tensor(out, input.shape), op, [input, target], (g) => {
+    const gi = allocate(n, input.dtype);
+    const gt = allocate(n, target.dtype);
+    for (let i = 0; i < n; i++) {
+      const x = input.data[i]!;
+      const scale = g.data[i]! * (w === null ? 1 : w[i]!);
+      gi[i] = (scale * (x - target.data[i]!)) / Math.max(x * (1 - x), 1e-12);
+      gt[i] = scale * (log1mX[i]! - logX[i]!);
+    }
+    return [input.requiresGrad ? new Tensor(gi, input.shape) : null, target.requiresGrad ? new Tensor(gt, target.shape) : null];
+  }), mode);
+}
+
+export interface KlDivOptions {
+  /** 'mean' over every element (PyTorch's default), 'batchmean' (sum ÷ batch size: the true KL), 'sum' or 'none'. */
+  reduction?: Reduction | 'batchmean';
+  /** The target is given as log-probabilities. */
+  logTarget?: boolean;
+}
+
+/**
+ * Kullback–Leibler divergence with the input as log-probabilities q and the target p
+ * (PyTorch's `F.kl_div`): pointwise p·(log p − q), taken as 0 where p = 0;
+ *   ∂/∂q = −p,   ∂/∂p = log p + 1 − q   (with logTarget, t = log p: eᵗ·(t − q), ∂/∂t = eᵗ·(t − q + 1)).
+ */
+export function klDiv(input: Tensor, target: Tensor, { reduction = 'mean', logTarget = false }: KlDivOptions = {}): Tensor {
+  const op = 'klDiv';
+  if (reduction !== 'batchmean') checkReduction(reduction, op);
+  checkSameShape(input, target, op);
+  const n = input.data.length;
+  const dtype = input.dtype === 'float64' || target.dtype === 'float64' ? 'float64' : 'float32';
+  const out = allocate(n, dtype);
+  const dInput = new Float64Array(n);
+  const dTarget = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const q = input.data[i]!;
+    const t = target.data[i]!;
+    if (logTarget) {
+      const p = Math.exp(t);
+      out[i] = p * (t - q);
+      dInput[i] = -p;
+      dTarget[i] = p * (t - q + 1);
+    } else {
+      if (t < 0) throw new RangeError(`${op}: target probabilities must be ≥ 0, got ${t} at position ${i} (pass logTarget: true for log-probabilities)`);
+      out[i] = t > 0 ? t * (Math.log(t) - q) : 0;
+      dInput[i] = -t;
+      dTarget[i] = t > 0 ? Math.log(t) + 1 - q : 0;
+    }
+  }
+  const pointwise = record(new Tensor(out, input.shape), op, [input, target], (g) => {
+    const gi = allocate(n, input.dtype);
+    const gt = allocate(n, target.dtype);
+    for (let i = 0; i < n; i++) {
+      gi[i] = g.data[i]! * dInput[i]!;
+      gt[i] = g.data[i]! * dTarget[i]!;
+    }
+    return [input.requiresGrad ? new Tensor(gi, input.shape) : null, target.requiresGrad ? new Tensor(gt, target.shape) : null];
+  });
+  if (reduction === 'batchmean') return input.shape.length === 0 ? pointwise.sum() : pointwise.sum().div(input.shape[0]!);
+  return reduce(pointwise, reduction);
 }

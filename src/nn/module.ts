@@ -46,9 +46,22 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
+export interface RegisterBufferOptions {
+  /** Part of `stateDict()` (default true); a non-persistent buffer is state that is recomputed, not saved. */
+  persistent?: boolean;
+}
+
+interface BufferSlot {
+  tensor: Tensor | null;
+  persistent: boolean;
+}
+
 export abstract class Module {
   /** Training mode (dropout active) or evaluation mode; set with `train()` / `eval()`. */
   training = true;
+
+  /** Tensors that are state but not parameters (BatchNorm's running statistics), by their PyTorch names. */
+  readonly #buffers = new Map<string, BufferSlot>();
 
   /** The computation. Subclasses give it their own signature; `call` forwards to it. */
   abstract forward(...inputs: unknown[]): unknown;
@@ -126,6 +139,56 @@ export abstract class Module {
     return param;
   }
 
+  /**
+   * Adds a buffer: a tensor the module keeps and saves with its parameters, but that no
+   * optimizer updates (PyTorch's `register_buffer`). `null` reserves the name for later.
+   */
+  registerBuffer(name: string, tensor: Tensor | null, { persistent = true }: RegisterBufferOptions = {}): void {
+    if (typeof name !== 'string' || name === '' || name.includes('.')) {
+      throw new RangeError(`registerBuffer: name must be a non-empty string without '.', got ${JSON.stringify(name)}`);
+    }
+    if (tensor !== null && !(tensor instanceof Tensor)) throw new TypeError(`registerBuffer: '${name}' must be a Tensor or null`);
+    if (tensor instanceof Parameter) throw new TypeError(`registerBuffer: '${name}' is a Parameter; register it with registerParameter`);
+    const member: unknown = (this as Record<string, unknown>)[name];
+    if (member instanceof Parameter || member instanceof Module) throw new RangeError(`registerBuffer: '${name}' is already a parameter or module of ${this.constructor.name}`);
+    this.#buffers.set(name, { tensor, persistent });
+  }
+
+  /** The buffer registered as `name` (null when registered empty); an error for an unknown name. */
+  getBuffer(name: string): Tensor | null {
+    const slot = this.#buffers.get(name);
+    if (slot === undefined) throw new RangeError(`${this.constructor.name} has no buffer '${name}'`);
+    return slot.tensor;
+  }
+
+  /** Every non-empty buffer with its dotted name, in module order. */
+  namedBuffers(): Array<[string, Tensor]> {
+    return this.namedState({ parameters: false, nonPersistent: true });
+  }
+
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, t]) => t);
+  }
+
+  /**
+   * Module by module (as `namedModules`), each module's own parameters then its own buffers:
+   * the order and names of PyTorch's `state_dict()`. Each tensor is listed once.
+   */
+  private namedState({ parameters, nonPersistent }: { parameters: boolean; nonPersistent: boolean }): Array<[string, Tensor]> {
+    const out: Array<[string, Tensor]> = [];
+    const seen = new Set<Tensor>();
+    const add = (moduleName: string, name: string, t: Tensor): void => {
+      if (seen.has(t)) return;
+      seen.add(t);
+      out.push([moduleName === '' ? name : `${moduleName}.${name}`, t]);
+    };
+    for (const [moduleName, module] of this.namedModules()) {
+      if (parameters) for (const [name, value] of module.ownMembers()) if (value instanceof Parameter) add(moduleName, name, value);
+      for (const [name, slot] of module.#buffers) if (slot.tensor !== null && (nonPersistent || slot.persistent)) add(moduleName, name, slot.tensor);
+    }
+    return out;
+  }
+
   /** Adds a child module under `name`; same as assigning the field. */
   registerModule<M extends Module>(name: string, module: M): M {
     if (!(module instanceof Module)) throw new TypeError(`registerModule: '${name}' must be a Module`);
@@ -173,15 +236,20 @@ export abstract class Module {
 
   // ---- checkpoints ----
 
-  /** A JSON-able copy of every parameter: `{ name: { shape, data } }`. */
+  /** Every parameter and persistent buffer, named as `namedState` orders them. */
+  namedStateTensors(): Array<[string, Tensor]> {
+    return this.namedState({ parameters: true, nonPersistent: false });
+  }
+
+  /** A JSON-able copy of every parameter and persistent buffer: `{ name: { shape, data } }`. */
   stateDict(): StateDict {
     const out: StateDict = {};
-    for (const [name, p] of this.namedParameters()) out[name] = { shape: [...p.shape], data: Array.from(p.data) };
+    for (const [name, t] of this.namedStateTensors()) out[name] = { shape: [...t.shape], data: Array.from(t.data) };
     return out;
   }
 
   /**
-   * Copies values from `state` into the parameters, in place (storage identity is kept).
+   * Copies values from `state` into the parameters and persistent buffers, in place (storage identity is kept).
    * Every name, shape and value is checked first; on any problem nothing is changed and the
    * error lists all the problems.
    */
@@ -189,7 +257,7 @@ export abstract class Module {
     if (state === null || typeof state !== 'object' || Array.isArray(state)) {
       throw new TypeError('loadStateDict: expected an object mapping parameter names to { shape, data }');
     }
-    const params = this.namedParameters();
+    const params = this.namedStateTensors();
     const known = new Set(params.map(([name]) => name));
     const missingKeys = params.map(([name]) => name).filter((name) => !Object.hasOwn(state, name));
     const unexpectedKeys = Object.keys(state).filter((name) => !known.has(name));
@@ -198,7 +266,7 @@ export abstract class Module {
       if (missingKeys.length > 0) problems.push(`missing keys: ${missingKeys.join(', ')}`);
       if (unexpectedKeys.length > 0) problems.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
     }
-    const updates: Array<[Parameter, ArrayLike<number>]> = [];
+    const updates: Array<[Tensor, ArrayLike<number>]> = [];
     for (const [name, p] of params) {
       if (!Object.hasOwn(state, name)) continue;
       const problem = recordProblem(state[name], p);
@@ -229,11 +297,11 @@ export abstract class Module {
 }
 
 /** Why `entry` cannot be loaded into `p`, or null if it can. */
-function recordProblem(entry: unknown, p: Parameter): string | null {
+function recordProblem(entry: unknown, p: Tensor): string | null {
   if (entry === null || typeof entry !== 'object') return 'expected { shape, data }';
   const { shape, data } = entry as Partial<TensorRecord>;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) return 'shape must be an array of non-negative integers';
-  if (!sameShape(shape, p.shape)) return `shape ${shapeString(shape)} does not match the parameter's shape ${shapeString(p.shape)}`;
+  if (!sameShape(shape, p.shape)) return `shape ${shapeString(shape)} does not match the ${p instanceof Parameter ? 'parameter' : 'buffer'}'s shape ${shapeString(p.shape)}`;
   if (data === null || typeof data !== 'object' || typeof (data as ArrayLike<number>).length !== 'number') return 'data must be an array of numbers';
   const values = data as ArrayLike<number>;
   if (values.length !== numel(p.shape)) return `data has ${values.length} values, shape ${shapeString(shape)} needs ${numel(p.shape)}`;

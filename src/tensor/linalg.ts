@@ -96,7 +96,7 @@ function gemmRows(a: FloatArray, aOff: number, b: FloatArray, bOff: number, c: F
 const WASM_GEMM_MAX_VALUES = 2 ** 28;
 
 /** C += op(A)·op(B) in WebAssembly for float32 products worth the copies, in JavaScript otherwise. */
-function product(
+export function product(
   a: FloatArray, aOff: number, b: FloatArray, bOff: number, c: FloatArray, cOff: number,
   m: number, k: number, n: number, transA: boolean, transB: boolean,
 ): void {

@@ -16,6 +16,7 @@ import * as ew from './elementwise.js';
 import * as red from './reduce.js';
 import * as mv from './movement.js';
 import { matmul } from './linalg.js';
+import { formatTensor } from './format.js';
 
 export type DType = 'float32' | 'float64';
 export type FloatArray = Float32Array | Float64Array;
@@ -118,8 +119,13 @@ export class Tensor {
   values(): Readonly<FloatArray> {
     return this.data;
   }
+  /** PyTorch's print form, summarized past 1000 values (see format.ts). */
   toString(): string {
-    return `tensor(${JSON.stringify(this.toArray())}, shape=${shapeString(this.shape)}${this.requiresGrad ? ', requiresGrad' : ''})`;
+    return formatTensor(this);
+  }
+  /** Node's `console.log` and `util.inspect` show the print form rather than the fields. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return formatTensor(this);
   }
 
   // ---- autograd ----
