@@ -11,7 +11,8 @@ import { optimizerTable } from '../src/optim/table.js';
 import { scratchDirs } from './helpers/scratch.js';
 
 const root = resolve(import.meta.dirname, '..');
-const scratchDir = scratchDirs('readme');
+// Inside node_modules/.cache, so the examples' other imports ('@tensorflow/tfjs') resolve as in a user's project.
+const scratchDir = scratchDirs('readme', join(root, 'node_modules', '.cache'));
 
 export function readmeBlock(heading: string): string {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -26,27 +27,29 @@ export function readmeBlock(heading: string): string {
 function exampleFile(code: string, name: string): string {
   const dir = scratchDir('example');
   const file = join(dir, name);
-  const entry = join(root, 'src', 'index.js');
-  writeFileSync(file, code.replaceAll(/from ['"]descent['"]/g, `from ${JSON.stringify(entry)}`));
+  // 'descent' and its subpaths ('descent/tfjs') resolve to this checkout's source.
+  const entry = (subpath: string | undefined): string => join(root, 'src', subpath ?? '', 'index.js');
+  writeFileSync(file, code.replaceAll(/from ['"]descent(?:\/([a-z]+))?['"]/g, (_, subpath: string | undefined) => `from ${JSON.stringify(entry(subpath))}`));
   return file;
 }
 
 function runExample(code: string): string {
-  return execFileSync(join(root, 'node_modules', '.bin', 'tsx'), [exampleFile(code, 'example.ts')], { encoding: 'utf8', cwd: root, timeout: 120_000 });
+  return execFileSync(join(root, 'node_modules', '.bin', 'tsx'), [exampleFile(code, 'example.mts')], { encoding: 'utf8', cwd: root, timeout: 120_000 });
 }
 
 /** Type-checks README blocks with the project's strict settings: a user's editor must accept them too. */
 function typecheck(blocks: string[]): void {
-  const files = blocks.map((code, i) => exampleFile(code, `example${i}.ts`));
+  const files = blocks.map((code, i) => exampleFile(code, `example${i}.mts`));
   const flags = ['--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types')];
   execFileSync(join(root, 'node_modules', '.bin', 'tsc'), [...flags, ...files], { encoding: 'utf8', cwd: root, timeout: 180_000 });
 }
 
 const TOUR = "## The lecture's optimizers, as PyTorch calls them";
+const TFJS = '## Your TensorFlow.js model, trained by descent';
 
 describe('README', () => {
   it('type-checks every example', () => {
-    typecheck([readmeBlock('## Example'), readmeBlock('## A small CNN'), readmeBlock(TOUR), readmeBlock('## Schedules')]);
+    typecheck([readmeBlock('## Example'), readmeBlock('## A small CNN'), readmeBlock(TOUR), readmeBlock(TFJS), readmeBlock('## Schedules')]);
   });
 
   it('lists every optimizer of the registry, with its defaults', () => {
@@ -54,6 +57,12 @@ describe('README', () => {
     const listed = /<!-- optimizer-table:start -->\n([\s\S]*?)\n<!-- optimizer-table:end -->/.exec(readme);
     expect(listed, 'README.md has no optimizer table').not.toBeNull();
     expect(listed![1]).toBe(optimizerTable());
+  });
+
+  it('runs the TensorFlow.js example: the loss of a tfjs model falls under descent\'s AdamW', () => {
+    const output = runExample(readmeBlock(TFJS));
+    const [, before, after] = /loss ([\d.]+) → ([\d.]+)/.exec(output) ?? [];
+    expect(Number(after)).toBeLessThan(Number(before) / 5);
   });
 
   it('runs the schedules example', () => {
