@@ -12,12 +12,13 @@
  * descent's own arena.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SPECS, measureDescent, type DescentResult, type Spec, type Workload, type Timing } from './optimizers.js';
 import { measureMlp, measureMatmul, type MlpConfig } from './mlp.js';
+import { measureSimdPeak } from './peak.js';
 import type { KernelBackend } from '../src/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,8 +40,13 @@ const sparse: Workload[] = quick
   : [{ label: '1M × 16, 10% rows', count: 1, size: 16 * M, width: 16, rows: 104858 }];
 const timing: Timing = quick ? { reps: 5, warmup: 3, minMs: 60 } : { reps: 9, warmup: 4, minMs: 300 };
 const mlpConfig: MlpConfig = quick ? { samples: 2560, batch: 128, reps: 1 } : { samples: 10240, batch: 128, reps: 3 };
+/** Adam alone also runs the small-tensor extreme and the `p.grad = t` path the targets name. */
+const adamExtras: Workload[] = [
+  { label: quick ? '1000 × 10' : '10,000 × 10', count: quick ? 1000 : 10_000, size: 10 },
+  { label: '1000 × 100, p.grad = t', count: 1000, size: 100, assignGrads: true },
+];
 const specs = SPECS.filter((s) => only === undefined || only.includes(s.key));
-const workloadsOf = (s: Spec): Workload[] => (s.sparse ? sparse : dense);
+const workloadsOf = (s: Spec): Workload[] => (s.sparse ? sparse : s.key === 'adam' ? [...dense, ...adamExtras] : dense);
 
 const log = (line: string): void => void process.stdout.write(line + '\n');
 const fmt = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x >= 100 ? x.toFixed(0) : x.toFixed(digits));
@@ -86,16 +92,16 @@ interface PeerRun {
   version?: string;
   backend?: string;
   blas?: string;
-  matmulGflops?: number;
-  threads?: number;
   results: PeerResult[];
-  mlp: { samplesPerSecond: number } | null;
+  mlp?: { samplesPerSecond: number } | null;
+  /** PyTorch: the MLP and the matmul at each thread count. */
+  byThreads?: Array<{ threads: number; mlp: { samplesPerSecond: number } | null; matmulGflops: number }>;
   error?: string;
 }
 
-function runPeer(command: string, argv: string[], job: unknown, label: string): PeerRun {
+function runPeer(command: string, argv: string[], job: unknown, label: string, input?: string): PeerRun {
   log(`… ${label}`);
-  const r = spawnSync(command, [...argv, JSON.stringify(job)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26, timeout: quick ? 600_000 : 3_600_000 });
+  const r = spawnSync(command, [...argv, JSON.stringify(job)], { cwd: root, encoding: 'utf8', input, maxBuffer: 1 << 26, timeout: quick ? 600_000 : 3_600_000 });
   if (r.status !== 0) {
     const why = (r.error?.message ?? r.stderr ?? '').trim().split('\n').slice(-3).join(' ');
     log(`  ${label} failed: ${why}`);
@@ -104,9 +110,23 @@ function runPeer(command: string, argv: string[], job: unknown, label: string): 
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as PeerRun;
 }
 
-function torchAvailable(): boolean {
-  return spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+/**
+ * The Python that runs the PyTorch peer, as a command line: `DESCENT_TORCH_PYTHON` when set
+ * (e.g. "chroot /opt/sid python3"), else the PyTorch 2.14 chroot that ../shared/NOTES.md sets up,
+ * else the system Python. The peer script is fed on stdin, so it needs no path the command can see.
+ */
+function torchPython(): string[] {
+  const configured = process.env.DESCENT_TORCH_PYTHON?.trim();
+  if (configured) return configured.split(/\s+/);
+  if (existsSync('/opt/sid/usr/bin/python3') && process.getuid?.() === 0) return ['chroot', '/opt/sid', 'python3'];
+  return ['/usr/bin/python3'];
 }
+
+function torchAvailable(python: readonly string[]): boolean {
+  return spawnSync(python[0]!, [...python.slice(1), '-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+}
+
+const TORCH_THREADS = [1, 2];
 
 // ---- run ----
 async function main(): Promise<void> {
@@ -128,8 +148,8 @@ async function main(): Promise<void> {
     log(`  MLP 784-256-10 b${mlpConfig.batch} Adam, descent ${backend} kernels: ${fmt(mlp[backend], 0)} samples/s`);
   }
 
-  const matmul = measureMatmul(128, 784, 256, timing);
-  log(`  matmul 128×784×256: descent JS ${fmt(matmul.js, 1)} GFLOP/s, WASM ${fmt(matmul.wasm, 1)} GFLOP/s`);
+  const matmul = { ...measureMatmul(128, 784, 256, timing), peak: measureSimdPeak() };
+  log(`  matmul 128×784×256: descent JS ${fmt(matmul.js, 1)} GFLOP/s, WASM ${fmt(matmul.wasm, 1)} GFLOP/s; WASM SIMD multiply-add peak ${fmt(matmul.peak, 1)} GFLOP/s`);
 
   const tfjsOptimizers = specs.filter((s) => s.tfjs !== undefined);
   const tfjsJob = { optimizers: tfjsOptimizers.map((s) => s.tfjs), workloads: dense, reps: timing.reps, warmup: timing.warmup, mlp: mlpConfig };
@@ -139,13 +159,15 @@ async function main(): Promise<void> {
     reps: timing.reps,
     warmup: timing.warmup,
     mlp: mlpConfig,
+    threads: TORCH_THREADS,
   };
   const peers: Record<'tfjsCpu' | 'tfjsWasm' | 'torch', PeerRun | null> = { tfjsCpu: null, tfjsWasm: null, torch: null };
   if (withPeers) {
     peers.tfjsCpu = runPeer(process.execPath, [join('bench', 'peers', 'tfjs.cjs')], { ...tfjsJob, backend: 'cpu' }, 'TensorFlow.js cpu');
     peers.tfjsWasm = runPeer(process.execPath, [join('bench', 'peers', 'tfjs.cjs')], { ...tfjsJob, backend: 'wasm' }, 'TensorFlow.js wasm');
-    if (torchAvailable()) peers.torch = runPeer('/usr/bin/python3', [join('bench', 'peers', 'torch_peer.py')], torchJob, 'PyTorch CPU, 1 thread');
-    else log('  PyTorch: /usr/bin/python3 cannot import torch; skipped');
+    const python = torchPython();
+    if (torchAvailable(python)) peers.torch = runPeer(python[0]!, [...python.slice(1), '-'], torchJob, `PyTorch CPU (${python.join(' ')})`, readFileSync(join(root, 'bench', 'peers', 'torch_peer.py'), 'utf8'));
+    else log(`  PyTorch: ${python.join(' ')} cannot import torch; skipped`);
   }
 
   writeReport(info, ours, mlp, matmul, peers);
@@ -165,7 +187,7 @@ function peerFor(run: PeerRun | null, optimizer: string, workload: string, tfjs:
   return { ns: best.nsPerParam, state: best.stateBytesPerParam, note: best.foreach === true ? 'foreach' : best.foreach === false ? 'loop' : '' };
 }
 
-function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: Partial<Record<KernelBackend, number>>, matmul: { js: number; wasm: number }, peers: Record<'tfjsCpu' | 'tfjsWasm' | 'torch', PeerRun | null>): void {
+function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: Partial<Record<KernelBackend, number>>, matmul: { js: number; wasm: number; peak: number }, peers: Record<'tfjsCpu' | 'tfjsWasm' | 'torch', PeerRun | null>): void {
   const lines: string[] = [];
   const push = (s = ''): void => void lines.push(s);
   push('# Benchmarks');
@@ -175,7 +197,7 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: P
   push('## Machine');
   push();
   for (const [k, v] of Object.entries(info)) push(`- ${k}: ${v}`);
-  if (peers.torch?.version) push(`- PyTorch: ${peers.torch.version} (Debian python3-torch), torch.set_num_threads(${peers.torch.threads ?? 1}), BLAS: ${peers.torch.blas ?? 'unknown'}`);
+  if (peers.torch?.version) push(`- PyTorch: ${peers.torch.version} (Debian's python3-torch), optimizer steps at torch.set_num_threads(1), the MLP and the matmul at ${(peers.torch.byThreads ?? []).map((r) => r.threads).join(' and ')} threads; BLAS: ${peers.torch.blas ?? 'unknown'}`);
   if (peers.tfjsWasm?.version) push(`- TensorFlow.js backends: cpu, wasm (${peers.tfjsWasm.backend ?? 'wasm'})`);
   push();
   push('## Optimizer step, ns per parameter (lower is better)');
@@ -202,46 +224,58 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: P
   push();
   push(`One epoch of ${mlpConfig.samples} random samples (forward, cross-entropy, backward, step), best of ${mlpConfig.reps}. descent runs the code a user writes (nn.Sequential of nn.Linear and nn.ReLU, F.crossEntropy, optim.Adam) under each kernel backend.`);
   push();
-  const torchMlp = peers.torch?.mlp?.samplesPerSecond ?? null;
-  push('| trainer | samples/s | ÷ PyTorch |');
+  const torchAt = (threads: number) => peers.torch?.byThreads?.find((r) => r.threads === threads) ?? null;
+  const torchMlp1 = torchAt(1)?.mlp?.samplesPerSecond ?? null;
+  const torchMlp2 = torchAt(2)?.mlp?.samplesPerSecond ?? null;
+  const torchName = peers.torch?.version ? `PyTorch ${peers.torch.version}` : 'PyTorch';
+  push(`| trainer | samples/s | ÷ ${torchName} 1 thread |`);
   push('| --- | ---: | ---: |');
   const mlpRows: Array<[string, number | null | undefined]> = [
-    ["descent, kernel backend 'wasm' (WASM SIMD matmul forward and backward; the default)", mlp.wasm],
-    ["descent, kernel backend 'js' (all JavaScript)", mlp.js],
+    ["descent, kernel backend 'wasm' (WASM SIMD matmul forward and backward; the default), 1 thread", mlp.wasm],
+    ["descent, kernel backend 'js' (all JavaScript), 1 thread", mlp.js],
     ['TensorFlow.js wasm', peers.tfjsWasm?.mlp?.samplesPerSecond],
     ['TensorFlow.js cpu', peers.tfjsCpu?.mlp?.samplesPerSecond],
-    ['PyTorch CPU, 1 thread', torchMlp],
+    ...(peers.torch?.byThreads ?? []).map((r): [string, number | null] => [`${torchName} CPU, ${r.threads} thread${r.threads === 1 ? '' : 's'}`, r.mlp?.samplesPerSecond ?? null]),
   ];
-  for (const [name, v] of mlpRows) push(`| ${name} | ${fmt(v, 0)} | ${fmt(ratio(v, torchMlp))} |`);
+  for (const [name, v] of mlpRows) push(`| ${name} | ${fmt(v, 0)} | ${fmt(ratio(v, torchMlp1))} |`);
   push();
-  push('The matrix product inside (float32, 128 × 784 times 784 × 256, the first layer\'s forward), GFLOP/s:');
+  push("The matrix product inside (float32, 128 × 784 times 784 × 256, the first layer's forward), GFLOP/s, beside the measured WebAssembly SIMD multiply-add peak (asm/peak.ts, compiled at bench time, not part of the library: a 4 × 8 micro-kernel's inner loop over operands in L1, f32x4 mul + add; the ceiling of any WASM SIMD product without relaxed-SIMD FMA, which Node 20 lacks by default):");
   push();
-  push('| descent JS `gemm` | descent WASM SIMD `wasmGemm` | PyTorch 1 thread |');
-  push('| ---: | ---: | ---: |');
-  push(`| ${fmt(matmul.js, 1)} | ${fmt(matmul.wasm, 1)} | ${fmt(peers.torch?.matmulGflops, 1)} |`);
+  push(`| descent JS \`gemm\` | descent WASM SIMD \`wasmGemm\` | WASM SIMD peak | descent ÷ peak | ${(peers.torch?.byThreads ?? []).map((r) => `${torchName} ${r.threads} thread${r.threads === 1 ? '' : 's'}`).join(' | ')} |`);
+  push(`| ---: | ---: | ---: | ---: |${(peers.torch?.byThreads ?? []).map(() => ' ---: |').join('')}`);
+  push(`| ${fmt(matmul.js, 1)} | ${fmt(matmul.wasm, 1)} | ${fmt(matmul.peak, 1)} | ${fmt(ratio(matmul.wasm, matmul.peak))} |${(peers.torch?.byThreads ?? []).map((r) => ` ${fmt(r.matmulGflops, 1)} |`).join('')}`);
   push();
   if (peers.torch?.blas?.includes('blas/libblas.so')) {
-    push(`PyTorch here calls ${peers.torch.blas}: Debian's reference BLAS, not OpenBLAS or MKL, which is why its matmul is slow and descent's WASM path out-trains it. A PyTorch with an optimized BLAS would do several times better; the MLP ratio is against this build, not against PyTorch at its best.`);
+    push(`This PyTorch calls ${peers.torch.blas}: Debian's reference BLAS, not OpenBLAS: it is no fair peer for the MLP and the matmul. Set up PyTorch 2.14 with OpenBLAS (../shared/NOTES.md) and point DESCENT_TORCH_PYTHON at it.`);
     push();
   }
   push('## Targets');
   push();
-  const target = (label: string, value: number | null, limit: number, higherIsBetter = false): void => {
+  push('| workload | measured | target | |');
+  push('| --- | ---: | ---: | --- |');
+  const target = (label: string, value: number | null, limit: number, higherIsBetter = false, why = ''): void => {
     const met = value !== null && (higherIsBetter ? value >= limit : value <= limit);
-    push(`- ${label}: ${fmt(value)} (target ${higherIsBetter ? '≥' : '≤'} ${limit}) — ${value === null ? 'not measured' : met ? 'met' : 'missed'}`);
+    push(`| ${label} | ${fmt(value)} | ${higherIsBetter ? '≥' : '≤'} ${limit} | ${value === null ? `not measured${why ? `: ${why}` : ''}` : met ? 'met' : 'missed'} |`);
   };
+  const result = (key: string, workload: string) => ours.find((x) => x.optimizer === key && x.workload === workload);
   const floorRatio = (key: string, workload: string): number | null => {
-    const r = ours.find((x) => x.optimizer === key && x.workload === workload);
+    const r = result(key, workload);
     return r ? ratio(r.wasmKernel ?? r.wasm, r.floor) : null;
   };
-  target(`Adam ${dense[0]!.label}, descent ÷ floor`, floorRatio('adam', dense[0]!.label), 1.25);
-  target(`Adam ${dense[1]!.label}, descent ÷ floor`, floorRatio('adam', dense[1]!.label), 2);
+  target(`MLP 784-256-10 b128 Adam, samples/s, descent ÷ ${torchName} + ${peers.torch?.blas ?? 'its BLAS'}, 1 thread each`, ratio(mlp.wasm, torchMlp1), 1, true, 'no PyTorch peer');
+  target(`the same, 2 threads each`, null, 1, true, torchMlp2 === null ? 'no PyTorch peer' : `descent runs on one thread (PyTorch 2 threads: ${fmt(torchMlp2, 0)} samples/s, ${fmt(ratio(mlp.wasm, torchMlp2))}× of it on descent's one)`);
+  target(`Adam ${dense[0]!.label}, 1 thread ÷ floor`, floorRatio('adam', dense[0]!.label), 1.25);
+  target(`Adam ${dense[0]!.label}, 2 threads ÷ the 2-thread floor`, null, 1.25, false, 'descent runs on one thread');
+  target(`Adam ${dense[1]!.label} ÷ floor (1 thread)`, floorRatio('adam', dense[1]!.label), 1.5);
+  target(`Adam ${adamExtras[0]!.label} ÷ floor (1 thread)`, floorRatio('adam', adamExtras[0]!.label), 2);
+  const assigned = result('adam', adamExtras[1]!.label);
+  const fromBackward = result('adam', dense[1]!.label);
+  target('Adam 1000 × 100 with `p.grad = t` each step ÷ the same with grads from backward', ratio(assigned?.wasm, fromBackward?.wasm), 1.2);
+  target('GEMM 128×784×256 ÷ measured WASM SIMD multiply-add peak', ratio(matmul.wasm, matmul.peak), 0.7, true);
   for (const r of ours) {
     if (r.optimizer === 'adam') continue;
     target(`${SPECS.find((s) => s.key === r.optimizer)!.label} ${r.workload}, descent ÷ floor`, ratio(r.wasmKernel ?? r.wasm, r.floor), 1.5);
   }
-  const bestOurs = Math.max(...Object.values(mlp).filter((v): v is number => v !== undefined));
-  target('MLP training, best descent backend ÷ PyTorch 1 thread', ratio(bestOurs, torchMlp), 1, true);
   push();
   push('## Notes');
   push();
@@ -250,7 +284,7 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: P
   push('- The peers run in their own processes, at other moments than descent and its floor: compare them with descent through the ratio columns, with the noise of a shared machine in mind.');
   for (const [name, run] of Object.entries(peers)) if (run?.error) push(`- ${name} failed: ${run.error}`);
   if (!withPeers) push('- Peers skipped (--no-peers).');
-  else if (peers.torch === null) push('- PyTorch skipped: /usr/bin/python3 cannot import torch.');
+  else if (peers.torch === null) push(`- PyTorch skipped: ${torchPython().join(' ')} cannot import torch.`);
   const text = lines.join('\n') + '\n';
   writeFileSync(outFile, text);
   log('');

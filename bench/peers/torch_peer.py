@@ -1,11 +1,14 @@
 """PyTorch CPU side of `npm run bench`: one JSON workload in argv[1], one JSON result on stdout.
 
-Single thread (torch.set_num_threads(1)), as descent runs on one. Each dense optimizer is timed
+Optimizer steps run on one thread (torch.set_num_threads(1)); the MLP and the matmul run once per
+thread count in the job's `threads` (default [1]). Each dense optimizer is timed
 with PyTorch's default per-tensor loop (foreach=False in 1.13) and with foreach=True, and both
 are reported. Sparse optimizers get a row-sparse gradient touching `rows` distinct rows.
 
 Workload: {optimizers: [{key, cls, kwargs, sparse}], workloads: [{label, count, size, width?, rows?}],
-           reps, warmup, mlp: {samples, batch, reps} | null}
+           reps, warmup, mlp: {samples, batch, reps} | null, threads?: [int]}
+
+The script reads nothing but argv, so it runs unchanged inside a chroot (fed on stdin).
 """
 import json
 import os
@@ -113,9 +116,15 @@ def main():
             for foreach in modes:
                 r = time_optimizer(spec, w, foreach, job["reps"], job["warmup"])
                 results.append({"optimizer": spec["key"], "workload": w["label"], "foreach": foreach, **r})
-    mlp = time_mlp(**job["mlp"]) if job.get("mlp") else None
-    matmul = matmul_gflops(128, 784, 256, 10)
-    print(json.dumps({"version": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_info(), "results": results, "mlp": mlp, "matmulGflops": matmul}))
+    by_threads = []
+    for threads in job.get("threads", [1]):
+        torch.set_num_threads(threads)
+        by_threads.append({
+            "threads": torch.get_num_threads(),
+            "mlp": time_mlp(**job["mlp"]) if job.get("mlp") else None,
+            "matmulGflops": matmul_gflops(128, 784, 256, 10),
+        })
+    print(json.dumps({"version": torch.__version__, "blas": blas_info(), "results": results, "byThreads": by_threads}))
 
 
 if __name__ == "__main__":
