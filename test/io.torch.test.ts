@@ -161,3 +161,22 @@ describe('files that belong to something else are refused, and nothing changes',
     expect(snapshot(model, adam)).toBe(before);
   });
 });
+
+describe('buffers cross over with the parameters', () => {
+  it("loads a PyTorch model with BatchNorm (running statistics, int64 num_batches_tracked) and computes PyTorch's eval output", () => {
+    const dir = resolve(import.meta.dirname, 'fixtures', 'torch-buffers');
+    const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as { x: number[]; eval_output: number[]; keys: string[]; num_batches_tracked: number };
+    const model = new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.BatchNorm2d(2), new nn.ReLU(), new nn.Flatten(), new nn.Linear(2 * 4 * 4, 3));
+    expect(Object.keys(model.stateDict())).toEqual(expected.keys);
+    loadModel(model, join(dir, 'model.safetensors'));
+    const batchNorm = (model as unknown as Record<string, nn.Module>)['1']!;
+    expect(batchNorm.getBuffer('num_batches_tracked')!.item()).toBe(expected.num_batches_tracked);
+    model.eval();
+    const out = model.call(new Tensor(Float32Array.from(expected.x), [2, 1, 6, 6]));
+    const c = closeness(out.data, expected.eval_output, { rtol: 1e-5, atol: 1e-6 });
+    expect(c.ok, `eval output off by ${c.maxAbsError}`).toBe(true);
+    // And back: descent's file holds the buffers under the same names.
+    const names = [...decodeSafetensors(saveModelBytes(model), 'model.safetensors').tensors.keys()].sort();
+    expect(names).toEqual([...expected.keys].sort());
+  });
+});

@@ -19,10 +19,10 @@
  */
 import { sha256 } from './sha256.js';
 
-export type Dtype = 'F64' | 'F32' | 'I32' | 'U8';
+export type Dtype = 'F64' | 'F32' | 'I64' | 'I32' | 'U8';
 export type StoredArray = Float64Array | Float32Array | Int32Array | Uint8Array;
 
-const ELEMENT_BYTES: Readonly<Record<Dtype, number>> = { F64: 8, F32: 4, I32: 4, U8: 1 };
+const ELEMENT_BYTES: Readonly<Record<Dtype, number>> = { F64: 8, F32: 4, I64: 8, I32: 4, U8: 1 };
 const DTYPES = Object.keys(ELEMENT_BYTES) as Dtype[];
 
 /** The safetensors library refuses larger headers; so does descent (it bounds what a lie can make us read). */
@@ -185,6 +185,11 @@ function arrayAt(data: Uint8Array, { dtype, begin, end }: TensorEntry): StoredAr
   const width = ELEMENT_BYTES[dtype];
   const count = (end - begin) / width;
   const start = data.byteOffset + begin;
+  // int64 (PyTorch's counters, such as BatchNorm's num_batches_tracked) is read as float64: exact below 2⁵³.
+  if (dtype === 'I64') {
+    const view = new DataView(data.buffer, start, end - begin);
+    return Float64Array.from({ length: count }, (_, i) => Number(view.getBigInt64(i * 8, true)));
+  }
   if (hostIsLittleEndian && start % width === 0) {
     if (dtype === 'F64') return new Float64Array(data.buffer, start, count);
     return dtype === 'F32' ? new Float32Array(data.buffer, start, count) : new Int32Array(data.buffer, start, count);

@@ -59,7 +59,7 @@ function fail(label: string, why: string): never {
 // Model weights
 
 export function modelPart(model: Module, prefix = ''): FilePart {
-  const dtypes = new Map(model.namedParameters().map(([name, p]) => [name, p.dtype] as const));
+  const dtypes = new Map(model.namedStateTensors().map(([name, t]) => [name, t.dtype] as const));
   return modelStatePart(model.stateDict(), prefix, (name) => dtypes.get(name));
 }
 
@@ -74,7 +74,7 @@ export function modelStateOf(file: SafetensorsFile, label: string, prefix = ''):
   const entries: Array<[string, StateDict[string]]> = [];
   for (const [name, tensor] of file.tensors) {
     if (!name.startsWith(prefix)) continue;
-    if (tensor.dtype !== 'F32' && tensor.dtype !== 'F64') fail(label, `tensor '${name}' is ${tensor.dtype}; model weights are F32 or F64`);
+    if (tensor.dtype !== 'F32' && tensor.dtype !== 'F64' && tensor.dtype !== 'I64') fail(label, `tensor '${name}' is ${tensor.dtype}; model tensors are F32, F64 or I64 (a counter such as num_batches_tracked)`);
     entries.push([name.slice(prefix.length), { shape: [...tensor.shape], data: tensor.data as unknown as number[] }]);
   }
   // fromEntries: a tensor named `__proto__` stays a key (and is refused as unexpected).
