@@ -6,7 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import { Tensor } from '../src/tensor/tensor.js';
 import { raceEntries, withoutBiasCorrection } from '../src/race/entries.js';
-import { stateBytes } from '../src/race/probes.js';
+import { stateBytes, stateDictBytes } from '../src/race/probes.js';
 import { sampleGrid, contourLines, logLevels } from '../src/race/render/contour.js';
 import { logTicks } from '../src/race/render/svg.js';
 import { barChart, clippedTop, lineChart } from '../src/race/render/charts.js';
@@ -135,5 +135,26 @@ describe('readable axes', () => {
       expect(seriesStyle(a!).color, `${a} and ${b}`).not.toBe(seriesStyle(b!).color);
     }
     expect(() => seriesStyle('#ff0000')).toThrow(/no palette entry/);
+  });
+});
+
+describe('state dict bytes per parameter', () => {
+  const measure = (id: string): number => {
+    const w = new Tensor(new Float32Array(1000).fill(0.5), [10, 100], { requiresGrad: true });
+    const optimizer = entry(id).factory()([w], 0.01) as unknown as { step(c: () => number): unknown; stateDict(): unknown };
+    optimizer.step(() => {
+      w.grad = new Tensor(new Float32Array(1000).fill(0.1), [10, 100]);
+      return 0;
+    });
+    return stateDictBytes(optimizer.stateDict()) / 1000;
+  };
+  it('counts the tensors a checkpoint saves, a wrapper\'s beside its inner optimizer\'s', () => {
+    expect(measure('sgd')).toBe(0);
+    expect(measure('momentum')).toBe(4);
+    expect(measure('adam')).toBe(8);
+    // Lookahead around Adam: Adam's m and v, and the slow weights.
+    expect(measure('lookahead')).toBe(12);
+    // SAM keeps nothing of its own in its dict: the inner SGD's momentum buffer.
+    expect(measure('sam')).toBe(4);
   });
 });

@@ -44,7 +44,7 @@ export const BUDGETS: Readonly<Record<Budget, BudgetConfig>> = {
     batchSize: 32,
     tableSteps: 100,
     lossTarget: 0.8,
-    timing: { rounds: 5, steps: 4 },
+    timing: { rounds: 5, steps: 16 },
   },
   default: {
     name: 'default',
@@ -56,7 +56,7 @@ export const BUDGETS: Readonly<Record<Budget, BudgetConfig>> = {
     batchSize: 32,
     tableSteps: 400,
     lossTarget: 0.4,
-    timing: { rounds: 7, steps: 8 },
+    timing: { rounds: 7, steps: 24 },
   },
   full: {
     name: 'full',
@@ -68,6 +68,6 @@ export const BUDGETS: Readonly<Record<Budget, BudgetConfig>> = {
     batchSize: 32,
     tableSteps: 1500,
     lossTarget: 0.3,
-    timing: { rounds: 9, steps: 10 },
+    timing: { rounds: 9, steps: 32 },
   },
 };

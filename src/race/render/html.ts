@@ -30,7 +30,7 @@ blockquote { margin: 6px 0; padding-left: 10px; border-left: 3px solid #ccc; col
 .charts { display: flex; flex-wrap: wrap; gap: 12px; margin-top: 8px; }
 .charts figure { margin: 0; max-width: 100%; }
 .charts svg { max-width: 100%; height: auto; border: 1px solid #eee; }
-code { background: #f4f4f4; padding: 0 4px; border-radius: 3px; }
+code { background: #f4f4f4; padding: 0 4px; border-radius: 3px; overflow-wrap: anywhere; }
 details summary { cursor: pointer; color: #333; }
 nav ol { columns: 2; column-gap: 24px; padding-left: 20px; }
 @media (max-width: 720px) { nav ol { columns: 1; } }
