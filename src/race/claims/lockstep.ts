@@ -11,6 +11,8 @@
  * L-BFGS and SAM take norms over all parameters and must not run here.
  */
 import { Tensor } from '../../tensor/tensor.js';
+import type { Surface } from '../../surfaces/surface.js';
+import { raceEntry } from '../entries.js';
 
 /** A param group's overrides: the learning rate and any other option of the optimizer. */
 export interface RunConfig {
@@ -136,4 +138,26 @@ export function octaveGrid(low: number, high: number, perOctave: number): number
   const out: number[] = [];
   for (let k = Math.ceil(Math.log2(low) * perOctave - 1e-9); k <= Math.floor(Math.log2(high) * perOctave + 1e-9); k++) out.push(2 ** (k / perOctave));
   return out;
+}
+
+/** Race entry `id` over param groups, with the entry's own options under each group's. */
+export function entryGroupFactory(id: string): GroupOptimizerFactory {
+  const entry = raceEntry(id);
+  if (entry.wrapper !== null) throw new RangeError(`${id} wraps another optimizer and cannot run in lockstep`);
+  return (groups) => entry.spec.create(groups as never, { ...entry.options, lr: groups[0]!.lr } as never);
+}
+
+/**
+ * The gradient of many independent starts on a 2-D surface held in one vector (x₀, y₀, x₁, y₁, …):
+ * a per-coordinate optimizer treats them as separate runs.
+ */
+export function manyStarts(surface: Surface): GradientFunction {
+  const pair: [number, number] = [0, 0];
+  return (w, out) => {
+    for (let k = 0; 2 * k < w.length; k++) {
+      surface.gradient(w[2 * k]!, w[2 * k + 1]!, pair);
+      out[2 * k] = pair[0];
+      out[2 * k + 1] = pair[1];
+    }
+  };
 }
