@@ -75,18 +75,82 @@ function mean(values: Float64Array, from: number, to: number): number {
   return sum / Math.max(1, to - from);
 }
 
-export function runDrift({ seed, dimension: d, horizons, lrs }: DriftRunSpec, create: GroupOptimizerFactory): DriftRunResult {
-  const steps = horizons[horizons.length - 1]!;
-  const generator = new Generator(seed);
-  const [a, b] = turningPlane(generator, d);
-  const inputs = new Float64Array(DRIFT_BATCH * d);
-  const targets = new Float64Array(DRIFT_BATCH);
-  const target = new Float64Array(d);
-  const residual = new Float64Array(DRIFT_BATCH);
-  const losses = lrs.map(() => new Float64Array(steps).fill(Number.POSITIVE_INFINITY));
-  let t = 0;
-  // ∇ of the batch's mean squared error is 2·mean(r·x); the loss before the step is recorded on the way.
-  const gradient = (w: Float64Array, out: Float64Array, run: number): void => {
+/** One optimizer's lr grid on the stream: its runs, their online losses and effective-lr probes. */
+class DriftArm {
+  readonly runs: Lockstep;
+  readonly losses: Float64Array[];
+  readonly effectiveLr: number[][];
+  private readonly before: Float64Array[];
+
+  constructor(create: GroupOptimizerFactory, lrs: readonly number[], steps: number, batch: DriftBatch) {
+    const d = batch.dimension;
+    this.losses = lrs.map(() => new Float64Array(steps).fill(Number.POSITIVE_INFINITY));
+    this.effectiveLr = lrs.map(() => []);
+    this.before = lrs.map(() => new Float64Array(d));
+    this.runs = new Lockstep(create, lrs.map((lr) => ({ lr })), new Float64Array(d), (w, out, run) => (this.losses[run]![batch.step] = batch.lossAndGradient(w, out)));
+  }
+
+  step(t: number, probe: boolean): void {
+    const { runs } = this;
+    if (probe) this.before.forEach((b, k) => b.set(runs.points[k]!));
+    runs.step();
+    this.losses.forEach((curve, k) => {
+      // A NaN anywhere in w makes the loss NaN, so the loss alone tells divergence.
+      if (runs.active[k] && !(curve[t]! < 1e12)) {
+        runs.retire(k);
+        curve.fill(Number.POSITIVE_INFINITY, t);
+      }
+    });
+    if (!probe) return;
+    this.effectiveLr.forEach((values, k) => {
+      const g = runs.lastGradient(k);
+      const ratios = Array.from(g, (gi, i) => Math.abs(runs.points[k]![i]! - this.before[k]![i]!) / Math.abs(gi)).filter(Number.isFinite);
+      ratios.sort((x, y) => x - y);
+      values.push(runs.active[k] && ratios.length > 0 ? ratios[ratios.length >> 1]! : Number.NaN);
+    });
+  }
+}
+
+/** The current mini-batch of the stream, and the mean squared error's value and gradient on it. */
+class DriftBatch {
+  step = 0;
+  readonly inputs: Float64Array;
+  readonly targets = new Float64Array(DRIFT_BATCH);
+  private readonly residual = new Float64Array(DRIFT_BATCH);
+  private readonly target: Float64Array;
+  private readonly plane: [Float64Array, Float64Array];
+
+  constructor(
+    readonly dimension: number,
+    private readonly generator: Generator,
+  ) {
+    this.inputs = new Float64Array(DRIFT_BATCH * dimension);
+    this.target = new Float64Array(dimension);
+    this.plane = turningPlane(generator, dimension);
+  }
+
+  /** Draws the batch of step t: fresh inputs, labels from the target turned to its angle at t. */
+  draw(t: number): void {
+    const d = this.dimension;
+    const [a, b] = this.plane;
+    const angle = (2 * Math.PI * t) / STEPS_PER_TURN;
+    this.step = t;
+    for (let i = 0; i < d; i++) this.target[i] = Math.cos(angle) * a[i]! + Math.sin(angle) * b[i]!;
+    for (let r = 0; r < DRIFT_BATCH; r++) {
+      let y = 0;
+      for (let i = 0; i < d; i++) {
+        const x = this.generator.normal();
+        this.inputs[r * d + i] = x;
+        y += x * this.target[i]!;
+      }
+      this.targets[r] = y + DRIFT_NOISE * this.generator.normal();
+    }
+  }
+
+  /** Writes ∇ of the batch's mean squared error, 2·mean(r·x), into `out`; returns the error. */
+  lossAndGradient(w: Float64Array, out: Float64Array): number {
+    const d = this.dimension;
+    const { inputs, targets, residual } = this;
     let loss = 0;
     for (let r = 0; r < DRIFT_BATCH; r++) {
       let prediction = 0;
@@ -94,55 +158,40 @@ export function runDrift({ seed, dimension: d, horizons, lrs }: DriftRunSpec, cr
       residual[r] = prediction - targets[r]!;
       loss += residual[r]! ** 2;
     }
-    losses[run]![t] = loss / DRIFT_BATCH;
     out.fill(0);
     for (let r = 0; r < DRIFT_BATCH; r++) for (let i = 0; i < d; i++) out[i]! += (2 * residual[r]! * inputs[r * d + i]!) / DRIFT_BATCH;
-  };
-  const runs = new Lockstep(create, lrs.map((lr) => ({ lr })), new Float64Array(d), gradient);
-  const probeSteps = Array.from({ length: PROBES }, (_, p) => Math.floor(((p + 1) * steps) / PROBES) - 1);
-  const effectiveLr = lrs.map(() => [] as number[]);
-  const before = lrs.map(() => new Float64Array(d));
-  let nextProbe = 0;
-  for (t = 0; t < steps; t++) {
-    const angle = (2 * Math.PI * t) / STEPS_PER_TURN;
-    for (let i = 0; i < d; i++) target[i] = Math.cos(angle) * a[i]! + Math.sin(angle) * b[i]!;
-    for (let r = 0; r < DRIFT_BATCH; r++) {
-      let y = 0;
-      for (let i = 0; i < d; i++) {
-        const x = generator.normal();
-        inputs[r * d + i] = x;
-        y += x * target[i]!;
-      }
-      targets[r] = y + DRIFT_NOISE * generator.normal();
-    }
-    const probe = t === probeSteps[nextProbe];
-    if (probe) lrs.forEach((_, k) => before[k]!.set(runs.points[k]!));
-    runs.step();
-    lrs.forEach((_, k) => {
-      // A NaN anywhere in w makes the loss NaN, so the loss alone tells divergence.
-      if (runs.active[k] && !(losses[k]![t]! < 1e12)) {
-        runs.retire(k);
-        losses[k]!.fill(Number.POSITIVE_INFINITY, t);
-      }
-    });
-    if (!probe) continue;
-    nextProbe += 1;
-    lrs.forEach((_, k) => {
-      const g = runs.lastGradient(k);
-      const ratios = Array.from(g, (gi, i) => Math.abs(runs.points[k]![i]! - before[k]![i]!) / Math.abs(gi)).filter(Number.isFinite);
-      ratios.sort((x, y) => x - y);
-      effectiveLr[k]!.push(runs.active[k] && ratios.length > 0 ? ratios[ratios.length >> 1]! : Number.NaN);
-    });
+    return loss / DRIFT_BATCH;
   }
-  const windows = losses.map((curve) =>
-    horizons.map((horizon) => ({
-      firstQuarter: mean(curve, 0, Math.floor(horizon / 4)),
-      whole: mean(curve, 0, horizon),
-      lastQuarter: mean(curve, horizon - Math.floor(horizon / 4), horizon),
-    })),
-  );
-  const lossCurve = losses.map((curve) => probeSteps.map((step, p) => mean(curve, p === 0 ? 0 : probeSteps[p - 1]! + 1, step + 1)));
-  return { windows, probeSteps, effectiveLr, lossCurve };
+}
+
+/**
+ * Every optimizer's lr grid on one stream of batches (generated once, so the optimizers are
+ * compared on the same data), for as long as the longest horizon.
+ */
+export function runDrift({ seed, dimension, horizons, lrs }: DriftRunSpec, optimizers: readonly GroupOptimizerFactory[]): DriftRunResult[] {
+  const steps = horizons[horizons.length - 1]!;
+  const batch = new DriftBatch(dimension, new Generator(seed));
+  const arms = optimizers.map((create) => new DriftArm(create, lrs, steps, batch));
+  const probeSteps = Array.from({ length: PROBES }, (_, p) => Math.floor(((p + 1) * steps) / PROBES) - 1);
+  let nextProbe = 0;
+  for (let t = 0; t < steps; t++) {
+    batch.draw(t);
+    const probe = t === probeSteps[nextProbe];
+    if (probe) nextProbe += 1;
+    for (const arm of arms) arm.step(t, probe);
+  }
+  return arms.map((arm) => ({
+    windows: arm.losses.map((curve) =>
+      horizons.map((horizon) => ({
+        firstQuarter: mean(curve, 0, Math.floor(horizon / 4)),
+        whole: mean(curve, 0, horizon),
+        lastQuarter: mean(curve, horizon - Math.floor(horizon / 4), horizon),
+      })),
+    ),
+    probeSteps,
+    effectiveLr: arm.effectiveLr,
+    lossCurve: arm.losses.map((curve) => probeSteps.map((step, p) => mean(curve, p === 0 ? 0 : probeSteps[p - 1]! + 1, step + 1))),
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -163,7 +212,6 @@ interface Settings {
 
 interface Spec {
   readonly seed: number;
-  readonly optimizer: string;
   readonly settings: Settings;
 }
 
@@ -184,7 +232,7 @@ export function rmspropTracksBetter(logRatio: { readonly lo: number; readonly hi
   return verdictOf(logRatio, 'above', 0);
 }
 
-export const drift = defineClaim<Settings, Spec, DriftRunResult>({
+export const drift = defineClaim<Settings, Spec, DriftRunResult[]>({
   id: 'drift',
   number: 5,
   title: "Adagrad's steps shrink until learning stops; RMSProp's do not",
@@ -198,12 +246,12 @@ export const drift = defineClaim<Settings, Spec, DriftRunResult>({
   },
   shared: [],
   seeded: true,
-  trials: (plan) => plan.seeds.flatMap((seed) => DRIFT_OPTIMIZERS.map((optimizer) => ({ seed, optimizer, settings: plan.settings }))),
-  runTrial: ({ seed, optimizer, settings }) => runDrift({ seed, dimension: settings.dimension, horizons: settings.horizons, lrs: DRIFT_LRS }, entryGroupFactory(optimizer)),
+  trials: (plan) => plan.seeds.map((seed) => ({ seed, settings: plan.settings })),
+  runTrial: ({ seed, settings }) => runDrift({ seed, dimension: settings.dimension, horizons: settings.horizons, lrs: DRIFT_LRS }, DRIFT_OPTIMIZERS.map(entryGroupFactory)),
   conclude(done, plan) {
     const { horizons, dimension } = plan.settings;
     const longest = horizons.length - 1;
-    const runOf = (seed: number, id: string): DriftRunResult => done.find((d) => d.spec.seed === seed && d.spec.optimizer === id)!.result;
+    const runOf = (seed: number, id: string): DriftRunResult => done.find((d) => d.spec.seed === seed)!.result[DRIFT_OPTIMIZERS.indexOf(id as (typeof DRIFT_OPTIMIZERS)[number])]!;
     const late = (seed: number, id: string, h: number, protocol: Protocol): number => {
       const run = runOf(seed, id);
       return run.windows[chosenLr(run.windows, h, protocol)]![h]!.lastQuarter;

@@ -119,8 +119,8 @@ export const localMinima = defineClaim<Settings, Spec, LocalMinimaTrialResult>({
   literature: ['Polyak (1964), heavy-ball method', 'Goh (2017), Why momentum really works, Distill'],
   requires: { all: ['sgd', 'momentum'], oneOf: [] },
   budgets: {
-    quick: { starts: 100, effectiveSteps: [0.01, 0.03, 0.1, 0.3], steps: 1000 },
-    default: { starts: 150, effectiveSteps: [0.01, 0.03, 0.1, 0.3], steps: 1000 },
+    quick: { starts: 200, effectiveSteps: [0.01, 0.03, 0.1, 0.3], steps: 1000 },
+    default: { starts: 200, effectiveSteps: [0.01, 0.03, 0.1, 0.3], steps: 1000 },
     full: { starts: 200, effectiveSteps: [0.01, 0.03, 0.1, 0.2, 0.3], steps: 2000 },
   },
   shared: [],

@@ -91,9 +91,10 @@ export function runMomentumTrial({ seed, condition, dimension, reduction }: Mome
   const fineLrs = (lr: number): number[] => [-3, -2, -1, 0, 1, 2, 3].map((k) => lr * 2 ** (k / 8));
   const fineGaps = (gap: number): number[] => (gap >= 1 ? [1, 2 ** -0.25, 2 ** -0.5] : [-2, -1, 0, 1, 2].map((k) => Math.min(1, gap * 2 ** (k / 4))));
 
-  // L = 1: GD is stable below lr 2, heavy ball below 2(1 + μ) < 4.
-  const gd = search(pairs(octaveGrid(1 / 8, 2.9, 2), [1]), (best) => pairs(fineLrs(best.lr), [1]));
-  const heavyBall = search(pairs(octaveGrid(1 / 8, 5.7, 2), [1, ...octaveGrid(1 / 1024, 0.71, 2)]), (best) =>
+  // L = 1: GD is stable below lr 2 and its best is 2/(1 + 1/κ) ≥ 1.8 for κ ≥ 10, heavy ball's
+  // below 2(1 + μ) < 4 and its best 4/(1 + 1/√κ)² ≥ 2.3; the grids start a factor 4 lower.
+  const gd = search(pairs(octaveGrid(1 / 2, 2.9, 2), [1]), (best) => pairs(fineLrs(best.lr), [1]));
+  const heavyBall = search(pairs(octaveGrid(1 / 2, 5.7, 2), [1, ...octaveGrid(1 / 1024, 0.71, 2)]), (best) =>
     pairs(fineLrs(best.lr), fineGaps(1 - (best.momentum as number))),
   );
   const fixed = 1 - FIXED_MOMENTUM;
@@ -180,7 +181,7 @@ export const momentum = defineClaim<Settings, MomentumTrialSpec, MomentumTrialRe
       method:
         `${MOMENTUM_DIMENSION}-dimensional quadratics f = ½ Σ λᵢwᵢ² with curvatures spread evenly in log scale over [1/κ, 1], κ ∈ {${MOMENTUM_CONDITIONS.join(', ')}}, started at wᵢ ~ N(0, 1/λᵢ) (seeded: every curvature holds the same loss in expectation). ` +
         `Steps until ${reductionText} for GD (SGD, μ = 0) at its best lr, heavy ball (SGD with momentum) at its best (lr, μ), and heavy ball with μ fixed at ${FIXED_MOMENTUM} at its best lr. ` +
-        `Each best is searched alike: a half-octave grid in lr (and in 1 − μ, down to 1/1024), then an eighth-octave grid in lr and quarter-octave in 1 − μ around the winner; every configuration of a grid runs in lockstep and the first to reach the target is the best. ` +
+        `Each best is searched alike: a half-octave grid in lr (from a quarter of theory's best up to the stability limit; from 1/64 for μ = ${FIXED_MOMENTUM}) and in 1 − μ (down to 1/1024), then an eighth-octave grid in lr and quarter-octave in 1 − μ around the winner; every configuration of a grid runs in lockstep and the first to reach the target is the best. ` +
         `Many curvatures rather than two: on a 2-D quadratic a lucky oscillation of heavy ball crosses the target early and the speed-up jumps by 50 % from seed to seed.`,
       summary:
         `The speed-up of tuned heavy ball over tuned GD grows with slope ${num(slope.mean)} [${num(slope.lo)}, ${num(slope.hi)}] in log–log (√κ: ½): ` +

@@ -184,7 +184,7 @@ export const saddle = defineClaim<Settings, Spec, SaddleTrialResult>({
           .map(([y, t]) => `${num(t)} steps from |y₀| ≈ ${num(y)}`)
           .join(', ')} at η = ${effectiveSteps[middle]}. ` +
         `A normalized method divides by the gradient's own scale and moves about η per step however small the gradient, so its escape time hardly depends on |y₀|${NORMALIZED_IDS.some((id) => ids.includes(id)) ? ` (${NORMALIZED_IDS.filter((id) => ids.includes(id)).map((id) => `${label(id)} ${num(median(curve(id).map(([, t]) => t)))}`).join(', ')} steps, median over decades)` : ''}; RMSProp's first steps are larger still, since it has no bias correction and its average of g² starts at zero. ` +
-        `Momentum matched at its terminal step does not help: along a direction whose gradient grows exponentially the velocity lags behind the gradient, and heavy ball's growth per step, the root of z² − (1 + μ + 2η(1 − μ))z + μ = 0, is below SGD's 1 + 2η; it escapes faster only when given a larger effective step (the same lr as SGD is ${num(1 / (1 - 0.9))}× larger).`,
+        `Momentum matched at its terminal step does not help: along a direction whose gradient grows exponentially the velocity lags behind the gradient, and heavy ball's growth per step, the root of z² − (1 + μ + 2η(1 − μ))z + μ = 0, is below SGD's 1 + 2η; it escapes faster only when given a larger effective step (at SGD's own lr, heavy ball's terminal step is 1/(1 − μ) = ${num(1 / (1 - (raceEntry('momentum').options.momentum as number)))}× larger).`,
       values: {
         escapeHeight: ESCAPE_HEIGHT,
         effectiveSteps: [...effectiveSteps],
