@@ -125,14 +125,15 @@ describe('Lockstep', () => {
 });
 
 describe('firstToReach', () => {
+  // f = ½ λ w², one coordinate, λ = 1: GD's iterate is (1 − lr)^t w₀.
+  const problem = {
+    start: Float64Array.of(1),
+    value: (w: Float64Array) => 0.5 * w[0]! ** 2,
+    gradient: (w: Float64Array, out: Float64Array) => void (out[0] = w[0]!),
+  };
+  const sgd: GroupOptimizerFactory = (groups) => new SGD(groups as never);
+
   it("finds GD's step count from its closed form, (1 − lr·λ)^(2t) ≤ ε, and the learning rate that gets there first", () => {
-    // f = ½ λ w², one coordinate, λ = 1: GD's iterate is (1 − lr)^t w₀.
-    const problem = {
-      start: Float64Array.of(1),
-      value: (w: Float64Array) => 0.5 * w[0]! ** 2,
-      gradient: (w: Float64Array, out: Float64Array) => void (out[0] = w[0]!),
-    };
-    const sgd: GroupOptimizerFactory = (groups) => new SGD(groups as never);
     const reduction = 1e-6;
     const closedForm = (lr: number): number => Math.ceil(Math.log(reduction) / (2 * Math.log(Math.abs(1 - lr))));
     const winner = firstToReach(sgd, [{ lr: 0.1 }, { lr: 0.3 }, { lr: 0.6 }, { lr: 2.5 }], problem, { target: reduction * 0.5, maxSteps: 1000, divergeAbove: 1e6 });
@@ -143,12 +144,6 @@ describe('firstToReach', () => {
   });
 
   it('refines around the coarse winner and keeps the faster of the two rounds', () => {
-    const problem = {
-      start: Float64Array.of(1),
-      value: (w: Float64Array) => 0.5 * w[0]! ** 2,
-      gradient: (w: Float64Array, out: Float64Array) => void (out[0] = w[0]!),
-    };
-    const sgd: GroupOptimizerFactory = (groups) => new SGD(groups as never);
     const limits = { target: 0.5e-6, maxSteps: 1000, divergeAbove: 1e6 };
     // Coarse: 0.1 and 0.4 (0.4 wins); fine: 0.4 · 2^(k/8), k = −3…3, the largest 0.4 · 2^(3/8) ≈ 0.519 wins.
     const winner = coarseThenFine(sgd, [{ lr: 0.1 }, { lr: 0.4 }], (w) => eighthOctavesAround(w.lr).map((lr) => ({ lr })), problem, limits);
