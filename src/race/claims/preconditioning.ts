@@ -202,7 +202,7 @@ export const preconditioning = defineClaim<Settings, PreconditioningTrialSpec, P
         {
           kind: 'bar',
           name: 'claim-14-aligned-vs-turned',
-          title: `Steps to f ≤ ${num(PRECONDITIONING_REDUCTION)}·f(w₀) at κ = ${PRECONDITIONING_CONDITION}, each at its best lr (geometric mean over seeds)`,
+          title: `Steps to f ≤ ${num(PRECONDITIONING_REDUCTION)}·f(w₀), κ = ${PRECONDITIONING_CONDITION}, best lr each`,
           yLabel: 'steps',
           logY: true,
           categories: [CONTROL, ...methods].map(label),

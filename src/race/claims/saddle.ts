@@ -16,7 +16,7 @@
 import { Generator } from '../../tensor/random.js';
 import { boundedSaddle } from '../../surfaces/functions.js';
 import { raceEntry } from '../entries.js';
-import { interval, median, verdictOf, winCount } from '../stats.js';
+import { interval, median, verdictOf } from '../stats.js';
 import { defineClaim, type Verdict } from '../types.js';
 import { num } from './format.js';
 import { Lockstep, entryGroupFactory, manyStarts } from './lockstep.js';
@@ -169,7 +169,6 @@ export const saddle = defineClaim<Settings, Spec, SaddleTrialResult>({
       // The effect shown is the slowest method's: the one the "every method" rule turns on.
       effect: others.map((id) => ratios.get(id)!).reduce((slowest, r) => (r.mean > slowest.mean ? r : slowest)),
       perSeed: Object.fromEntries(others.map((id) => [`ln escape ratio ${id}`, perSeed[id]!])),
-      wins: winCount(others.length, (k) => verdicts.get(others[k]!) === 'holds', 'methods that escape faster than SGD'),
       method:
         `The bounded saddle f = x² − y² + y⁴/4, from ${plan.settings.starts} starts per seed at x₀ = ${SADDLE_X0} (where the stable direction's gradient is 1) with |y₀| spread evenly in log scale over 10^${OFFSET_DECADES[0]} … 10^${OFFSET_DECADES[1]} (stratified, random sign). ` +
         `Steps until |y| ≥ ${ESCAPE_HEIGHT}, at most ${maxSteps}, at matched effective steps η ∈ {${effectiveSteps.join(', ')}}: every optimizer moves η per step under a steady unit gradient, so SGD runs at lr = η, heavy ball and Nesterov at lr = η(1 − μ) (their terminal velocity is lr/(1 − μ)), and the normalized methods at lr = η. ` +
