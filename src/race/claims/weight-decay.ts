@@ -6,7 +6,6 @@ import { runMnistTrial, type MnistTrialResult, type MnistTrialSpec } from '../mn
 import { tableLr } from '../shared/table.js';
 import { defineClaim } from '../types.js';
 import { num, percent } from './format.js';
-import { standardError } from './schedule.js';
 
 interface Settings {
   readonly steps: number;
@@ -17,6 +16,11 @@ const VARIANTS = [
   { id: 'adam', name: 'Adam + L2' },
   { id: 'adamw', name: 'AdamW' },
 ] as const;
+
+/** Standard error of an accuracy p measured on n samples: the tolerance for "as well as". */
+function standardError(p: number, n: number): number {
+  return Math.sqrt(Math.max(p * (1 - p), 1e-4) / n);
+}
 
 export const weightDecay = defineClaim<Settings, MnistTrialSpec, MnistTrialResult>({
   id: 'weight-decay',
