@@ -30,7 +30,7 @@ import { defineClaim, type Budget, type Verdict } from '../types.js';
 import type { MnistTaskOptions } from '../tasks.js';
 import { bestByMean, edgeExtension, gridOver, perSeed } from './choices.js';
 import { num, percent } from './format.js';
-import { runTaskTrial, type TaskRunResult, type TaskRunSpec } from './task-runs.js';
+import { runTaskTrial, taskSpec, type TaskRunResult, type TaskRunSpec } from './task-runs.js';
 
 type Arm = 'momentum' | 'adam';
 const ARMS: readonly Arm[] = ['momentum', 'adam'];
@@ -53,16 +53,8 @@ export function scheduleVerdict(sgdAccuracy: readonly number[], adamAccuracy: re
   return { verdict: verdictOf(effect, 'above', NON_INFERIORITY_MARGIN), effect };
 }
 
-const specFor = (plan: { budget: { name: Budget }; settings: Settings }, optimizer: Arm, lr: number, seed: number): TaskRunSpec => ({
-  budget: plan.budget.name,
-  optimizer,
-  lr,
-  seed,
-  shape: { kind: 'cosine', warmupSteps: 0 },
-  steps: plan.settings.steps,
-  batchSize: plan.settings.batchSize,
-  task: plan.settings.task,
-});
+const specFor = (plan: { budget: { name: Budget }; settings: Settings }, optimizer: Arm, lr: number, seed: number): TaskRunSpec =>
+  taskSpec(plan, { optimizer, lr, seed, shape: { kind: 'cosine', warmupSteps: 0 } });
 
 const armGrid = (done: ReadonlyArray<{ spec: TaskRunSpec; result: TaskRunResult }>, seeds: readonly number[], arm: Arm, select: (r: TaskRunResult) => number) =>
   gridOver(done, seeds, (s) => s.optimizer === arm, (s) => s.lr, select);
