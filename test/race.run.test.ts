@@ -12,8 +12,15 @@ import { tmpdir } from 'node:os';
 import { nodeDatasets, workerPool } from '../src/cli/race-env.js';
 import { runRace, raceEntries, CLAIMS, type RaceResults } from '../src/race/index.js';
 import { cli } from './helpers/cli.js';
+import { adviceFor } from '../src/race/advice.js';
 
 const VERDICTS = ['holds', 'does not hold here', 'inconclusive'];
+/**
+ * Claims whose --quick verdict still rests on one seed and flips between base seeds 0 and 100
+ * (measured): SAM's single-seed sharpness comparison. Its protocol is being rewritten over
+ * seeds; remove it from here when it no longer flips.
+ */
+const STILL_SEED_DEPENDENT = new Set(['sam']);
 
 
 const env = () => ({ datasets: nodeDatasets(), now: () => performance.now(), version: 'test' });
@@ -83,6 +90,12 @@ describe('descent race --quick --workers 2', () => {
       expect(html).toMatch(new RegExp(`id="claim-${claim.id}"[\\s\\S]*?class="verdict [a-z]+">${claim.verdict}<[\\s\\S]*?Rule:`));
     }
     expect(html).not.toMatch(/<script|src="http|href="http/);
+    // "When to use which": every piece of advice has measured evidence with numbers.
+    expect(html).toContain('id="when-to-use-which"');
+    for (const item of adviceFor(r)) {
+      expect(item.evidence.length, item.advice).toBeGreaterThan(0);
+      for (const e of item.evidence) expect(e.text, item.advice).toMatch(/\d/);
+    }
     const files = readdirSync(dir).filter((f) => f.endsWith('.svg'));
     expect(files).toContain('surface-rosenbrock.svg');
     expect(files).toContain('table-loss.svg');
@@ -92,6 +105,18 @@ describe('descent race --quick --workers 2', () => {
       expect(html.includes(svg), `${file} is inlined in report.html`).toBe(true);
     }
   });
+
+  it('gives the same verdicts with base seed 100 as with base seed 0', async () => {
+    const pool = workerPool(2);
+    try {
+      const other = await runRace({ budget: 'quick', seed: 100 }, { ...env(), runner: pool });
+      expect(other.seeds).toEqual([100, 101, 102]);
+      const verdicts = (r: RaceResults) => Object.fromEntries(r.claims.filter((c) => !STILL_SEED_DEPENDENT.has(c.id)).map((c) => [c.id, c.verdict]));
+      expect(verdicts(other)).toEqual(verdicts(results()));
+    } finally {
+      await pool.close?.();
+    }
+  }, 300_000);
 
   it('removes the figures an earlier run left, and only those', () => {
     expect(existsSync(join(dir, 'claim-99-from-an-earlier-run.svg'))).toBe(false);

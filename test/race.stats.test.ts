@@ -4,7 +4,7 @@
  * worked out by hand.
  */
 import { describe, it, expect } from 'vitest';
-import { interval, pairedDifference, tQuantile975, verdictOf, wilson, winCount, mean, sd, median } from '../src/race/stats.js';
+import { interval, pairedDifference, tQuantile975, verdictOf, wilson, winCount, mean, sd, median, quantile } from '../src/race/stats.js';
 import { assertAllclose } from './helpers/allclose.js';
 
 describe('verdictOf', () => {
@@ -71,5 +71,7 @@ describe('paired differences, wins and shares', () => {
     expect(mean([1, 2, 3])).toBe(2);
     expect(sd([2, 4, 4, 4, 5, 5, 7, 9])).toBeCloseTo(2.138, 3);
     expect(median([3, 1, 2, 10])).toBe(2.5);
+    // Quartiles of 1, 2, 3, 4, 10 at positions 1 and 3 of 0…4: 2 and 4; q = 0.1 sits at 0.4: 1.4.
+    expect([quantile([10, 1, 3, 2, 4], 0.25), quantile([10, 1, 3, 2, 4], 0.75), quantile([1, 2, 3, 4, 10], 0.1)]).toEqual([2, 4, 1.4]);
   });
 });

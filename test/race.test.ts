@@ -6,8 +6,11 @@
 import { describe, it, expect } from 'vitest';
 import { Tensor } from '../src/tensor/tensor.js';
 import { raceEntries, withoutBiasCorrection } from '../src/race/entries.js';
-import { stateBytes } from '../src/race/probes.js';
+import { stateBytes, stateDictBytes } from '../src/race/probes.js';
 import { sampleGrid, contourLines, logLevels } from '../src/race/render/contour.js';
+import { logTicks } from '../src/race/render/svg.js';
+import { barChart, clippedTop, lineChart } from '../src/race/render/charts.js';
+import { seriesStyle } from '../src/race/palette.js';
 import { assertAllclose } from './helpers/allclose.js';
 
 function entry(id: string) {
@@ -91,5 +94,67 @@ describe('contour lines', () => {
     const logs = levels.map((l) => Math.log(l));
     const gaps = logs.slice(1).map((v, k) => v - logs[k]!);
     assertAllclose(gaps, gaps.map(() => gaps[0]!), { rtol: 1e-9 }, 'log gaps');
+  });
+});
+
+describe('readable axes', () => {
+  it('puts at least three ticks on a log axis, whatever its range', () => {
+    expect(logTicks(1e-4, 10)).toEqual([1e-4, 1e-3, 0.01, 0.1, 1, 10]);
+    expect(logTicks(0.03, 0.8)).toEqual([0.05, 0.1, 0.2, 0.5]);
+    const narrow = logTicks(0.31, 0.52);
+    expect(narrow.length).toBeGreaterThanOrEqual(3);
+    for (const t of narrow) expect(t >= 0.31 && t <= 0.52).toBe(true);
+  });
+
+  it('clips a rare spike off a loss chart and says so, and leaves ordinary data alone', () => {
+    const curve = Array.from({ length: 200 }, (_, t) => 2 / (1 + t / 20));
+    expect(clippedTop(curve, true)).toEqual({ top: 2, clipped: 0 });
+    const spiked = [...curve];
+    spiked[50] = 1000;
+    const { top, clipped } = clippedTop(spiked, true);
+    expect(clipped).toBe(1);
+    expect(top).toBeLessThan(10);
+    const svg = lineChart({ title: 'loss', xLabel: 'step', yLabel: 'loss', logY: true, series: [{ name: 'a', color: '#000000', points: spiked.map((v, t) => [t, v] as [number, number]) }] });
+    expect(svg).toContain('1 point above');
+  });
+
+  it('turns crowded bar labels by 45° and keeps sparse ones level', () => {
+    const values = (n: number) => Array.from({ length: n }, (_, k) => k + 1);
+    const names = raceEntries().map((e) => e.id);
+    const crowded = barChart({ title: 'memory', categories: names, yLabel: 'B', series: [{ name: 's', color: '#000000', values: values(names.length) }] });
+    expect(crowded).toContain('rotate(-45)');
+    const sparse = barChart({ title: 'layers', categories: ['W1', 'W2', 'W3'], yLabel: 'B', series: [{ name: 's', color: '#000000', values: values(3) }] });
+    expect(sparse).not.toContain('rotate(-45)');
+  });
+
+  it('gives every optimizer its own style, and distinct colours to the pairs that share a figure', () => {
+    const styles = raceEntries().map((e) => seriesStyle(e.id));
+    const keys = styles.map((s) => `${s.color} ${s.dash ?? 'solid'}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const [a, b] of [['momentum', 'sam'], ['adam', 'lookahead'], ['adam', 'adamw'], ['sgd', 'adagrad'], ['adagrad', 'rmsprop'], ['lamb', 'adam'], ['lars', 'sgd']]) {
+      expect(seriesStyle(a!).color, `${a} and ${b}`).not.toBe(seriesStyle(b!).color);
+    }
+    expect(() => seriesStyle('#ff0000')).toThrow(/no palette entry/);
+  });
+});
+
+describe('state dict bytes per parameter', () => {
+  const measure = (id: string): number => {
+    const w = new Tensor(new Float32Array(1000).fill(0.5), [10, 100], { requiresGrad: true });
+    const optimizer = entry(id).factory()([w], 0.01) as unknown as { step(c: () => number): unknown; stateDict(): unknown };
+    optimizer.step(() => {
+      w.grad = new Tensor(new Float32Array(1000).fill(0.1), [10, 100]);
+      return 0;
+    });
+    return stateDictBytes(optimizer.stateDict()) / 1000;
+  };
+  it('counts the tensors a checkpoint saves, a wrapper\'s beside its inner optimizer\'s', () => {
+    expect(measure('sgd')).toBe(0);
+    expect(measure('momentum')).toBe(4);
+    expect(measure('adam')).toBe(8);
+    // Lookahead around Adam: Adam's m and v, and the slow weights.
+    expect(measure('lookahead')).toBe(12);
+    // SAM keeps nothing of its own in its dict: the inner SGD's momentum buffer.
+    expect(measure('sam')).toBe(4);
   });
 });

@@ -22,6 +22,8 @@ export interface BudgetConfig {
   readonly tableSteps: number;
   /** A run reaches the target when its running (EMA) training loss falls to this. */
   readonly lossTarget: number;
+  /** The table's ms/step: interleaved rounds of a few steps per optimizer. */
+  readonly timing: { readonly rounds: number; readonly steps: number };
 }
 
 /** Powers of ten from 10^lo to 10^hi, `perDecade` to a decade, 3 significant digits. */
@@ -42,6 +44,7 @@ export const BUDGETS: Readonly<Record<Budget, BudgetConfig>> = {
     batchSize: 32,
     tableSteps: 100,
     lossTarget: 0.8,
+    timing: { rounds: 5, steps: 16 },
   },
   default: {
     name: 'default',
@@ -53,6 +56,7 @@ export const BUDGETS: Readonly<Record<Budget, BudgetConfig>> = {
     batchSize: 32,
     tableSteps: 400,
     lossTarget: 0.4,
+    timing: { rounds: 7, steps: 24 },
   },
   full: {
     name: 'full',
@@ -64,5 +68,6 @@ export const BUDGETS: Readonly<Record<Budget, BudgetConfig>> = {
     batchSize: 32,
     tableSteps: 1500,
     lossTarget: 0.3,
+    timing: { rounds: 9, steps: 32 },
   },
 };

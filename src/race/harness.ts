@@ -235,3 +235,50 @@ export function smooth(values: ArrayLike<number>, beta = 0.9): Float64Array {
   }
   return out;
 }
+
+export interface TimingOptions {
+  /** Timed rounds; each round times every contestant once, in an order rotated per round. */
+  readonly rounds: number;
+  /** Steps per timing. */
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly now: () => number;
+}
+
+/**
+ * Milliseconds per training step (forward, backward, update) of each contestant, measured in
+ * interleaved rounds: every round times each contestant for a few steps, the order rotated
+ * round by round, so that a slow moment of a shared machine spreads over all of them instead
+ * of landing on one. Returns [contestant][round].
+ */
+export function interleavedStepTimes(task: ClassifierTask, contestants: ReadonlyArray<{ factory: OptimizerFactory; lr: number }>, options: TimingOptions): number[][] {
+  const { rounds, steps, batchSize, seed, now } = options;
+  const runners = contestants.map(({ factory, lr }) => {
+    const model = task.buildModel(new Generator(seed));
+    const optimizer = factory(model.parameters(), lr);
+    const loader = new DataLoader(new TensorDataset(task.train.x, task.train.y), { batchSize: Math.min(batchSize, task.train.x.shape[0]!), shuffle: true, dropLast: true, generator: new Generator(seed + 7919) });
+    const batches = endlessBatches(loader);
+    return (): void => {
+      const [x, y] = batches.next().value as [Tensor, Tensor];
+      optimizer.step(() => {
+        optimizer.zeroGrad();
+        const loss = F.crossEntropy(model.call(x) as Tensor, y);
+        loss.backward();
+        return loss;
+      });
+    };
+  });
+  // Two untimed steps each: the first step allocates state (and the fused path its arena).
+  for (const step of runners) for (let k = 0; k < 2; k++) step();
+  const times = contestants.map(() => new Array<number>(rounds).fill(Number.NaN));
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < runners.length; i++) {
+      const c = (i + r) % runners.length;
+      const started = now();
+      for (let k = 0; k < steps; k++) runners[c]!();
+      times[c]![r] = (now() - started) / steps;
+    }
+  }
+  return times;
+}

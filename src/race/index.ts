@@ -8,6 +8,7 @@
  *   const html = renderHtml(results, figures);
  */
 export { runRace, planRace, runTrialTask, experimentById, inlineRunner, type RaceOptions, type RaceEnv, type RaceEvent, type TrialRunner, type TrialTask } from './run.js';
+export { workerPool, serveTrials, answer, webWorkerPort, type TrialPort, type TrialReply } from './pool.js';
 export { CLAIMS } from './claims/index.js';
 export { BUDGETS, type BudgetConfig } from './budget.js';
 export { raceEntries, raceEntry, raceEntryIds, selectEntries, RaceInputError, type RaceEntry } from './entries.js';

@@ -158,7 +158,8 @@ export function sharpness(model: Module, data: LabelledData, radius: number, sam
 
 /**
  * Bytes of the per-parameter tensors in a state dict (what a checkpoint saves), 4 per float32
- * element and 8 per float64; scalars such as `step` count as O(1), that is 0.
+ * element and 8 per float64; scalars such as `step` and the groups' options count as O(1),
+ * that is 0.
  */
 export function stateDictBytes(dict: unknown): number {
   let total = 0;
@@ -170,11 +171,13 @@ export function stateDictBytes(dict: unknown): number {
     }
     const record = value as Record<string, unknown>;
     if (Array.isArray(record.shape) && Array.isArray(record.data)) {
-      total += record.data.length * (record.dtype === 'float64' ? 8 : 4);
+      // A 0-d tensor (PyTorch's `step`) is a scalar: O(1), not per parameter.
+      if (record.shape.length > 0) total += record.data.length * (record.dtype === 'float64' ? 8 : 4);
       return;
     }
     for (const v of Object.values(record)) visit(v);
   };
-  visit((dict as { state?: unknown } | null)?.state);
+  // The whole dict: a wrapper nests its inner optimizer's dict (`base`) beside its own tensors.
+  visit(dict);
   return total;
 }

@@ -31,6 +31,16 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** The q-quantile (0 ≤ q ≤ 1) by linear interpolation between order statistics (type 7, R's default). */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = q * (sorted.length - 1);
+  const below = Math.floor(at);
+  const above = Math.min(sorted.length - 1, below + 1);
+  return sorted[below]! + (at - below) * (sorted[above]! - sorted[below]!);
+}
+
 /**
  * Two-sided 95 % quantiles of Student's t, t₀.₉₇₅ with ν degrees of freedom, for ν = 1…30
  * (from the distribution's tables); beyond 30 the Cornish–Fisher expansion around the normal

@@ -22,6 +22,45 @@ interface Box {
 }
 
 const LEGEND_ROW = 15;
+/** Average advance of a 13 px bold title glyph. */
+const TITLE_CHAR_WIDTH = 7.4;
+const TITLE_LINE = 17;
+
+/** The title broken into lines that fit `width` pixels, at most three. */
+function titleLines(title: string, width: number): string[] {
+  const perLine = Math.max(20, Math.floor(width / TITLE_CHAR_WIDTH));
+  const lines: string[] = [];
+  let line = '';
+  for (const word of title.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > perLine) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines.length <= 3 ? lines : [...lines.slice(0, 2), `${lines.slice(2).join(' ').slice(0, perLine - 1)}…`];
+}
+
+function titleText(lines: readonly string[], x: number): string {
+  return lines.map((line, k) => `<text x="${x}" y="${18 + k * TITLE_LINE}" font-size="13" font-weight="600">${escapeXml(line)}</text>`).join('\n');
+}
+
+/**
+ * The upper end of a y axis that leaves out rare spikes: when fewer than 2 % of the values
+ * lie more than a decade (log axis) or 3 interquartile ranges (linear axis) above the 98th
+ * percentile, the axis stops there and the chart notes how many points it clipped.
+ */
+export function clippedTop(values: readonly number[], log: boolean): { top: number; clipped: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const max = sorted[sorted.length - 1]!;
+  if (sorted.length < 20) return { top: max, clipped: 0 };
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))]!;
+  const p98 = at(0.98);
+  const limit = log ? p98 * 10 : p98 + 3 * Math.max(at(0.75) - at(0.25), 1e-12);
+  if (max <= limit) return { top: max, clipped: 0 };
+  const top = log ? p98 * 3 : p98 + (limit - p98) / 3;
+  return { top, clipped: sorted.filter((v) => v > top).length };
+}
 /** Average advance of an 11 px sans-serif glyph, generous so that long names are never clipped. */
 const CHAR_WIDTH = 6.6;
 
@@ -58,11 +97,13 @@ function axes(box: Box, xScale: Scale, yScale: Scale, xLabel: string, yLabel: st
   return parts.join('\n');
 }
 
-function polyline(points: ReadonlyArray<readonly [number, number]>, xScale: Scale, yScale: Scale): string {
-  // A non-finite or off-scale value (a diverged run; a zero on a log axis) breaks the line.
+function polyline(points: ReadonlyArray<readonly [number, number]>, xScale: Scale, yScale: Scale, yTop = Number.POSITIVE_INFINITY): string {
+  // A non-finite or off-scale value (a diverged run; a zero on a log axis) breaks the line; a
+  // clipped spike is drawn to the top of the axis.
   const commands: string[] = [];
   let pen = false;
-  for (const [x, y] of points) {
+  for (const [x, rawY] of points) {
+    const y = Math.min(rawY, yTop);
     const drawable = Number.isFinite(x) && Number.isFinite(y) && (!yScale.log || y > 0) && (!xScale.log || x > 0);
     if (!drawable) {
       pen = false;
@@ -99,7 +140,8 @@ export function trajectoryPlot({ surface, trajectories, title = surface.title, r
   const aspect = (y.max - y.min) / (x.max - x.min);
   const plotWidth = 420;
   const plotHeight = Math.round(Math.min(Math.max(plotWidth * aspect, 240), 420));
-  const box: Box = { left: 56, top: 30, width: plotWidth, height: plotHeight };
+  const lines_ = titleLines(title, 56 + plotWidth + 20 + legendWidth(trajectories) - 70);
+  const box: Box = { left: 56, top: 16 + TITLE_LINE * lines_.length, width: plotWidth, height: plotHeight };
   const width = box.left + box.width + 20 + legendWidth(trajectories);
   const height = Math.max(box.top + box.height + 46, box.top + (trajectories.length + 3) * LEGEND_ROW + 20);
   const xScale = linearScale(x.min, x.max, box.left, box.left + box.width);
@@ -135,7 +177,7 @@ export function trajectoryPlot({ surface, trajectories, title = surface.title, r
 
   const body = [
     `<defs><clipPath id="${clip}"><rect x="${box.left}" y="${box.top}" width="${box.width}" height="${box.height}"/></clipPath></defs>`,
-    `<text x="${box.left}" y="18" font-size="13" font-weight="600">${escapeXml(title)}</text>`,
+    titleText(lines_, box.left),
     `<g clip-path="url(#${clip})">`,
     ...contours,
     ...markers,
@@ -159,9 +201,11 @@ export interface LineChartOptions {
 }
 
 export function lineChart({ title, xLabel, yLabel, series, logY = false, logX = false }: LineChartOptions): string {
-  const box: Box = { left: 64, top: 30, width: 440, height: 260 };
-  const width = box.left + box.width + 20 + legendWidth(series);
-  const height = Math.max(box.top + box.height + 46, box.top + series.length * LEGEND_ROW + 20);
+  const plotWidth = 440;
+  const legend_ = legendWidth(series);
+  const lines_ = titleLines(title, 64 + plotWidth + 20 + legend_ - 70);
+  const box: Box = { left: 64, top: 16 + TITLE_LINE * lines_.length, width: plotWidth, height: 260 };
+  const width = box.left + box.width + 20 + legend_;
   const xs: number[] = [];
   const ys: number[] = [];
   for (const s of series) {
@@ -170,23 +214,28 @@ export function lineChart({ title, xLabel, yLabel, series, logY = false, logX = 
       if (Number.isFinite(y) && (!logY || y > 0)) ys.push(y);
     }
   }
-  const range = (values: number[]): [number, number] => (values.length === 0 ? [logY ? 1 : 0, logY ? 10 : 1] : [Math.min(...values), Math.max(...values)]);
-  const [x0, x1] = range(xs);
-  const [y0, y1] = range(ys);
+  const { top, clipped } = ys.length === 0 ? { top: logY ? 10 : 1, clipped: 0 } : clippedTop(ys, logY);
+  const note = clipped > 0 ? `${clipped} point${clipped > 1 ? 's' : ''} above ${shortNumber(top)} drawn at the top edge` : '';
+  const height = Math.max(box.top + box.height + 46 + (note ? 14 : 0), box.top + series.length * LEGEND_ROW + 20);
+  const range = (values: number[], fallback: [number, number]): [number, number] => (values.length === 0 ? fallback : [Math.min(...values), Math.max(...values)]);
+  const [x0, x1] = range(xs, [logX ? 1 : 0, logX ? 10 : 1]);
+  const [y0] = range(ys, [logY ? 1 : 0, logY ? 10 : 1]);
+  const y1 = top;
   const xScale = logX ? logScale(x0, x1, box.left, box.left + box.width) : linearScale(x0, x1, box.left, box.left + box.width);
-  const yScale = logY ? logScale(y0, y1, box.top + box.height, box.top) : linearScale(Math.min(0, y0) === 0 && y0 >= 0 && y0 < (y1 - y0) * 0.2 ? 0 : y0, y1, box.top + box.height, box.top);
+  const yScale = logY ? logScale(y0, y1, box.top + box.height, box.top) : linearScale(y0 >= 0 && y0 < (y1 - y0) * 0.2 ? 0 : y0, y1, box.top + box.height, box.top);
   const clip = clipId(`line ${title}`);
   const lines = series.map(
-    (s) => `<path d="${polyline(thin(s.points, 800), xScale, yScale)}" fill="none" stroke="${s.color}" stroke-width="1.6" stroke-linejoin="round"${s.dashed ? ' stroke-dasharray="5 3"' : ''}><title>${escapeXml(s.name)}</title></path>`,
+    (s) => `<path d="${polyline(thin(s.points, 800), xScale, yScale, top)}" fill="none" stroke="${s.color}" stroke-width="1.6" stroke-linejoin="round"${s.dashed ? ' stroke-dasharray="5 3"' : ''}><title>${escapeXml(s.name)}</title></path>`,
   );
   const body = [
-    `<defs><clipPath id="${clip}"><rect x="${box.left}" y="${box.top}" width="${box.width}" height="${box.height}"/></clipPath></defs>`,
-    `<text x="${box.left}" y="18" font-size="13" font-weight="600">${escapeXml(title)}</text>`,
+    `<defs><clipPath id="${clip}"><rect x="${box.left}" y="${box.top - 2}" width="${box.width}" height="${box.height + 4}"/></clipPath></defs>`,
+    titleText(lines_, box.left),
     axes(box, xScale, yScale, xLabel, yLabel),
     `<g clip-path="url(#${clip})">`,
     ...lines,
     '</g>',
     legend(series, box.left + box.width + 20, box.top + 6),
+    note ? `<text x="${box.left}" y="${box.top + box.height + 46}" fill="#555">${escapeXml(note)}</text>` : '',
   ].join('\n');
   return svgDocument(width, height, title, body);
 }
@@ -199,18 +248,24 @@ export interface BarChartOptions {
   readonly logY?: boolean;
 }
 
-/** Grouped bars: one group per category, one bar per series. */
+/** Grouped bars: one group per category, one bar per series; crowded labels turn 45°. */
 export function barChart({ title, categories, yLabel, series, logY = false }: BarChartOptions): string {
-  const box: Box = { left: 64, top: 30, width: Math.max(320, categories.length * (series.length * 12 + 16)), height: 240 };
-  const width = box.left + box.width + 20 + legendWidth(series);
-  const height = Math.max(box.top + box.height + 46, box.top + series.length * LEGEND_ROW + 20);
+  const plotWidth = Math.min(560, Math.max(320, categories.length * (series.length * 10 + 10)));
+  const legend_ = legendWidth(series);
+  const lines_ = titleLines(title, 64 + plotWidth + 20 + legend_ - 70);
+  const groupWidth = plotWidth / Math.max(1, categories.length);
+  const longest = Math.max(0, ...categories.map((c) => c.length));
+  const rotate = longest * CHAR_WIDTH > groupWidth - 4;
+  const labelDepth = rotate ? Math.ceil(longest * CHAR_WIDTH * Math.SQRT1_2) + 12 : 18;
+  const box: Box = { left: 64, top: 16 + TITLE_LINE * lines_.length, width: plotWidth, height: 240 };
+  const width = box.left + box.width + 20 + legend_;
+  const height = Math.max(box.top + box.height + labelDepth + 10, box.top + series.length * LEGEND_ROW + 20);
   const values = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v) && (!logY || v > 0));
   const lo = values.length ? Math.min(...values) : 1;
   const hi = values.length ? Math.max(...values) : 1;
   const yScale = logY ? logScale(lo / 2, hi * 1.5, box.top + box.height, box.top) : linearScale(0, hi * 1.1, box.top + box.height, box.top);
   const baseline = box.top + box.height;
-  const groupWidth = box.width / categories.length;
-  const barWidth = Math.min(14, (groupWidth - 10) / series.length);
+  const barWidth = Math.min(14, (groupWidth - 4) / series.length);
   const bars: string[] = [];
   categories.forEach((category, c) => {
     const groupLeft = box.left + c * groupWidth + (groupWidth - barWidth * series.length) / 2;
@@ -218,12 +273,17 @@ export function barChart({ title, categories, yLabel, series, logY = false }: Ba
       const v = s.values[c]!;
       if (!(Number.isFinite(v) && (!logY || v > 0))) return;
       const top = yScale(v);
-      bars.push(`<rect x="${px(groupLeft + k * barWidth)}" y="${px(top)}" width="${px(barWidth - 1)}" height="${px(Math.max(0, baseline - top))}" fill="${s.color}"><title>${escapeXml(`${s.name}, ${category}: ${shortNumber(v)}`)}</title></rect>`);
+      bars.push(`<rect x="${px(groupLeft + k * barWidth)}" y="${px(top)}" width="${px(Math.max(1, barWidth - 1))}" height="${px(Math.max(0, baseline - top))}" fill="${s.color}"><title>${escapeXml(`${s.name}, ${category}: ${shortNumber(v)}`)}</title></rect>`);
     });
-    bars.push(`<text x="${px(box.left + (c + 0.5) * groupWidth)}" y="${baseline + 15}" text-anchor="middle">${escapeXml(category)}</text>`);
+    const x = px(box.left + (c + 0.5) * groupWidth);
+    bars.push(
+      rotate
+        ? `<text transform="translate(${x} ${baseline + 10}) rotate(-45)" text-anchor="end">${escapeXml(category)}</text>`
+        : `<text x="${x}" y="${baseline + 15}" text-anchor="middle">${escapeXml(category)}</text>`,
+    );
   });
   const body = [
-    `<text x="${box.left}" y="18" font-size="13" font-weight="600">${escapeXml(title)}</text>`,
+    titleText(lines_, box.left),
     `<rect x="${box.left}" y="${box.top}" width="${box.width}" height="${box.height}" fill="none" stroke="#444"/>`,
     ...yScale.ticks.map((t) => `<line x1="${box.left - 4}" y1="${px(yScale(t))}" x2="${box.left + box.width}" y2="${px(yScale(t))}" stroke="#000" stroke-opacity="0.08"/><text x="${box.left - 6}" y="${px(yScale(t))}" text-anchor="end" dominant-baseline="middle">${shortNumber(t)}</text>`),
     ...bars,

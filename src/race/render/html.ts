@@ -5,6 +5,7 @@
  */
 import type { ClaimResult, RaceResults, Verdict } from '../types.js';
 import { escapeXml as escape, shortNumber } from './svg.js';
+import { adviceFor } from '../advice.js';
 import { NOT_MEASURED, OTHER_TASKS, TABLE_HEADERS, evidenceLine, tableBlocks, tableCells } from './summary.js';
 
 const STYLE = `
@@ -29,7 +30,7 @@ blockquote { margin: 6px 0; padding-left: 10px; border-left: 3px solid #ccc; col
 .charts { display: flex; flex-wrap: wrap; gap: 12px; margin-top: 8px; }
 .charts figure { margin: 0; max-width: 100%; }
 .charts svg { max-width: 100%; height: auto; border: 1px solid #eee; }
-code { background: #f4f4f4; padding: 0 4px; border-radius: 3px; }
+code { background: #f4f4f4; padding: 0 4px; border-radius: 3px; overflow-wrap: anywhere; }
 details summary { cursor: pointer; color: #333; }
 nav ol { columns: 2; column-gap: 24px; padding-left: 20px; }
 @media (max-width: 720px) { nav ol { columns: 1; } }
@@ -82,8 +83,19 @@ function claimSection(claim: ClaimResult, figures: ReadonlyMap<string, string>):
   ].join('\n');
 }
 
+/** "When to use which": each piece of advice with its measured evidence, linked to the claims. */
+export function adviceHtml(results: RaceResults): string {
+  return adviceFor(results)
+    .map(
+      (item) =>
+        `<h3>${escape(item.advice)}</h3>\n<ul>${item.evidence.map((e) => `<li>${e.claim === null ? escape(e.text) : `<a href="#${claimAnchor({ id: e.claim })}">${escape(e.text)}</a>`}</li>`).join('')}</ul>`,
+    )
+    .join('\n');
+}
+
 /** The whole report; `figures` maps each figure's name to its SVG text (see renderFigures). */
-export function renderHtml(results: RaceResults, figures: ReadonlyMap<string, string>, extraSections: ReadonlyArray<{ id: string; title: string; html: string }> = []): string {
+export function renderHtml(results: RaceResults, figures: ReadonlyMap<string, string>): string {
+  const extraSections = [{ id: 'when-to-use-which', title: 'When to use which', html: `<p class="meta">The lecture's advice, each piece beside the claims that support or qualify it and the comparison table's numbers, as measured in this run.</p>\n${adviceHtml(results)}` }];
   const count = (v: Verdict) => results.claims.filter((c) => c.verdict === v).length;
   const ran = results.claims.filter((c) => c.verdict !== 'not run').length;
   const reproduce = `descent race${results.budget === 'default' ? '' : ` --${results.budget}`} --seed ${results.seeds[0]} --seeds ${results.seeds.length} --optimizers ${results.optimizers.join(',')}`;
@@ -91,7 +103,7 @@ export function renderHtml(results: RaceResults, figures: ReadonlyMap<string, st
   const tableSection = table
     ? [
         '<h2 id="table">The comparison table, measured</h2>',
-        `<p class="meta">Task: ${escape(table.description)}. Mean ± sd over ${results.seeds.length} seeds. Steps to target: median over seeds of the first step whose running training loss is ≤ ${shortNumber(table.lossTarget)}; &gt;N: not reached within N steps; ${NOT_MEASURED}: not measured. An optimizer that fails (diverges or stays at chance) at every learning rate is marked failed. ms/step: median of the seeds' timings, with their range, on a machine shared with other work.</p>`,
+        `<p class="meta">Task: ${escape(table.description)}. Mean ± sd over ${results.seeds.length} seeds. Steps to target: median over seeds of the first step whose running training loss is ≤ ${shortNumber(table.lossTarget)}; &gt;N: not reached within N steps; ${NOT_MEASURED}: not measured. An optimizer that fails (diverges or stays at chance) at every learning rate is marked failed. ms/step: a whole training step (forward, backward, update), timed in interleaved rounds (each round times every optimizer for a few steps, the order rotated), as the median and interquartile range over rounds; the sparse task's row uses its seeds' runs. Timings come from a machine that may be shared with other work, and are the only numbers that change between runs with the same seeds.</p>`,
         ...tableBlocks(table).flatMap((block) => [
           block.task === 'mnist' ? '' : `<h3>${escape(block.rows.map((r) => r.label).join(', '))}: another task</h3><p class="meta">${escape(OTHER_TASKS[block.task] ?? block.task)}</p>`,
           htmlTable(TABLE_HEADERS, block.rows.map((row) => tableCells(row, table))),

@@ -41,7 +41,7 @@ export function renderFigures(results: RaceResults): Map<string, string> {
   return out;
 }
 
-export { renderHtml, htmlTable } from './html.js';
+export { renderHtml, htmlTable, adviceHtml } from './html.js';
 export { terminalSummary } from './summary.js';
 export { drawFigure } from './figures.js';
 export { formatTable } from './terminal.js';

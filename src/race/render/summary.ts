@@ -27,9 +27,9 @@ export function stepsToTargetCell(row: TableRow, steps: number): string {
   return Number.isFinite(median) ? String(Math.round(median)) : `>${steps}`;
 }
 
-export const TABLE_HEADERS = ['optimizer', 'lr', 'state B/param', 'ms/step (range)', 'train loss', 'test acc. %', 'steps to target'] as const;
+export const TABLE_HEADERS = ['optimizer', 'lr', 'state B/param', 'ms/step (IQR)', 'train loss', 'test acc. %', 'steps to target'] as const;
 /** The terminal's headers: narrower, to fit 100 columns. */
-export const TERMINAL_HEADERS = ['optimizer', 'lr', 'B/param', 'ms/step (range)', 'train loss', 'test acc. %', 'to target'] as const;
+export const TERMINAL_HEADERS = ['optimizer', 'lr', 'B/param', 'ms/step (IQR)', 'train loss', 'test acc. %', 'to target'] as const;
 
 const ms = (v: number): string => String(Number(v.toPrecision(3)));
 
@@ -91,7 +91,7 @@ export function terminalSummary(results: RaceResults, outDir: string | null, wid
   const table = results.table;
   if (table !== null) {
     lines.push('');
-    lines.push(wrap(`Comparison table: ${table.description}; mean ± sd over seeds; to target: median step where the running loss reaches ${shortNumber(table.lossTarget)}, >N = not reached in N steps; ${NOT_MEASURED} = not measured.`, width, ''));
+    lines.push(wrap(`Comparison table: ${table.description}; mean ± sd over seeds; ms/step: median and interquartile range of interleaved timings; to target: median step where the running loss reaches ${shortNumber(table.lossTarget)}, >N = not reached in N steps; ${NOT_MEASURED} = not measured.`, width, ''));
     for (const block of tableBlocks(table)) {
       if (block.task !== 'mnist') {
         lines.push('');

@@ -44,11 +44,27 @@ export function logScale(lo: number, hi: number, from: number, to: number): Scal
   const a = Math.log10(lo);
   const b = Math.log10(hi === lo ? hi * 10 : hi);
   const map = (value: number): number => from + ((Math.log10(value) - a) / (b - a)) * (to - from);
-  const ticks: number[] = [];
-  const step = Math.max(1, Math.ceil((Math.ceil(b) - Math.floor(a)) / 6));
-  for (let e = Math.ceil(a); e <= Math.floor(b); e += step) ticks.push(10 ** e);
-  if (ticks.length < 2) ticks.splice(0, ticks.length, lo, hi === lo ? hi * 10 : hi);
-  return Object.assign(map, { domain: [10 ** a, 10 ** b] as const, ticks, log: true });
+  return Object.assign(map, { domain: [10 ** a, 10 ** b] as const, ticks: logTicks(10 ** a, 10 ** b), log: true });
+}
+
+/**
+ * Ticks for a log axis, at least three of them: powers of ten when the range spans several
+ * decades (every k-th when it spans many), 1-2-5 steps within a decade or two, and round
+ * linear steps when the range is narrower than that.
+ */
+export function logTicks(lo: number, hi: number): number[] {
+  const a = Math.log10(lo);
+  const b = Math.log10(hi);
+  const inside = (t: number) => t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9);
+  const powers: number[] = [];
+  const stride = Math.max(1, Math.ceil((Math.ceil(b) - Math.floor(a)) / 6));
+  for (let e = Math.ceil(a - 1e-9); e <= Math.floor(b + 1e-9); e += stride) powers.push(Number((10 ** e).toPrecision(12)));
+  if (powers.length >= 3) return powers;
+  const steps: number[] = [];
+  for (let e = Math.floor(a); e <= Math.ceil(b); e++) for (const m of [1, 2, 5]) steps.push(Number((m * 10 ** e).toPrecision(12)));
+  const oneTwoFive = steps.filter(inside);
+  if (oneTwoFive.length >= 3) return oneTwoFive;
+  return niceTicks(lo, hi, 6).filter((t) => t > 0 && inside(t));
 }
 
 /** Round-valued ticks (1, 2 or 5 times a power of ten apart) covering [lo, hi]. */
@@ -61,20 +77,6 @@ export function niceTicks(lo: number, hi: number, count: number): number[] {
   const ticks: number[] = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Math.abs(t) < step * 1e-9 ? 0 : Number(t.toPrecision(12)));
   return ticks;
-}
-
-/**
- * Colour-blind-safe hues (Okabe–Ito, then Tableau's) so that up to twenty trajectories
- * stay apart; a race assigns each optimizer its colour once so every chart agrees.
- */
-const PALETTE = [
-  '#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442',
-  '#8c564b', '#7f7f7f', '#bcbd22', '#17becf', '#9467bd', '#d62728', '#2ca02c', '#1f77b4',
-  '#ff7f0e', '#e377c2', '#aec7e8', '#98df8a',
-];
-
-export function paletteColor(index: number): string {
-  return PALETTE[index % PALETTE.length]!;
 }
 
 /** Interpolates a light-to-dark blue ramp at t ∈ [0, 1] for contour levels. */

@@ -7,10 +7,10 @@
  */
 import { BUDGETS } from '../budget.js';
 import { raceEntry } from '../entries.js';
-import { trainClassifier, firstBelow, smooth, tailMean } from '../harness.js';
+import { trainClassifier, firstBelow, interleavedStepTimes, smooth, tailMean } from '../harness.js';
 import { parameterCount, stateBytes, stateDictBytes } from '../probes.js';
 import { sparseTask, trainSparseLogistic } from '../sparse.js';
-import { mean, median, sd } from '../stats.js';
+import { mean, median, quantile, sd } from '../stats.js';
 import { bestPoint, edgeExtension, finiteScore, lrGrid } from '../sweep.js';
 import { mnistTask } from '../tasks.js';
 import type { Budget, ClaimPlan, Experiment, OverSeeds, TableOutcome, TableRow, TrialEnv, TrialRecord } from '../types.js';
@@ -36,6 +36,19 @@ export interface TableTrialSpec {
   readonly phase: 'sweep' | 'seed';
 }
 
+/** One trial times every table-task optimizer at its chosen lr, interleaved. */
+export interface TimingTrialSpec {
+  readonly budget: Budget;
+  readonly phase: 'timing';
+  readonly seed: number;
+  readonly contestants: ReadonlyArray<{ readonly optimizer: string; readonly lr: number }>;
+}
+
+export interface TimingTrialResult {
+  /** ms per step, [contestant][round]. */
+  readonly times: ReadonlyArray<readonly number[]>;
+}
+
 export interface TableTrialResult {
   /** Mean training loss over the last fifth of the steps (+∞ when diverged). */
   readonly score: number;
@@ -49,6 +62,13 @@ export interface TableTrialResult {
   readonly stateBytesPerParam: number;
   readonly stateDictBytesPerParam: number | null;
   readonly msPerStep: number;
+}
+
+function runTimingTrial(spec: TimingTrialSpec, env: TrialEnv): TimingTrialResult {
+  const budget = BUDGETS[spec.budget];
+  const task = mnistTask(env.datasets, budget.mnist);
+  const contestants = spec.contestants.map((c) => ({ factory: raceEntry(c.optimizer).factory(), lr: c.lr }));
+  return { times: interleavedStepTimes(task, contestants, { ...budget.timing, batchSize: budget.batchSize, seed: spec.seed, now: env.now }) };
 }
 
 function runTableTrial(spec: TableTrialSpec, env: TrialEnv): TableTrialResult {
@@ -93,7 +113,11 @@ function runTableTrial(spec: TableTrialSpec, env: TrialEnv): TableTrialResult {
   };
 }
 
-type Done = ReadonlyArray<TrialRecord<TableTrialSpec, TableTrialResult>>;
+type Spec = TableTrialSpec | TimingTrialSpec;
+type Done = ReadonlyArray<TrialRecord<Spec, TableTrialResult | TimingTrialResult>>;
+type TrainingDone = ReadonlyArray<TrialRecord<TableTrialSpec, TableTrialResult>>;
+
+const training = (done: Done): TrainingDone => done.filter((d): d is TrialRecord<TableTrialSpec, TableTrialResult> => d.spec.phase !== 'timing');
 
 function gridFor(plan: ClaimPlan<null>, optimizer: string): number[] {
   const entry = raceEntry(optimizer);
@@ -101,13 +125,13 @@ function gridFor(plan: ClaimPlan<null>, optimizer: string): number[] {
   return lrGrid(entry.centerLr.network, factors);
 }
 
-function sweepOf(done: Done, optimizer: string): Array<{ lr: number; score: number }> {
+function sweepOf(done: TrainingDone, optimizer: string): Array<{ lr: number; score: number }> {
   return done.filter((d) => d.spec.optimizer === optimizer && d.spec.phase === 'sweep').map((d) => ({ lr: d.spec.lr, score: d.result.score }));
 }
 
 const overSeeds = (values: readonly number[]): OverSeeds => ({ mean: mean(values), sd: sd(values), values });
 
-export const tableStage: Experiment<null, TableTrialSpec, TableTrialResult, TableOutcome> & { readonly id: 'table' } = {
+export const tableStage: Experiment<null, Spec, TableTrialResult | TimingTrialResult, TableOutcome> & { readonly id: 'table' } = {
   id: 'table',
   budgets: { quick: null, default: null, full: null },
   shared: [],
@@ -115,8 +139,10 @@ export const tableStage: Experiment<null, TableTrialSpec, TableTrialResult, Tabl
   trials(plan) {
     return plan.entries.flatMap((entry) => gridFor(plan, entry.id).map((lr) => ({ budget: plan.budget.name, optimizer: entry.id, lr, seed: plan.seeds[0]!, phase: 'sweep' as const })));
   },
-  followUp(plan, done) {
-    const more: TableTrialSpec[] = [];
+  followUp(plan, all) {
+    if (all.some((d) => d.spec.phase === 'timing')) return [];
+    const done = training(all);
+    const more: Spec[] = [];
     for (const entry of plan.entries) {
       if (done.some((d) => d.spec.optimizer === entry.id && d.spec.phase === 'seed')) continue;
       const grid = gridFor(plan, entry.id);
@@ -131,17 +157,34 @@ export const tableStage: Experiment<null, TableTrialSpec, TableTrialResult, Tabl
       if (best === null) continue;
       for (const seed of plan.seeds.slice(1)) more.push({ budget: plan.budget.name, optimizer: entry.id, lr: best.lr, seed, phase: 'seed' });
     }
-    return more;
+    if (more.length > 0 || (plan.seeds.length > 1 && !done.some((d) => d.spec.phase === 'seed'))) return more;
+    // Every lr is chosen and every seed has run: time the table task's optimizers side by side.
+    const contestants = plan.entries
+      .filter((e) => e.gradients !== 'sparse')
+      .flatMap((e) => {
+        const best = bestPoint(sweepOf(done, e.id));
+        return best === null ? [] : [{ optimizer: e.id, lr: best.lr }];
+      });
+    return contestants.length === 0 ? [] : [{ budget: plan.budget.name, phase: 'timing', seed: plan.seeds[0]!, contestants }];
   },
-  runTrial: runTableTrial,
-  conclude(done, plan): TableOutcome {
+  runTrial: (spec, env) => (spec.phase === 'timing' ? runTimingTrial(spec, env) : runTableTrial(spec, env)),
+  conclude(all, plan): TableOutcome {
+    const done = training(all);
+    const timing = all.find((d): d is TrialRecord<TimingTrialSpec, TimingTrialResult> => d.spec.phase === 'timing');
+    const timed = (id: string): TableRow['msPerStep'] => {
+      const k = timing?.spec.contestants.findIndex((c) => c.optimizer === id) ?? -1;
+      if (timing === undefined || k < 0) return null;
+      const times = timing.result.times[k]!;
+      return { median: median(times), lo: quantile(times, 0.25), hi: quantile(times, 0.75) };
+    };
     const rows: TableRow[] = plan.entries.map((entry) => {
       const points = sweepOf(done, entry.id).sort((a, b) => a.lr - b.lr);
       const best = bestPoint(points);
       const runs = best === null ? [] : plan.seeds.map((seed) => done.find((d) => d.spec.optimizer === entry.id && d.spec.lr === best.lr && d.spec.seed === seed)!.result);
       const failed = best === null || runs.every((r) => r.diverged || r.trainLoss >= 0.98 * CHANCE_LOSS);
       const steps = runs[0]?.curve.length ?? 0;
-      const timings = runs.map((r) => r.msPerStep);
+      // The sparse task has no interleaved timing: its seeds' runs give the median and range.
+      const runTimes = runs.map((r) => r.msPerStep);
       return {
         optimizer: entry.id,
         label: entry.label,
@@ -158,7 +201,7 @@ export const tableStage: Experiment<null, TableTrialSpec, TableTrialResult, Tabl
         testAccuracy: overSeeds(runs.map((r) => r.testAccuracy)),
         stepsToTarget: runs.map((r) => r.stepsToTarget),
         curve: Array.from({ length: steps }, (_, t) => mean(runs.map((r) => r.curve[t]!))),
-        msPerStep: timings.length === 0 ? null : { median: median(timings), lo: Math.min(...timings), hi: Math.max(...timings) },
+        msPerStep: entry.gradients === 'sparse' ? (runTimes.length === 0 ? null : { median: median(runTimes), lo: quantile(runTimes, 0.25), hi: quantile(runTimes, 0.75) }) : failed ? null : timed(entry.id),
       };
     });
     const budget = plan.budget;
