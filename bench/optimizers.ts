@@ -11,7 +11,7 @@
  *
  * The bare kernels run in this process. Each class runs in a child process of its own,
  * as the peers do: the per-parameter bookkeeping of every class is one shared loop
- * (`KernelOptimizer.updateGroup`), and after a dozen classes have run through it in one process
+ * (`FusedRunner.step`, src/optim/wasm/runner.ts), and after a dozen classes have run through it in one process
  * V8's inline caches there are megamorphic, which adds up to 30 ns per tensor that a training
  * program, running one optimizer, never pays.
  *
@@ -30,6 +30,26 @@ import { Generator } from '../src/tensor/random.js';
 import { withKernelBackend, type KernelBackend } from '../src/wasm/backend.js';
 import { ParamArena, type StagedRows } from '../src/optim/wasm/arena.js';
 import * as fused from '../src/optim/wasm/fused.js';
+import { momentumSgdFused } from '../src/optim/sgd.js';
+import { adagradFused, adagradFusedRows } from '../src/optim/adagrad.js';
+import { rmspropFused } from '../src/optim/rmsprop.js';
+import { adamFused } from '../src/optim/adam.js';
+import { adadeltaFused } from '../src/optim/adadelta.js';
+import { adamaxFused } from '../src/optim/adamax.js';
+import { nadamFused } from '../src/optim/nadam.js';
+import { radamFused } from '../src/optim/radam.js';
+import { sparseAdamFusedRows } from '../src/optim/sparse_adam.js';
+import { lambFused } from '../src/optim/lamb.js';
+import { larsTrustRatio } from '../src/optim/kernels/scalars.js';
+import { getOptimizerSpec } from '../src/optim/registry.js';
+import { arenaArraysOf, type KernelOptimizerSpec } from '../src/optim/spec.js';
+
+/** The arena arrays the optimizer `id` keeps under these options (its spec's state table). */
+function fusedStateArrays(id: string, options: Record<string, unknown> = {}): readonly string[] {
+  const spec = getOptimizerSpec(id) as KernelOptimizerSpec;
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  return arenaArraysOf(spec, { ...spec.defaults, ...given });
+}
 import * as scalars from '../src/optim/kernels/scalars.js';
 import type { AdagradHyper, AdamHyper, AdadeltaHyper, AdamaxHyper, NadamHyper, RadamHyper, RmspropHyper, SparseAdamHyper } from '../src/optim/kernels/index.js';
 
@@ -80,95 +100,95 @@ const adagradOptions = { lr: 0.01, lrDecay: 0, weightDecay: 0, eps: 1e-10 };
 
 export const SPECS: Spec[] = [
   {
-    key: 'sgd', label: 'SGD', state: fused.fusedStateArrays('sgd'), floor: [[2, 1]],
-    kernel: (a, i, t) => fused.sgdStep(a, i, sgdOptions(0), t === 1),
+    key: 'sgd', label: 'SGD', state: fusedStateArrays('sgd'), floor: [[2, 1]],
+    kernel: (a, i, t) => momentumSgdFused(a, i, sgdOptions(0), t === 1, null),
     js: { module: 'sgd', name: 'SGD', options: { lr: 0.01 } }, tfjs: 'sgd', torch: { cls: 'SGD', kwargs: { lr: 0.01 } },
   },
   {
-    key: 'momentum', label: 'SGD momentum 0.9', state: fused.fusedStateArrays('sgd', { momentum: 0.9 }), floor: [[3, 2]],
-    kernel: (a, i, t) => fused.sgdStep(a, i, sgdOptions(0.9), t === 1),
+    key: 'momentum', label: 'SGD momentum 0.9', state: fusedStateArrays('sgd', { momentum: 0.9 }), floor: [[3, 2]],
+    kernel: (a, i, t) => momentumSgdFused(a, i, sgdOptions(0.9), t === 1, null),
     js: { module: 'sgd', name: 'SGD', options: { lr: 0.01, momentum: 0.9 } }, tfjs: 'momentum', torch: { cls: 'SGD', kwargs: { lr: 0.01, momentum: 0.9 } },
   },
   {
-    key: 'adagrad', label: 'Adagrad', state: fused.fusedStateArrays('adagrad'), floor: [[3, 2]],
-    kernel: (a, i, t) => fused.adagradStep(a, i, scalars.adagradScalars(adagradH, adagradOptions, t)),
+    key: 'adagrad', label: 'Adagrad', state: fusedStateArrays('adagrad'), floor: [[3, 2]],
+    kernel: (a, i, t) => adagradFused(a, i, scalars.adagradScalars(adagradH, adagradOptions, t)),
     js: { module: 'adagrad', name: 'Adagrad', options: { lr: 0.01 } }, tfjs: 'adagrad', torch: { cls: 'Adagrad', kwargs: { lr: 0.01 } },
   },
   {
-    key: 'rmsprop', label: 'RMSprop', state: fused.fusedStateArrays('rmsprop'), floor: [[3, 2]],
-    kernel: (a, i) => fused.rmspropStep(a, i, scalars.rmspropScalars(rmspropH, rmspropOptions(false, 0)), false),
+    key: 'rmsprop', label: 'RMSprop', state: fusedStateArrays('rmsprop'), floor: [[3, 2]],
+    kernel: (a, i) => rmspropFused(a, i, scalars.rmspropScalars(rmspropH, rmspropOptions(false, 0)), false),
     js: { module: 'rmsprop', name: 'RMSprop', options: { lr: 0.01 } }, tfjs: 'rmsprop', torch: { cls: 'RMSprop', kwargs: { lr: 0.01 } },
   },
   {
-    key: 'rmsprop-cm', label: 'RMSprop centered + momentum', state: fused.fusedStateArrays('rmsprop', { centered: true, momentum: 0.9 }), floor: [[5, 4]],
-    kernel: (a, i) => fused.rmspropStep(a, i, scalars.rmspropScalars(rmspropH, rmspropOptions(true, 0.9)), true),
+    key: 'rmsprop-cm', label: 'RMSprop centered + momentum', state: fusedStateArrays('rmsprop', { centered: true, momentum: 0.9 }), floor: [[5, 4]],
+    kernel: (a, i) => rmspropFused(a, i, scalars.rmspropScalars(rmspropH, rmspropOptions(true, 0.9)), true),
     js: { module: 'rmsprop', name: 'RMSprop', options: { lr: 0.01, centered: true, momentum: 0.9 } }, torch: { cls: 'RMSprop', kwargs: { lr: 0.01, centered: true, momentum: 0.9 } },
   },
   {
-    key: 'adam', label: 'Adam', state: fused.fusedStateArrays('adam'), floor: [[4, 3]],
-    kernel: (a, i, t) => fused.adamStep(a, i, scalars.adamScalars(adamH, { lr: 1e-3, betas, eps: 1e-8, weightDecay: 0 }, false, t), false),
+    key: 'adam', label: 'Adam', state: fusedStateArrays('adam'), floor: [[4, 3]],
+    kernel: (a, i, t) => adamFused(a, i, scalars.adamScalars(adamH, { lr: 1e-3, betas, eps: 1e-8, weightDecay: 0 }, false, t), false),
     js: { module: 'adam', name: 'Adam', options: { lr: 1e-3 } }, tfjs: 'adam', torch: { cls: 'Adam', kwargs: { lr: 1e-3 } },
   },
   {
-    key: 'amsgrad', label: 'Adam amsgrad', state: fused.fusedStateArrays('adam', { amsgrad: true }), floor: [[5, 4]],
-    kernel: (a, i, t) => fused.adamStep(a, i, scalars.adamScalars(adamH, { lr: 1e-3, betas, eps: 1e-8, weightDecay: 0 }, false, t), true),
+    key: 'amsgrad', label: 'Adam amsgrad', state: fusedStateArrays('adam', { amsgrad: true }), floor: [[5, 4]],
+    kernel: (a, i, t) => adamFused(a, i, scalars.adamScalars(adamH, { lr: 1e-3, betas, eps: 1e-8, weightDecay: 0 }, false, t), true),
     js: { module: 'adam', name: 'Adam', options: { lr: 1e-3, amsgrad: true } }, torch: { cls: 'Adam', kwargs: { lr: 1e-3, amsgrad: true } },
   },
   {
-    key: 'adamw', label: 'AdamW', state: fused.fusedStateArrays('adamw'), floor: [[4, 3]],
-    kernel: (a, i, t) => fused.adamStep(a, i, scalars.adamScalars(adamH, { lr: 1e-3, betas, eps: 1e-8, weightDecay: 1e-2 }, true, t), false),
+    key: 'adamw', label: 'AdamW', state: fusedStateArrays('adamw'), floor: [[4, 3]],
+    kernel: (a, i, t) => adamFused(a, i, scalars.adamScalars(adamH, { lr: 1e-3, betas, eps: 1e-8, weightDecay: 1e-2 }, true, t), false),
     js: { module: 'adamw', name: 'AdamW', options: { lr: 1e-3 } }, torch: { cls: 'AdamW', kwargs: { lr: 1e-3 } },
   },
   {
-    key: 'adadelta', label: 'Adadelta', state: fused.fusedStateArrays('adadelta'), floor: [[4, 3]],
-    kernel: (a, i) => fused.adadeltaStep(a, i, scalars.adadeltaScalars(adadeltaH, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0 })),
+    key: 'adadelta', label: 'Adadelta', state: fusedStateArrays('adadelta'), floor: [[4, 3]],
+    kernel: (a, i) => adadeltaFused(a, i, scalars.adadeltaScalars(adadeltaH, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0 })),
     js: { module: 'adadelta', name: 'Adadelta', options: {} }, tfjs: 'adadelta', torch: { cls: 'Adadelta', kwargs: {} },
   },
   {
-    key: 'adamax', label: 'Adamax', state: fused.fusedStateArrays('adamax'), floor: [[4, 3]],
-    kernel: (a, i, t) => fused.adamaxStep(a, i, scalars.adamaxScalars(adamaxH, { lr: 2e-3, betas, eps: 1e-8, weightDecay: 0 }, t)),
+    key: 'adamax', label: 'Adamax', state: fusedStateArrays('adamax'), floor: [[4, 3]],
+    kernel: (a, i, t) => adamaxFused(a, i, scalars.adamaxScalars(adamaxH, { lr: 2e-3, betas, eps: 1e-8, weightDecay: 0 }, t)),
     js: { module: 'adamax', name: 'Adamax', options: {} }, tfjs: 'adamax', torch: { cls: 'Adamax', kwargs: {} },
   },
   {
-    key: 'nadam', label: 'NAdam', state: fused.fusedStateArrays('nadam'), floor: [[4, 3]],
+    key: 'nadam', label: 'NAdam', state: fusedStateArrays('nadam'), floor: [[4, 3]],
     kernel: (() => {
       // NAdam's μ product lives with the state; a run starts over at t = 1.
       let muProduct = 1;
       return (a: ParamArena, i: readonly number[], t: number) => {
         if (t === 1) muProduct = 1;
         muProduct = scalars.nadamScalars(nadamH, { lr: 2e-3, betas, eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3 }, t, muProduct);
-        fused.nadamStep(a, i, nadamH);
+        nadamFused(a, i, nadamH);
       };
     })(),
     js: { module: 'nadam', name: 'NAdam', options: {} }, torch: { cls: 'NAdam', kwargs: {} },
   },
   {
-    key: 'radam', label: 'RAdam', state: fused.fusedStateArrays('radam'), floor: [[4, 3]],
+    key: 'radam', label: 'RAdam', state: fusedStateArrays('radam'), floor: [[4, 3]],
     // Step 10 on: past ρₜ > 5, so the timed steps take the rectified (dearer) branch, as the class's do after warm-up.
-    kernel: (a, i, t) => fused.radamStep(a, i, scalars.radamScalars(radamH, { lr: 1e-3, betas, eps: 1e-8, weightDecay: 0 }, t + 10)),
+    kernel: (a, i, t) => radamFused(a, i, scalars.radamScalars(radamH, { lr: 1e-3, betas, eps: 1e-8, weightDecay: 0 }, t + 10)),
     js: { module: 'radam', name: 'RAdam', options: {} }, torch: { cls: 'RAdam', kwargs: {} },
   },
   {
-    key: 'lamb', label: 'LAMB (global clip + trust ratio)', state: fused.fusedStateArrays('lamb'), floor: [[1, 0], [4, 3], [2, 1]], perParam: true,
+    key: 'lamb', label: 'LAMB (global clip + trust ratio)', state: fusedStateArrays('lamb'), floor: [[1, 0], [4, 3], [2, 1]], perParam: true,
     kernel: (a, i, t) => {
       const clip = scalars.lambGradScale(Math.sqrt(fused.gradSumOfSquares(a, i)), 1);
-      fused.lambStep(a, i, scalars.lambScalars(adamH, { betas, eps: 1e-6 }, t, clip), { lr: 1e-3, weightDecay: 0, trustClip: false });
+      lambFused(a, i, scalars.lambScalars(adamH, { betas, eps: 1e-6 }, t, clip), { lr: 1e-3, weightDecay: 0, trustClip: false });
     },
     js: { module: 'lamb', name: 'LAMB', options: {} },
   },
   {
-    key: 'lars', label: 'LARS momentum 0.9', state: fused.fusedStateArrays('lars', { momentum: 0.9 }), floor: [[2, 0], [3, 2]], perParam: true,
-    kernel: (a, i, t) => void fused.larsStep(a, i, { ...sgdOptions(0.9), lr: 0.1, trustCoefficient: 0.001, eps: 1e-8, trustClip: false }, t === 1),
+    key: 'lars', label: 'LARS momentum 0.9', state: fusedStateArrays('lars', { momentum: 0.9 }), floor: [[2, 0], [3, 2]], perParam: true,
+    kernel: (a, i, t) => void momentumSgdFused(a, i, { ...sgdOptions(0.9), lr: 0.1, trustCoefficient: 0.001, eps: 1e-8, trustClip: false }, t === 1, larsTrustRatio),
     js: { module: 'lars', name: 'LARS', options: { lr: 0.1, momentum: 0.9 } },
   },
   {
-    key: 'adagrad-sparse', label: 'Adagrad, row-sparse grad', sparse: true, state: fused.fusedStateArrays('adagrad'), floor: [],
-    kernelRows: (a, staged, t) => fused.adagradRowsStep(a, 0, staged, scalars.adagradScalars(adagradH, adagradOptions, t)),
+    key: 'adagrad-sparse', label: 'Adagrad, row-sparse grad', sparse: true, state: fusedStateArrays('adagrad'), floor: [],
+    kernelRows: (a, staged, t) => adagradFusedRows(a, 0, staged, scalars.adagradScalars(adagradH, adagradOptions, t)),
     js: { module: 'adagrad', name: 'Adagrad', options: { lr: 0.01 } }, torch: { cls: 'Adagrad', kwargs: { lr: 0.01 } },
   },
   {
-    key: 'sparseadam', label: 'SparseAdam, row-sparse grad', sparse: true, state: fused.fusedStateArrays('sparseadam'), floor: [],
-    kernelRows: (a, staged, t) => fused.sparseAdamRowsStep(a, 0, staged, scalars.sparseAdamScalars(sparseAdamH, { lr: 1e-3, betas, eps: 1e-8 }, t)),
+    key: 'sparseadam', label: 'SparseAdam, row-sparse grad', sparse: true, state: fusedStateArrays('sparseadam'), floor: [],
+    kernelRows: (a, staged, t) => sparseAdamFusedRows(a, 0, staged, scalars.sparseAdamScalars(sparseAdamH, { lr: 1e-3, betas, eps: 1e-8 }, t)),
     js: { module: 'sparse_adam', name: 'SparseAdam', options: { lr: 1e-3 } }, torch: { cls: 'SparseAdam', kwargs: { lr: 1e-3 } },
   },
 ];

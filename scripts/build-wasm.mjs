@@ -2,14 +2,16 @@
 /**
  * Compiles the AssemblyScript kernels in asm/ to WebAssembly and writes
  * src/wasm/generated.ts, a TypeScript module that holds each binary as base64, so the
- * library loads its kernels the same way in Node and in browsers, with no file or fetch.
+ * library loads its kernels the same way in Node and in browsers, with no file or fetch, and
+ * the TypeScript signature of every exported kernel (`OptimKernels`, `MatmulKernels`), read
+ * from the sources: a kernel added to asm/optim/ is built and typed with nothing else to edit.
  *
  *   node scripts/build-wasm.mjs          build (skipped when the output is newer than every source)
  *   node scripts/build-wasm.mjs --force  always build
  *   node scripts/build-wasm.mjs --wat    also write the text form beside the binaries in build/wasm/
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,15 +20,23 @@ const ascBin = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
 const outFile = join(root, 'src', 'wasm', 'generated.ts');
 const scratch = join(root, 'build', 'wasm');
 
+/** Every optimizer kernel file: one per optimizer (or family), each an entry whose exports the module exports. */
+const optimSources = readdirSync(join(root, 'asm', 'optim'))
+  .filter((f) => f.endsWith('.ts'))
+  .sort()
+  .map((f) => `asm/optim/${f}`);
+
 /**
- * One entry per WebAssembly module: its sources and the exported constant that holds it.
- * The kernels take every address from the caller and keep nothing between calls, so the
- * memory is imported (one per arena) and no runtime or allocator is linked in.
+ * One entry per WebAssembly module: its sources, the exported constant that holds it, and the
+ * interface its exports get. The kernels take every address from the caller and keep nothing
+ * between calls, so the memory is imported (one per arena) and no runtime or allocator is
+ * linked in. asm/lib/ holds what the sources import (inlined, not exported).
  */
 const modules = [
-  { name: 'optim', constant: 'optimWasmBase64', sources: ['asm/optim.ts', 'asm/floor.ts'] },
-  { name: 'matmul', constant: 'matmulWasmBase64', sources: ['asm/matmul.ts'] },
+  { name: 'optim', constant: 'optimWasmBase64', types: 'OptimKernels', sources: [...optimSources, 'asm/floor.ts'] },
+  { name: 'matmul', constant: 'matmulWasmBase64', types: 'MatmulKernels', sources: ['asm/matmul.ts'] },
 ];
+const libraries = readdirSync(join(root, 'asm', 'lib')).map((f) => `asm/lib/${f}`);
 
 const flags = [
   '--enable', 'simd',
@@ -44,8 +54,35 @@ const force = args.has('--force');
 const wat = args.has('--wat');
 
 function newestSource() {
-  const files = [fileURLToPath(import.meta.url), ...modules.flatMap((m) => m.sources.map((s) => join(root, s)))];
+  const files = [fileURLToPath(import.meta.url), ...libraries.map((s) => join(root, s)), ...modules.flatMap((m) => m.sources.map((s) => join(root, s)))];
   return Math.max(...files.filter((f) => existsSync(f)).map((f) => statSync(f).mtimeMs));
+}
+
+/** AssemblyScript's scalar types, as the numbers JavaScript passes and gets. */
+const JS_TYPE = { usize: 'number', isize: 'number', i32: 'number', u32: 'number', f32: 'number', f64: 'number', bool: 'number', void: 'void' };
+
+/**
+ * The TypeScript interface of a module's exports, read from its sources: each `export function`
+ * with its parameters' names and the first paragraph of its doc comment.
+ */
+function exportsInterface(module) {
+  const members = [];
+  for (const source of module.sources) {
+    const text = readFileSync(join(root, source), 'utf8');
+    const pattern = /(?:\/\*\*((?:[^*]|\*(?!\/))*)\*\/\s*)?export function (\w+)\(([^)]*)\)\s*:\s*(\w+)/g;
+    for (const [, doc, name, params, result] of text.matchAll(pattern)) {
+      const args = params.split(',').map((p) => p.trim()).filter(Boolean).map((p) => {
+        const [arg, type] = p.split(':').map((x) => x.trim());
+        if (!(type in JS_TYPE)) throw new Error(`build-wasm: ${source}: ${name}(${arg}: ${type}): no JavaScript type for '${type}'`);
+        return `${arg}: ${JS_TYPE[type]}`;
+      });
+      if (!(result in JS_TYPE)) throw new Error(`build-wasm: ${source}: ${name} returns '${result}', which has no JavaScript type`);
+      const summary = doc === undefined ? '' : doc.split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join(' ').trim().split(/\.\s/)[0].replace(/\s+/g, ' ');
+      if (summary) members.push(`  /** ${summary.replace(/\.$/, '')}. (${source}) */`);
+      members.push(`  ${name}(${args.join(', ')}): ${JS_TYPE[result]};`);
+    }
+  }
+  return [`/** The exports of ${module.sources.join(' + ')}; addresses are byte offsets. */`, `export interface ${module.types} {`, ...members, '}', ''];
 }
 
 if (!force && existsSync(outFile) && statSync(outFile).mtimeMs >= newestSource()) {
@@ -70,6 +107,7 @@ for (const module of modules) {
   lines.push(`/** ${module.sources.join(' + ')}: ${bytes.length} bytes. */`);
   lines.push(`export const ${module.constant} =\n  '${bytes.toString('base64')}';`);
   lines.push('');
+  lines.push(...exportsInterface(module));
   console.log(`build-wasm: ${module.name}.wasm ${bytes.length} bytes from ${module.sources.join(', ')}`);
 }
 mkdirSync(dirname(outFile), { recursive: true });

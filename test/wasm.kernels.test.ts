@@ -19,6 +19,26 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { sparseRows } from '../src/tensor/sparse.js';
 import { ParamArena } from '../src/optim/wasm/arena.js';
 import * as fused from '../src/optim/wasm/fused.js';
+import { momentumSgdFused } from '../src/optim/sgd.js';
+import { adagradFused, adagradFusedRows } from '../src/optim/adagrad.js';
+import { rmspropFused } from '../src/optim/rmsprop.js';
+import { adamFused } from '../src/optim/adam.js';
+import { adadeltaFused } from '../src/optim/adadelta.js';
+import { adamaxFused } from '../src/optim/adamax.js';
+import { nadamFused } from '../src/optim/nadam.js';
+import { radamFused } from '../src/optim/radam.js';
+import { sparseAdamFusedRows } from '../src/optim/sparse_adam.js';
+import { lambFused } from '../src/optim/lamb.js';
+import { larsTrustRatio } from '../src/optim/kernels/scalars.js';
+import { getOptimizerSpec } from '../src/optim/registry.js';
+import { arenaArraysOf, type KernelOptimizerSpec } from '../src/optim/spec.js';
+
+/** The arena arrays the optimizer `id` keeps under these options (its spec's state table). */
+function fusedStateArrays(id: string, options: Record<string, unknown> = {}): readonly string[] {
+  const spec = getOptimizerSpec(id) as KernelOptimizerSpec;
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  return arenaArraysOf(spec, { ...spec.defaults, ...given });
+}
 import * as scalars from '../src/optim/kernels/scalars.js';
 import type { AdagradHyper, AdamHyper, AdadeltaHyper, AdamaxHyper, NadamHyper, RadamHyper, RmspropHyper, SparseAdamHyper } from '../src/optim/kernels/index.js';
 import { assertAllclose } from './helpers/allclose.js';
@@ -106,50 +126,50 @@ function stepGroup(c: GoldenCase, group: Group, all: Group[], params: Tensor[]):
   const options = { lr: o.lr, betas: o.betas as [number, number], eps: o.eps, weightDecay: o.weight_decay, maximize: o.maximize };
   switch (c.optimizer) {
     case 'SGD':
-      fused.sgdStep(arena, denseIndices, { lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weight_decay, nesterov: o.nesterov, maximize: o.maximize }, t === 1);
+      momentumSgdFused(arena, denseIndices, { lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weight_decay, nesterov: o.nesterov, maximize: o.maximize }, t === 1, null);
       break;
     case 'Adagrad': {
       const h = scalars.adagradScalars(adagradH(), { ...options, lrDecay: o.lr_decay }, t);
-      fused.adagradStep(arena, denseIndices, h);
-      for (const k of sparseIndices) fused.adagradRowsStep(arena, k, arena.stageRows(k, params[group.members[k]!]!.grad as never), h);
+      adagradFused(arena, denseIndices, h);
+      for (const k of sparseIndices) adagradFusedRows(arena, k, arena.stageRows(k, params[group.members[k]!]!.grad as never), h);
       break;
     }
     case 'RMSprop':
-      fused.rmspropStep(arena, denseIndices, scalars.rmspropScalars(rmspropH(), { ...options, alpha: o.alpha, momentum: o.momentum }), o.centered);
+      rmspropFused(arena, denseIndices, scalars.rmspropScalars(rmspropH(), { ...options, alpha: o.alpha, momentum: o.momentum }), o.centered);
       break;
     case 'Adam':
     case 'AdamW':
-      fused.adamStep(arena, denseIndices, scalars.adamScalars(adamH(), options, c.optimizer === 'AdamW', t), o.amsgrad);
+      adamFused(arena, denseIndices, scalars.adamScalars(adamH(), options, c.optimizer === 'AdamW', t), o.amsgrad);
       break;
     case 'Adadelta':
-      fused.adadeltaStep(arena, denseIndices, scalars.adadeltaScalars(adadeltaH(), { ...options, rho: o.rho }));
+      adadeltaFused(arena, denseIndices, scalars.adadeltaScalars(adadeltaH(), { ...options, rho: o.rho }));
       break;
     case 'Adamax':
-      fused.adamaxStep(arena, denseIndices, scalars.adamaxScalars(adamaxH(), options, t));
+      adamaxFused(arena, denseIndices, scalars.adamaxScalars(adamaxH(), options, t));
       break;
     case 'NAdam': {
       const h = nadamH();
       group.muProduct = scalars.nadamScalars(h, { ...options, momentumDecay: o.momentum_decay }, t, group.muProduct);
-      fused.nadamStep(arena, denseIndices, h);
+      nadamFused(arena, denseIndices, h);
       break;
     }
     case 'RAdam':
-      fused.radamStep(arena, denseIndices, scalars.radamScalars(radamH(), options, t));
+      radamFused(arena, denseIndices, scalars.radamScalars(radamH(), options, t));
       break;
     case 'SparseAdam': {
       const h = scalars.sparseAdamScalars(sparseAdamH(), options, t);
-      for (const k of sparseIndices) fused.sparseAdamRowsStep(arena, k, arena.stageRows(k, params[group.members[k]!]!.grad as never), h);
+      for (const k of sparseIndices) sparseAdamFusedRows(arena, k, arena.stageRows(k, params[group.members[k]!]!.grad as never), h);
       break;
     }
     case 'LAMB': {
       // G: the norm of every gradient of the optimizer, all groups together.
       const total = all.reduce((sum, g) => sum + fused.gradSumOfSquares(g.arena, g.members.map((_, k) => k)), 0);
       const h = scalars.lambScalars(adamH(), options, t, scalars.lambGradScale(Math.sqrt(total), o.max_grad_norm));
-      fused.lambStep(arena, denseIndices, h, { lr: o.lr, weightDecay: o.weight_decay, trustClip: o.trust_clip });
+      lambFused(arena, denseIndices, h, { lr: o.lr, weightDecay: o.weight_decay, trustClip: o.trust_clip });
       break;
     }
     case 'LARS':
-      fused.larsStep(arena, denseIndices, { lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weight_decay, nesterov: o.nesterov, maximize: o.maximize, trustCoefficient: o.trust_coefficient, eps: o.eps, trustClip: o.trust_clip }, t === 1);
+      momentumSgdFused(arena, denseIndices, { lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weight_decay, nesterov: o.nesterov, maximize: o.maximize, trustCoefficient: o.trust_coefficient, eps: o.eps, trustClip: o.trust_clip }, t === 1, larsTrustRatio);
       break;
     default:
       throw new Error(`no fused replay for ${c.optimizer}`);
@@ -176,7 +196,7 @@ describe('fused WebAssembly kernels replay PyTorch golden trajectories', () => {
       const groupSpecs = c.groups ?? [{ params: params.map((_, i) => i) }];
       const groups: Group[] = groupSpecs.map((spec) => {
         const o = { ...DEFAULTS[c.optimizer], ...c.options, ...(spec.options ?? {}) };
-        const state = fused.fusedStateArrays(FUSED_NAME[c.optimizer]!, { momentum: o.momentum as number, centered: o.centered as boolean, amsgrad: o.amsgrad as boolean });
+        const state = fusedStateArrays(FUSED_NAME[c.optimizer]!, { momentum: o.momentum as number, centered: o.centered as boolean, amsgrad: o.amsgrad as boolean });
         const initial: Record<string, number> = c.optimizer === 'Adagrad' ? { sum: o.initial_accumulator_value as number } : {};
         return { arena: new ParamArena(spec.params.map((i) => params[i]!), { state, initial }), members: spec.params, o, steps: 0, muProduct: 1 };
       });
@@ -214,10 +234,10 @@ describe('fused WebAssembly kernels replay PyTorch golden trajectories', () => {
 
   it('LAMB leaves the gradient as it was (its direction goes to a scratch region)', () => {
     const p = new Tensor(Float32Array.from([1, 2, 3]), [3], { requiresGrad: true });
-    const arena = new ParamArena([p], { state: fused.fusedStateArrays('lamb') });
+    const arena = new ParamArena([p], { state: fusedStateArrays('lamb') });
     p.grad = new Tensor(Float32Array.from([0.5, -1, 2]), [3]);
     arena.stageGrad(0);
-    fused.lambStep(arena, [0], scalars.lambScalars(adamH(), { betas: [0.9, 0.999], eps: 1e-6 }, 1, 1), { lr: 0.1, weightDecay: 0.01, trustClip: false });
+    lambFused(arena, [0], scalars.lambScalars(adamH(), { betas: [0.9, 0.999], eps: 1e-6 }, 1, 1), { lr: 0.1, weightDecay: 0.01, trustClip: false });
     expect(Array.from(arena.gradView(0))).toEqual([0.5, -1, 2]);
     expect(Array.from(p.data)).not.toEqual([1, 2, 3]);
   });
@@ -248,7 +268,7 @@ describe('arena contract', () => {
     const arena = new ParamArena([p], { state: ['exp_avg'] });
     expect(() => arena.stateOffset('exp_avg_sq')).toThrow(/no state array 'exp_avg_sq'/);
     const adam = { lr: 1e-3, betas: [0.9, 0.999] as const, eps: 1e-8, weightDecay: 0 };
-    expect(() => fused.adamStep(arena, [0], scalars.adamScalars(adamH(), adam, false, 1), false)).toThrow(/exp_avg_sq/);
+    expect(() => adamFused(arena, [0], scalars.adamScalars(adamH(), adam, false, 1), false)).toThrow(/exp_avg_sq/);
     expect(() => scalars.adamScalars(adamH(), adam, false, 0)).toThrow(/step must be an integer ≥ 1/);
   });
 
@@ -382,7 +402,7 @@ describe('fused WebAssembly kernels match the plain TypeScript kernels', () => {
           bufferDecay: first ? 0 : o.momentum, bufferGradScale: first ? 1 : 1 - o.dampening,
           directGradWeight: nesterov ? 1 : 0, bufferWeight: nesterov ? o.momentum : 1,
         });
-      }, (a, idx, t) => fused.sgdStep(a, idx, { lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: c.weightDecay, nesterov, maximize: c.maximize }, t === c.startStep + 1));
+      }, (a, idx, t) => momentumSgdFused(a, idx, { lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: c.weightDecay, nesterov, maximize: c.maximize }, t === c.startStep + 1, null));
     }), { numRuns: RUNS, seed: 11 });
   });
 
@@ -391,27 +411,27 @@ describe('fused WebAssembly kernels match the plain TypeScript kernels', () => {
       const at = (t: number) => scalars.adagradScalars(adagradH(), { lr: o.lr, lrDecay: o.lrDecay, weightDecay: c.weightDecay, eps: o.eps, maximize: c.maximize }, t);
       compareDense('adagrad', c, ['sum'], { sum: o.init }, (s, i, t) => {
         referenceKernels.adagradUpdate(s.params[i]!, s.grads[i]!, s.state.sum![i]!, n(s, i), at(t));
-      }, (a, idx, t) => fused.adagradStep(a, idx, at(t)));
+      }, (a, idx, t) => adagradFused(a, idx, at(t)));
     }), { numRuns: RUNS, seed: 12 });
   });
 
   it('RMSprop, plain, centered, with momentum', () => {
     fc.assert(fc.property(common, fc.record({ lr: fc.constantFrom(0.001, 0.01), alpha: fc.constantFrom(0.9, 0.99), momentum: fc.constantFrom(0, 0.9), centered: fc.boolean() }), (c, o) => {
-      const state = [...fused.fusedStateArrays('rmsprop', { momentum: o.momentum, centered: o.centered })];
+      const state = [...fusedStateArrays('rmsprop', { momentum: o.momentum, centered: o.centered })];
       const h = scalars.rmspropScalars(rmspropH(), { lr: o.lr, alpha: o.alpha, eps: 1e-8, weightDecay: c.weightDecay, momentum: o.momentum, maximize: c.maximize });
       compareDense('rmsprop', c, state, {}, (s, i) => {
         referenceKernels.rmspropUpdate(s.params[i]!, s.grads[i]!, s.state.square_avg![i]!, o.centered ? s.state.grad_avg![i]! : null, o.momentum > 0 ? s.state.momentum_buffer![i]! : null, n(s, i), h);
-      }, (a, idx) => fused.rmspropStep(a, idx, h, o.centered));
+      }, (a, idx) => rmspropFused(a, idx, h, o.centered));
     }), { numRuns: RUNS, seed: 13 });
   });
 
   it('Adam and AdamW, with and without AMSGrad', () => {
     fc.assert(fc.property(common, betas, fc.record({ lr: fc.constantFrom(1e-3, 1e-2), amsgrad: fc.boolean(), decoupled: fc.boolean(), eps: fc.constantFrom(1e-8, 1e-6) }), (c, b, o) => {
-      const state = [...fused.fusedStateArrays('adam', { amsgrad: o.amsgrad })];
+      const state = [...fusedStateArrays('adam', { amsgrad: o.amsgrad })];
       const at = (t: number) => scalars.adamScalars(adamH(), { lr: o.lr, betas: [b.beta1, b.beta2], eps: o.eps, weightDecay: c.weightDecay, maximize: c.maximize }, o.decoupled, t);
       compareDense('adam', c, state, {}, (s, i, t) => {
         referenceKernels.adamUpdate(s.params[i]!, s.grads[i]!, s.state.exp_avg![i]!, s.state.exp_avg_sq![i]!, o.amsgrad ? s.state.max_exp_avg_sq![i]! : null, n(s, i), at(t));
-      }, (a, idx, t) => fused.adamStep(a, idx, at(t), o.amsgrad));
+      }, (a, idx, t) => adamFused(a, idx, at(t), o.amsgrad));
     }), { numRuns: RUNS, seed: 14 });
   });
 
@@ -420,7 +440,7 @@ describe('fused WebAssembly kernels match the plain TypeScript kernels', () => {
       const h = scalars.adadeltaScalars(adadeltaH(), { lr: o.lr, rho: o.rho, eps: o.eps, weightDecay: c.weightDecay, maximize: c.maximize });
       compareDense('adadelta', c, ['square_avg', 'acc_delta'], {}, (s, i) => {
         referenceKernels.adadeltaUpdate(s.params[i]!, s.grads[i]!, s.state.square_avg![i]!, s.state.acc_delta![i]!, n(s, i), h);
-      }, (a, idx) => fused.adadeltaStep(a, idx, h));
+      }, (a, idx) => adadeltaFused(a, idx, h));
     }), { numRuns: RUNS, seed: 15 });
   });
 
@@ -429,7 +449,7 @@ describe('fused WebAssembly kernels match the plain TypeScript kernels', () => {
       const at = (t: number) => scalars.adamaxScalars(adamaxH(), { lr: o.lr, betas: [b.beta1, b.beta2], eps: 1e-8, weightDecay: c.weightDecay, maximize: c.maximize }, t);
       compareDense('adamax', c, ['exp_avg', 'exp_inf'], {}, (s, i, t) => {
         referenceKernels.adamaxUpdate(s.params[i]!, s.grads[i]!, s.state.exp_avg![i]!, s.state.exp_inf![i]!, n(s, i), at(t));
-      }, (a, idx, t) => fused.adamaxStep(a, idx, at(t)));
+      }, (a, idx, t) => adamaxFused(a, idx, at(t)));
     }), { numRuns: RUNS, seed: 16 });
   });
 
@@ -450,7 +470,7 @@ describe('fused WebAssembly kernels match the plain TypeScript kernels', () => {
       };
       compareDense('nadam', c, ['exp_avg', 'exp_avg_sq'], {}, (s, i, t) => {
         referenceKernels.nadamUpdate(s.params[i]!, s.grads[i]!, s.state.exp_avg![i]!, s.state.exp_avg_sq![i]!, n(s, i), at(t));
-      }, (a, idx, t) => fused.nadamStep(a, idx, at(t)));
+      }, (a, idx, t) => nadamFused(a, idx, at(t)));
     }), { numRuns: RUNS, seed: 17 });
   });
 
@@ -459,7 +479,7 @@ describe('fused WebAssembly kernels match the plain TypeScript kernels', () => {
       const at = (t: number) => scalars.radamScalars(radamH(), { lr: o.lr, betas: [0.9, o.beta2], eps: 1e-8, weightDecay: c.weightDecay, maximize: c.maximize }, t);
       compareDense('radam', c, ['exp_avg', 'exp_avg_sq'], {}, (s, i, t) => {
         referenceKernels.radamUpdate(s.params[i]!, s.grads[i]!, s.state.exp_avg![i]!, s.state.exp_avg_sq![i]!, n(s, i), at(t));
-      }, (a, idx, t) => fused.radamStep(a, idx, at(t)));
+      }, (a, idx, t) => radamFused(a, idx, at(t)));
     }), { numRuns: RUNS, seed: 18 });
   });
 
@@ -501,7 +521,7 @@ describe('fused WebAssembly kernels match the plain TypeScript kernels', () => {
       const at = (t: number) => scalars.adagradScalars(adagradH(), { lr: 0.1, lrDecay: 0.01, weightDecay: 0, eps: 1e-10, maximize: c.maximize }, t);
       compareRows('adagrad rows', c, ['sum'], (param, [sum], rows, values, t) => {
         referenceKernels.adagradSparseUpdate(param, sum!, rows, values, c.width, at(t));
-      }, (a, staged, t) => fused.adagradRowsStep(a, 0, staged, at(t)));
+      }, (a, staged, t) => adagradFusedRows(a, 0, staged, at(t)));
     }), { numRuns: RUNS, seed: 19 });
   });
 
@@ -510,7 +530,7 @@ describe('fused WebAssembly kernels match the plain TypeScript kernels', () => {
       const at = (t: number) => scalars.sparseAdamScalars(sparseAdamH(), { lr: 0.01, betas: [0.9, 0.999], eps: 1e-8, maximize: c.maximize }, t);
       compareRows('sparse adam rows', c, ['exp_avg', 'exp_avg_sq'], (param, [m, v], rows, values, t) => {
         referenceKernels.sparseAdamUpdate(param, m!, v!, rows, values, c.width, at(t));
-      }, (a, staged, t) => fused.sparseAdamRowsStep(a, 0, staged, at(t)));
+      }, (a, staged, t) => sparseAdamFusedRows(a, 0, staged, at(t)));
     }), { numRuns: RUNS, seed: 20 });
   });
 

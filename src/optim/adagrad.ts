@@ -25,11 +25,29 @@
  * puts ε inside the square root.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { SparseRows, type Gradient } from '../tensor/sparse.js';
+import { SparseRows } from '../tensor/sparse.js';
 import { kernels, type AdagradHyper } from './kernels/index.js';
 import { adagradScalars } from './kernels/scalars.js';
-import { adagradStep, adagradRowsStep, fusedStateArrays } from './wasm/fused.js';
-import { KernelOptimizer, checkLearningRate, checkNonNegative, checkBoolean, type ParamGroup, type ParamsInput, type Run, type StateLayout } from './optimizer.js';
+import type { ParamArena, StagedRows } from './wasm/arena.js';
+import { KernelOptimizer } from './runner.js';
+import type { ParamsInput } from './optimizer.js';
+import { defineKernelOptimizer, eps, invalid, lr, maximize, weightDecay } from './spec.js';
+
+
+/** The box above, for `descent describe` and the registry (a test keeps the two the same). */
+const BOX = `
+input:  γ (lr), θ₀ (params), f(θ) (objective), λ (weightDecay), τ (initialAccumulatorValue),
+        η (lrDecay), ε (eps), maximize
+initialize:  state_sum₀ ← τ
+for t = 1 to … do
+    gₜ ← ∇θ fₜ(θₜ₋₁)
+    if maximize:  gₜ ← −gₜ
+    γ̃ ← γ / (1 + (t − 1) η)
+    if λ ≠ 0:     gₜ ← gₜ + λ θₜ₋₁
+    state_sumₜ ← state_sumₜ₋₁ + gₜ²
+    θₜ ← θₜ₋₁ − γ̃ gₜ / (√state_sumₜ + ε)
+return θₜ
+`.trim();
 
 export interface AdagradOptions {
   /** Learning rate γ (default 1e-2). */
@@ -46,75 +64,78 @@ export interface AdagradOptions {
   maximize: boolean;
 }
 
-export const ADAGRAD_DEFAULTS: Readonly<AdagradOptions> = Object.freeze({
-  lr: 1e-2,
-  lrDecay: 0,
-  weightDecay: 0,
-  initialAccumulatorValue: 0,
-  eps: 1e-10,
-  maximize: false,
-});
-
 export interface AdagradState {
   [key: string]: number | Tensor;
   step: number;
   sum: Tensor;
 }
 
-export class Adagrad extends KernelOptimizer<AdagradOptions, AdagradState> {
-  private readonly hyper: AdagradHyper = { clr: 0, eps: 0, gradScale: 1, weightDecay: 0 };
+/** The fused kernel over the listed params of an arena, dense gradients. */
+export function adagradFused(arena: ParamArena, indices: readonly number[], h: AdagradHyper): void {
+  const segments = arena.writeSegments(indices);
+  arena.kernels.adagrad(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('sum'), h.clr, h.weightDecay, h.gradScale, h.eps);
+}
 
-  constructor(params: ParamsInput<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
-    super(params, ADAGRAD_DEFAULTS, options, { name: 'Adagrad', torchOnlyGroupKeys: { foreach: null } });
-  }
+/** The fused kernel on param i's staged row-sparse gradient (PyTorch refuses weight decay here). */
+export function adagradFusedRows(arena: ParamArena, i: number, rows: StagedRows, h: AdagradHyper): void {
+  if (h.weightDecay !== 0) throw new Error(`Adagrad: weight_decay (${h.weightDecay}) is not supported with sparse gradients`);
+  const param = arena.address(i);
+  arena.kernels.adagradRows(param, param + arena.stateOffset('sum'), rows.valuesAddress, rows.indicesAddress, rows.rows, rows.width, h.clr, h.gradScale, h.eps);
+}
 
-  protected validateOptions(o: Readonly<AdagradOptions>): void {
-    checkLearningRate(this.name, o.lr);
-    checkNonNegative(this.name, 'lrDecay', o.lrDecay);
-    checkNonNegative(this.name, 'weightDecay', o.weightDecay);
-    checkNonNegative(this.name, 'initialAccumulatorValue', o.initialAccumulatorValue);
-    checkNonNegative(this.name, 'eps', o.eps);
-    checkBoolean(this.name, 'maximize', o.maximize);
-  }
-
-  protected stateLayout(): StateLayout {
-    return { step: { kind: 'count0d' }, sum: { kind: 'param' } };
-  }
-
-  protected override checkGradient(group: Readonly<ParamGroup<AdagradOptions>>, _param: Tensor, grad: Gradient): void {
-    if (grad.isSparse && group.weightDecay !== 0) {
-      throw new RangeError(`Adagrad: weightDecay (${group.weightDecay}) is not compatible with sparse gradients`);
-    }
-  }
-
-  protected initState(group: Readonly<ParamGroup<AdagradOptions>>, p: Tensor): AdagradState {
-    return { step: 0, sum: this.zerosLike(p, group.initialAccumulatorValue) };
-  }
-
-  protected override advanceState(_group: Readonly<ParamGroup<AdagradOptions>>, _p: Tensor, state: AdagradState): void {
-    state.step += 1;
-  }
-
-  protected override fusedArrays(): readonly string[] {
-    return fusedStateArrays('adagrad');
-  }
-
-  protected updateRun(group: ParamGroup<AdagradOptions>, run: Run<AdagradState>): void {
-    const h = adagradScalars(this.hyper, group, run.states[0]!.step);
-    if (run.arena !== null) {
-      if (run.rows !== null) adagradRowsStep(run.arena, run.indices[0]!, run.rows, h);
-      else adagradStep(run.arena, run.indices, h);
-      return;
-    }
-    run.params.forEach((p, k) => {
-      const grad = run.grads[k]!;
-      const sum = run.states[k]!.sum.data;
+export const adagradSpec = defineKernelOptimizer<AdagradOptions, AdagradState, AdagradHyper>({
+  id: 'adagrad',
+  displayName: 'Adagrad',
+  torchName: 'Adagrad',
+  summary: 'Per-coordinate steps that shrink with the sum of all squared gradients so far.',
+  algorithm: BOX,
+  paper: { title: 'Adaptive Subgradient Methods for Online Learning and Stochastic Optimization', authors: 'Duchi, Hazan, Singer', year: 2011, url: 'https://jmlr.org/papers/v12/duchi11a.html' },
+  options: [
+    lr(1e-2),
+    { name: 'lrDecay', type: 'number', default: 0, min: 0, range: [0, 0.1], scale: 'linear', description: 'Step t uses lr / (1 + (t − 1)·lrDecay).' },
+    weightDecay(0, 'L2 penalty λ added to the gradient (dense gradients only).'),
+    { name: 'initialAccumulatorValue', type: 'number', default: 0, min: 0, range: [0, 1], scale: 'linear', description: 'Starting value of the sum of squared gradients.' },
+    eps(1e-10),
+    maximize,
+  ],
+  torchGroupKeys: { foreach: null },
+  state: { step: { kind: 'count0d' }, sum: { kind: 'param', initial: (o) => o.initialAccumulatorValue } },
+  kernels: {
+    hyper: () => ({ clr: 0, eps: 0, gradScale: 1, weightDecay: 0 }),
+    scalars: (h, o, run) => adagradScalars(h, o, run.states[0]!.step),
+    checkGradient: (o, grad) => (grad.isSparse && o.weightDecay !== 0 ? `weightDecay (${o.weightDecay}) is not compatible with sparse gradients` : null),
+    plain: (h, _o, p, grad, s) => {
       if (grad instanceof SparseRows) {
         const rows = grad.coalesce();
-        kernels.adagradSparseUpdate(p.data, sum, rows.indices, rows.values.data, rows.rowSize, h);
+        kernels.adagradSparseUpdate(p.data, s.sum.data, rows.indices, rows.values.data, rows.rowSize, h);
       } else {
-        kernels.adagradUpdate(p.data, grad.data, sum, p.data.length, h);
+        kernels.adagradUpdate(p.data, grad.data, s.sum.data, p.data.length, h);
       }
-    });
+    },
+    fused: (h, _o, arena, run) => adagradFused(arena, run.indices, h),
+    fusedRows: (h, _o, arena, run) => adagradFusedRows(arena, run.indices[0]!, run.rows!, h),
+  },
+  gradients: 'dense-or-sparse',
+  testConfigs: {
+    quadratic: { options: { lr: 0.5 }, steps: 100 },
+    rosenbrock: { options: { lr: 1 }, steps: 1000, below: 0.01 },
+    invalid: [
+      invalid.lr,
+      { options: { lrDecay: -1 }, error: /Invalid lrDecay value: -1/ },
+      invalid.weightDecay,
+      { options: { initialAccumulatorValue: -0.1 }, error: /Invalid initialAccumulatorValue value: -0\.1/ },
+      invalid.eps,
+      invalid.maximize,
+      invalid.unknownOption,
+    ],
+  },
+  create: (params: ParamsInput<AdagradOptions>, options?: Partial<AdagradOptions>) => new Adagrad(params, options),
+});
+
+export const ADAGRAD_DEFAULTS: Readonly<AdagradOptions> = adagradSpec.defaults;
+
+export class Adagrad extends KernelOptimizer<AdagradOptions, AdagradState, AdagradHyper> {
+  constructor(params: ParamsInput<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
+    super(params, adagradSpec, options);
   }
 }

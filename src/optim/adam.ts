@@ -29,8 +29,31 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { kernels, type AdamHyper } from './kernels/index.js';
 import { adamScalars } from './kernels/scalars.js';
-import { adamStep, fusedStateArrays } from './wasm/fused.js';
-import { KernelOptimizer, checkLearningRate, checkNonNegative, checkBetas, checkBoolean, type ParamGroup, type ParamsInput, type Run, type StateLayout, type OptimizerDescription } from './optimizer.js';
+import type { ParamArena } from './wasm/arena.js';
+import { KernelOptimizer } from './runner.js';
+import type { ParamsInput } from './optimizer.js';
+import { momentOptions, momentState, type MomentState } from './moments.js';
+import { defineKernelOptimizer, flag, invalid, maximize, type KernelSpec } from './spec.js';
+
+/** The box above, for `descent describe` and the registry (a test keeps the two the same). */
+const BOX = `
+input:  γ (lr), β₁, β₂ (betas), θ₀ (params), f(θ) (objective), λ (weightDecay),
+        ε (eps), amsgrad, maximize
+initialize:  m₀ ← 0 (exp_avg), v₀ ← 0 (exp_avg_sq), v̂₀ᵐᵃˣ ← 0 (max_exp_avg_sq)
+for t = 1 to … do
+    gₜ ← ∇θ fₜ(θₜ₋₁)
+    if maximize:  gₜ ← −gₜ
+    if λ ≠ 0:
+        Adam:   gₜ ← gₜ + λ θₜ₋₁                 (L2, through the moments)
+        AdamW:  θₜ₋₁ ← θₜ₋₁ (1 − γλ)               (decoupled, see adamw.ts)
+    mₜ ← β₁ mₜ₋₁ + (1 − β₁) gₜ
+    vₜ ← β₂ vₜ₋₁ + (1 − β₂) gₜ²
+    m̂ₜ ← mₜ / (1 − β₁ᵗ)
+    if amsgrad:  v̂ₜᵐᵃˣ ← max(v̂ₜ₋₁ᵐᵃˣ, vₜ);  v̂ₜ ← v̂ₜᵐᵃˣ / (1 − β₂ᵗ)
+    else:        v̂ₜ ← vₜ / (1 − β₂ᵗ)
+    θₜ ← θₜ₋₁ − γ m̂ₜ / (√v̂ₜ + ε)
+return θₜ
+`.trim();
 
 export interface AdamOptions {
   /** Learning rate γ (default 1e-3). */
@@ -47,88 +70,60 @@ export interface AdamOptions {
   maximize: boolean;
 }
 
-export const ADAM_DEFAULTS: Readonly<AdamOptions> = Object.freeze({
-  lr: 1e-3,
-  betas: [0.9, 0.999] as [number, number],
-  eps: 1e-8,
-  weightDecay: 0,
-  amsgrad: false,
-  maximize: false,
-});
-
-export interface AdamState {
-  [key: string]: number | Tensor | undefined;
-  step: number;
-  exp_avg: Tensor;
+export interface AdamState extends MomentState {
   exp_avg_sq: Tensor;
   max_exp_avg_sq?: Tensor;
 }
 
-/**
- * Everything Adam and AdamW share: they differ in one row of the box (where weight decay goes),
- * which `decoupledWeightDecay` selects; both run the same kernels.
- */
-export abstract class AdamFamily extends KernelOptimizer<AdamOptions, AdamState> {
-  /** AdamW: decay θ by (1 − γλ) before the step; Adam: add λθ to the gradient. */
-  protected abstract readonly decoupledWeightDecay: boolean;
-  private readonly hyper: AdamHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, paramDecay: 1, stepSize: 0, bc2Sqrt: 1 };
-
-  protected constructor(params: ParamsInput<AdamOptions>, defaults: AdamOptions, options: Partial<AdamOptions>, description: OptimizerDescription) {
-    super(params, defaults, options, description);
-  }
-
-  protected validateOptions(o: Readonly<AdamOptions>): void {
-    checkLearningRate(this.name, o.lr);
-    checkNonNegative(this.name, 'eps', o.eps);
-    checkBetas(this.name, o.betas);
-    checkNonNegative(this.name, 'weightDecay', o.weightDecay);
-    checkBoolean(this.name, 'amsgrad', o.amsgrad);
-    checkBoolean(this.name, 'maximize', o.maximize);
-  }
-
-  protected stateLayout(group: Readonly<ParamGroup<AdamOptions>>): StateLayout {
-    return {
-      step: { kind: 'count0d' },
-      exp_avg: { kind: 'param' },
-      exp_avg_sq: { kind: 'param' },
-      max_exp_avg_sq: { kind: 'param', required: group.amsgrad },
-    };
-  }
-
-  protected override sparseHint(): string {
-    return ', please consider SparseAdam instead';
-  }
-
-  protected initState(_group: Readonly<ParamGroup<AdamOptions>>, p: Tensor): AdamState {
-    return { step: 0, exp_avg: this.zerosLike(p), exp_avg_sq: this.zerosLike(p) };
-  }
-
-  protected override advanceState(group: Readonly<ParamGroup<AdamOptions>>, p: Tensor, state: AdamState): void {
-    if (group.amsgrad) state.max_exp_avg_sq ??= this.zerosLike(p);
-    state.step += 1;
-  }
-
-  protected override fusedArrays(group: Readonly<ParamGroup<AdamOptions>>): readonly string[] {
-    return fusedStateArrays('adam', group);
-  }
-
-  protected updateRun(group: ParamGroup<AdamOptions>, run: Run<AdamState>): void {
-    const h = adamScalars(this.hyper, group, this.decoupledWeightDecay, run.states[0]!.step);
-    if (run.arena !== null) return adamStep(run.arena, run.indices, h, group.amsgrad);
-    run.params.forEach((p, k) => {
-      const s = run.states[k]!;
-      kernels.adamUpdate(p.data, (run.grads[k] as Tensor).data, s.exp_avg.data, s.exp_avg_sq.data, group.amsgrad ? s.max_exp_avg_sq!.data : null, p.data.length, h);
-    });
-  }
+/** Adam and AdamW: where the weight decay goes (`decoupled`) is their one difference. */
+export function adamKernels(decoupled: boolean): KernelSpec<AdamOptions, AdamState, AdamHyper> {
+  return {
+    hyper: () => ({ beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, paramDecay: 1, stepSize: 0, bc2Sqrt: 1 }),
+    scalars: (h, o, run) => adamScalars(h, o, decoupled, run.states[0]!.step),
+    plain: (h, o, p, grad, s) => kernels.adamUpdate(p.data, (grad as Tensor).data, s.exp_avg.data, s.exp_avg_sq.data, o.amsgrad ? s.max_exp_avg_sq!.data : null, p.data.length, h),
+    fused: (h, o, arena, run) => adamFused(arena, run.indices, h, o.amsgrad),
+  };
 }
 
-export class Adam extends AdamFamily {
-  protected readonly decoupledWeightDecay = false;
+/** The fused kernel over the listed params of an arena (`h.paramDecay` is AdamW's decay, `h.weightDecay` Adam's L2 term). */
+export function adamFused(arena: ParamArena, indices: readonly number[], h: AdamHyper, amsgrad: boolean): void {
+  const segments = arena.writeSegments(indices);
+  const vMaxOff = amsgrad ? arena.stateOffset('max_exp_avg_sq') : 0;
+  arena.kernels.adam(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('exp_avg'), arena.stateOffset('exp_avg_sq'), vMaxOff, h.beta1, h.beta2, h.stepSize, 1 / h.bc2Sqrt, h.eps, h.weightDecay, h.paramDecay, h.gradScale, amsgrad ? 1 : 0);
+}
 
+/** Adam's and AdamW's state: the moments, and the AMSGrad maximum when asked for. */
+export const adamState = { ...momentState<AdamOptions>(), max_exp_avg_sq: { kind: 'param' as const, when: (o: Readonly<AdamOptions>) => o.amsgrad } };
+
+export const adamInvalid = [invalid.lr, invalid.eps, ...invalid.betas, invalid.weightDecay, { options: { amsgrad: 'no' }, error: /Invalid amsgrad value: "no"/ }, invalid.maximize, invalid.unknownOption];
+
+const amsgrad = flag('amsgrad', 'AMSGrad: divide by the running maximum of the second moment.');
+
+export const adamSpec = defineKernelOptimizer<AdamOptions, AdamState, AdamHyper>({
+  id: 'adam',
+  displayName: 'Adam',
+  torchName: 'Adam',
+  summary: 'Momentum plus per-coordinate RMS scaling, both bias-corrected; AMSGrad as an option.',
+  algorithm: BOX,
+  paper: { title: 'Adam: A Method for Stochastic Optimization', authors: 'Kingma, Ba', year: 2015, url: 'https://arxiv.org/abs/1412.6980' },
+  options: [...momentOptions({ lr: 1e-3, eps: 1e-8 }, 'L2 penalty λ added to the gradient (coupled; see AdamW for decoupled decay).'), amsgrad, maximize],
+  torchGroupKeys: { foreach: null, capturable: false, differentiable: false, fused: false },
+  state: adamState,
+  kernels: adamKernels(false),
+  gradients: 'dense',
+  gradientHint: ', please consider SparseAdam instead',
+  testConfigs: {
+    quadratic: { options: { lr: 0.1 }, steps: 150 },
+    rosenbrock: { options: { lr: 0.1 }, steps: 1000, below: 0.01 },
+    invalid: adamInvalid,
+  },
+  create: (params: ParamsInput<AdamOptions>, options?: Partial<AdamOptions>) => new Adam(params, options),
+});
+
+export const ADAM_DEFAULTS: Readonly<AdamOptions> = adamSpec.defaults;
+
+export class Adam extends KernelOptimizer<AdamOptions, AdamState, AdamHyper> {
   constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super(params, ADAM_DEFAULTS, options, {
-      name: 'Adam',
-      torchOnlyGroupKeys: { foreach: null, capturable: false, differentiable: false, fused: false },
-    });
+    super(params, adamSpec, options);
   }
 }

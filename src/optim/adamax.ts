@@ -21,8 +21,26 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { kernels, type AdamaxHyper } from './kernels/index.js';
 import { adamaxScalars } from './kernels/scalars.js';
-import { adamaxStep, fusedStateArrays } from './wasm/fused.js';
-import { KernelOptimizer, checkLearningRate, checkNonNegative, checkBetas, checkBoolean, type ParamGroup, type ParamsInput, type Run, type StateLayout } from './optimizer.js';
+import type { ParamArena } from './wasm/arena.js';
+import { KernelOptimizer } from './runner.js';
+import type { ParamsInput } from './optimizer.js';
+import { momentOptions, momentState, type MomentState } from './moments.js';
+import { defineKernelOptimizer, invalid, maximize } from './spec.js';
+
+
+/** The box above, for `descent describe` and the registry (a test keeps the two the same). */
+const BOX = `
+input:  γ (lr), β₁, β₂ (betas), θ₀ (params), f(θ) (objective), λ (weightDecay), ε (eps), maximize
+initialize:  m₀ ← 0 (exp_avg), u₀ ← 0 (exp_inf)
+for t = 1 to … do
+    gₜ ← ∇θ fₜ(θₜ₋₁)
+    if maximize:  gₜ ← −gₜ
+    if λ ≠ 0:     gₜ ← gₜ + λ θₜ₋₁
+    mₜ ← β₁ mₜ₋₁ + (1 − β₁) gₜ
+    uₜ ← max(β₂ uₜ₋₁, |gₜ| + ε)
+    θₜ ← θₜ₋₁ − γ mₜ / ((1 − β₁ᵗ) uₜ)
+return θₜ
+`.trim();
 
 export interface AdamaxOptions {
   /** Learning rate γ (default 2e-3). */
@@ -37,52 +55,45 @@ export interface AdamaxOptions {
   maximize: boolean;
 }
 
-export const ADAMAX_DEFAULTS: Readonly<AdamaxOptions> = Object.freeze({ lr: 2e-3, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0, maximize: false });
-
-export interface AdamaxState {
-  [key: string]: number | Tensor;
-  step: number;
-  exp_avg: Tensor;
+export interface AdamaxState extends MomentState {
   exp_inf: Tensor;
 }
 
-export class Adamax extends KernelOptimizer<AdamaxOptions, AdamaxState> {
-  private readonly hyper: AdamaxHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, stepSize: 0 };
+/** The fused kernel over the listed params of an arena. */
+export function adamaxFused(arena: ParamArena, indices: readonly number[], h: AdamaxHyper): void {
+  const segments = arena.writeSegments(indices);
+  arena.kernels.adamax(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('exp_avg'), arena.stateOffset('exp_inf'), h.beta1, h.beta2, h.eps, h.weightDecay, h.gradScale, h.stepSize);
+}
 
+export const adamaxSpec = defineKernelOptimizer<AdamaxOptions, AdamaxState, AdamaxHyper>({
+  id: 'adamax',
+  displayName: 'Adamax',
+  torchName: 'Adamax',
+  summary: 'Adam with an exponentially weighted infinity norm in place of the RMS.',
+  algorithm: BOX,
+  paper: { title: 'Adam: A Method for Stochastic Optimization (section 7.1, AdaMax)', authors: 'Kingma, Ba', year: 2015, url: 'https://arxiv.org/abs/1412.6980' },
+  options: [...momentOptions({ lr: 2e-3, eps: 1e-8 }, undefined, 'Decay rates (β₁, β₂) of the first moment and of the infinity norm.'), maximize],
+  torchGroupKeys: { foreach: null },
+  state: momentState<AdamaxOptions>('count0d', 'exp_inf'),
+  kernels: {
+    hyper: () => ({ beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, stepSize: 0 }),
+    scalars: (h, o, run) => adamaxScalars(h, o, run.states[0]!.step),
+    plain: (h, _o, p, grad, s) => kernels.adamaxUpdate(p.data, (grad as Tensor).data, s.exp_avg.data, s.exp_inf.data, p.data.length, h),
+    fused: (h, _o, arena, run) => adamaxFused(arena, run.indices, h),
+  },
+  gradients: 'dense',
+  testConfigs: {
+    quadratic: { options: { lr: 0.1 }, steps: 150 },
+    rosenbrock: { options: { lr: 0.3 }, steps: 1000, below: 0.01 },
+    invalid: [invalid.lr, invalid.eps, ...invalid.betas, invalid.weightDecay, invalid.maximize, invalid.unknownOption],
+  },
+  create: (params: ParamsInput<AdamaxOptions>, options?: Partial<AdamaxOptions>) => new Adamax(params, options),
+});
+
+export const ADAMAX_DEFAULTS: Readonly<AdamaxOptions> = adamaxSpec.defaults;
+
+export class Adamax extends KernelOptimizer<AdamaxOptions, AdamaxState, AdamaxHyper> {
   constructor(params: ParamsInput<AdamaxOptions>, options: Partial<AdamaxOptions> = {}) {
-    super(params, ADAMAX_DEFAULTS, options, { name: 'Adamax', torchOnlyGroupKeys: { foreach: null } });
-  }
-
-  protected validateOptions(o: Readonly<AdamaxOptions>): void {
-    checkLearningRate(this.name, o.lr);
-    checkNonNegative(this.name, 'eps', o.eps);
-    checkBetas(this.name, o.betas);
-    checkNonNegative(this.name, 'weightDecay', o.weightDecay);
-    checkBoolean(this.name, 'maximize', o.maximize);
-  }
-
-  protected stateLayout(): StateLayout {
-    return { step: { kind: 'count0d' }, exp_avg: { kind: 'param' }, exp_inf: { kind: 'param' } };
-  }
-
-  protected initState(_group: Readonly<ParamGroup<AdamaxOptions>>, p: Tensor): AdamaxState {
-    return { step: 0, exp_avg: this.zerosLike(p), exp_inf: this.zerosLike(p) };
-  }
-
-  protected override advanceState(_group: Readonly<ParamGroup<AdamaxOptions>>, _p: Tensor, state: AdamaxState): void {
-    state.step += 1;
-  }
-
-  protected override fusedArrays(): readonly string[] {
-    return fusedStateArrays('adamax');
-  }
-
-  protected updateRun(group: ParamGroup<AdamaxOptions>, run: Run<AdamaxState>): void {
-    const h = adamaxScalars(this.hyper, group, run.states[0]!.step);
-    if (run.arena !== null) return adamaxStep(run.arena, run.indices, h);
-    run.params.forEach((p, k) => {
-      const s = run.states[k]!;
-      kernels.adamaxUpdate(p.data, (run.grads[k] as Tensor).data, s.exp_avg.data, s.exp_inf.data, p.data.length, h);
-    });
+    super(params, adamaxSpec, options);
   }
 }

@@ -3,38 +3,15 @@
  * LARS and the Lookahead and SAM wrappers, gradient clipping, and the kernel table. The registry of optimizer specs is a separate entry (`descent/registry`) so that bundlers
  * can drop the optimizers a program does not use.
  */
-export {
-  Optimizer,
-  KernelOptimizer,
-  type Run,
-  snakeCase,
-  camelCase,
-  requireOption,
-  checkLearningRate,
-  checkNonNegative,
-  checkInRange,
-  checkBetas,
-  checkBoolean,
-  checkGradientShape,
-  type ParamGroup,
-  type ParamGroupInput,
-  type ParamsInput,
-  type ParamState,
-  type StateValue,
-  type StateField,
-  type StateFieldKind,
-  type StateLayout,
-  type TensorJSON,
-  type StateJSONValue,
-  type ParamGroupJSON,
-  type OptimizerStateDict,
-  type OptimizerDescription,
-  type ZeroGradOptions,
-} from './optimizer.js';
+export { Optimizer, type ParamGroup, type ParamGroupInput, type ParamsInput, type ZeroGradOptions, checkGradientShape } from './optimizer.js';
+export { KernelOptimizer } from './runner.js';
+export { snakeCase, camelCase, requireOption, checkLearningRate, checkNonNegative, checkInRange, checkBetas, checkBoolean } from './options.js';
+export type { ParamState, StateValue, TensorJSON, StateJSONValue, ParamGroupJSON, OptimizerStateDict } from './state_dict.js';
+export type { Run, StateField, StateFieldKind, StateLayout, OptimizerSpec, KernelOptimizerSpec, KernelSpec, OptionSpec, StateTable, StateEntrySpec } from './spec.js';
 export { SGD, SGD_DEFAULTS, type SGDOptions, type SGDState } from './sgd.js';
 export { Adagrad, ADAGRAD_DEFAULTS, type AdagradOptions, type AdagradState } from './adagrad.js';
 export { RMSprop, RMSPROP_DEFAULTS, type RMSpropOptions, type RMSpropState } from './rmsprop.js';
-export { Adam, AdamFamily, ADAM_DEFAULTS, type AdamOptions, type AdamState } from './adam.js';
+export { Adam, ADAM_DEFAULTS, type AdamOptions, type AdamState } from './adam.js';
 export { AdamW, ADAMW_DEFAULTS, type AdamWOptions, type AdamWState } from './adamw.js';
 export { Adadelta, ADADELTA_DEFAULTS, type AdadeltaOptions, type AdadeltaState } from './adadelta.js';
 export { Adamax, ADAMAX_DEFAULTS, type AdamaxOptions, type AdamaxState } from './adamax.js';

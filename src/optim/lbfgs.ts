@@ -39,20 +39,9 @@
 import { Tensor, allocate, type DType, type FloatArray } from '../tensor/tensor.js';
 import { SparseRows } from '../tensor/sparse.js';
 import { enableGrad } from '../autograd/engine.js';
-import {
-  Optimizer,
-  checkLearningRate,
-  checkNonNegative,
-  requireOption,
-  type OptimizerStateDict,
-  type ParamGroup,
-  type ParamGroupInput,
-  type ParamsInput,
-  type ParamState,
-  type StateJSONValue,
-  type StateLayout,
-  type TensorJSON,
-} from './optimizer.js';
+import { Optimizer, type ParamGroup, type ParamGroupInput, type ParamsInput } from './optimizer.js';
+import type { OptimizerStateDict, ParamState, StateJSONValue, TensorJSON } from './state_dict.js';
+import { defineOptimizer, invalid, lr, type StateLayout } from './spec.js';
 import { createLbfgsWorkspace, lbfgsStep, type FlatProblem, type LbfgsState, type LbfgsWorkspace } from './kernels/lbfgs.js';
 
 export type LineSearchFn = 'strong_wolfe' | null;
@@ -74,16 +63,66 @@ export interface LBFGSOptions {
   lineSearchFn: LineSearchFn;
 }
 
-/** PyTorch's defaults; `maxEval` is ⌊maxIter·5/4⌋ (25 for the default 20) unless given. */
-export const LBFGS_DEFAULTS: Readonly<LBFGSOptions> = Object.freeze({
-  lr: 1,
-  maxIter: 20,
-  maxEval: 25,
-  toleranceGrad: 1e-7,
-  toleranceChange: 1e-9,
-  historySize: 100,
-  lineSearchFn: null,
+/** The box above, for `descent describe` and the registry (a test keeps the two the same). */
+const BOX = `
+input: x₀ (all params as one flat vector), f (the closure), lr, maxIter, maxEval,
+       toleranceGrad, toleranceChange, historySize m, lineSearchFn
+each step(closure):
+  f, g ← closure()                                      (its loss is what step returns)
+  if ‖g‖∞ ≤ toleranceGrad: return
+  repeat at most maxIter times:
+    if this is the very first iteration: d ← −g, H₀ ← 1
+    else:
+      y ← g − g_prev,  s ← t·d
+      if yᵀs > 10⁻¹⁰: keep (y, s, ρ = 1/yᵀs), forgetting the oldest beyond m;  H₀ ← yᵀs / yᵀy
+      d ← −H·g                                          (two-loop recursion over the pairs)
+    g_prev ← g
+    t ← min(1, 1/‖g‖₁)·lr on the very first iteration, else lr
+    if gᵀd > −toleranceChange: stop
+    if lineSearchFn = 'strong_wolfe': t, f, g ← strong Wolfe search along d from t;  x ← x + t·d
+    else: x ← x + t·d;  f, g ← closure() unless this is the last iteration
+    stop if: maxIter iterations | maxEval evaluations | ‖g‖∞ ≤ toleranceGrad
+             | ‖t·d‖∞ ≤ toleranceChange | |f − f_prev| < toleranceChange
+`.trim();
+
+export const lbfgsSpec = defineOptimizer<LBFGSOptions>({
+  id: 'lbfgs',
+  displayName: 'LBFGS',
+  torchName: 'LBFGS',
+  summary: 'Quasi-Newton steps from the last m curvature pairs; re-evaluates the loss through a closure.',
+  algorithm: BOX,
+  paper: { title: 'On the limited memory BFGS method for large scale optimization', authors: 'Liu, Nocedal', year: 1989, url: 'https://doi.org/10.1007/BF01589116' },
+  options: [
+    lr(1, 'Step length along the L-BFGS direction (the line search starts from it).'),
+    { name: 'maxIter', type: 'number', default: 20, min: 1, integer: true, range: [1, 100], scale: 'linear', description: 'Iterations per step (an integer).' },
+    { name: 'maxEval', type: 'number', default: 25, min: 1, integer: true, range: [1, 125], scale: 'linear', description: 'Closure evaluations per step (an integer; default ⌊maxIter·5/4⌋).' },
+    { name: 'toleranceGrad', type: 'number', default: 1e-7, min: 0, range: [1e-12, 1e-3], scale: 'log', description: 'Stop when the largest gradient entry is this small.' },
+    { name: 'toleranceChange', type: 'number', default: 1e-9, min: 0, range: [1e-12, 1e-3], scale: 'log', description: 'Stop when the loss or the step changes by less than this.' },
+    { name: 'historySize', type: 'number', default: 100, min: 1, integer: true, range: [1, 100], scale: 'linear', description: 'Curvature pairs (s, y) kept (an integer).' },
+    { name: 'lineSearchFn', type: 'choice', choices: [null, 'strong_wolfe'], default: null, description: "null: fixed step lr; 'strong_wolfe': a line search meeting the strong Wolfe conditions." },
+  ],
+  // The flat direction and previous gradient, plus 2 vectors per kept pair (float32).
+  stateBytesPerParam: (o = {}) => 4 * (2 + 2 * (o.historySize ?? 100)),
+  needsClosure: true,
+  gradients: 'dense',
+  stateKind: 'flat',
+  testConfigs: {
+    quadratic: { options: {}, steps: 5 },
+    rosenbrock: { options: { lineSearchFn: 'strong_wolfe' }, steps: 20, below: 0.01 },
+    invalid: [
+      invalid.lr,
+      { options: { maxIter: 0 }, error: /Invalid maxIter value \(a positive integer\): 0/ },
+      { options: { historySize: 2.5 }, error: /Invalid historySize value \(a positive integer\): 2\.5/ },
+      { options: { toleranceGrad: -1 }, error: /Invalid toleranceGrad value: -1/ },
+      { options: { lineSearchFn: 'wolfe' }, error: /Invalid lineSearchFn value .*: "wolfe"/ },
+      invalid.unknownOption,
+    ],
+  },
+  create: (params: ParamsInput<LBFGSOptions>, options?: Partial<LBFGSOptions>) => new LBFGS(params, options),
 });
+
+/** PyTorch's defaults; `maxEval` is ⌊maxIter·5/4⌋ (25 for the default 20) unless given. */
+export const LBFGS_DEFAULTS: Readonly<LBFGSOptions> = lbfgsSpec.defaults;
 
 
 const STATE_LAYOUT: StateLayout = {
@@ -111,27 +150,17 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
   constructor(params: ParamsInput<LBFGSOptions>, options: Partial<LBFGSOptions> = {}) {
     const maxIter = options.maxIter ?? LBFGS_DEFAULTS.maxIter;
     const maxEval = options.maxEval ?? (isPositiveInteger(maxIter) ? Math.floor((maxIter * 5) / 4) : undefined);
-    super(params, LBFGS_DEFAULTS, { ...options, maxEval }, { name: 'LBFGS' });
+    super(params, lbfgsSpec, { ...options, maxEval });
     // One dtype for the flat vector: a mixed list would need a cast on every gather.
     const dtypes = new Set(this.flatParams.map((p) => p.dtype));
     if (dtypes.size > 1) throw new TypeError(`LBFGS: every parameter must have the same dtype, got ${[...dtypes].join(' and ')}`);
-  }
-
-  protected validateOptions(o: Readonly<LBFGSOptions>): void {
-    checkLearningRate(this.name, o.lr);
-    requireOption(isPositiveInteger(o.maxIter), this.name, 'maxIter value (a positive integer)', o.maxIter);
-    requireOption(isPositiveInteger(o.maxEval), this.name, 'maxEval value (a positive integer)', o.maxEval);
-    checkNonNegative(this.name, 'toleranceGrad', o.toleranceGrad);
-    checkNonNegative(this.name, 'toleranceChange', o.toleranceChange);
-    requireOption(isPositiveInteger(o.historySize), this.name, 'historySize value (a positive integer)', o.historySize);
-    requireOption(o.lineSearchFn === null || o.lineSearchFn === 'strong_wolfe', this.name, "lineSearchFn value (only 'strong_wolfe' or null are supported)", o.lineSearchFn);
   }
 
   protected stateLayout(): StateLayout {
     return STATE_LAYOUT;
   }
 
-  protected updateGroup(): void {
+  protected update(): void {
     throw new TypeError('LBFGS: step() needs a closure that re-evaluates the model and returns the loss');
   }
 

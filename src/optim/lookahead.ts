@@ -25,8 +25,11 @@
  */
 import { Tensor, allocate, type FloatArray } from '../tensor/tensor.js';
 import { shapeString } from '../tensor/shape.js';
-import { requireOption, type TensorJSON, type ZeroGradOptions } from './optimizer.js';
+import type { ZeroGradOptions } from './optimizer.js';
+import type { TensorJSON } from './state_dict.js';
+import { requireOption } from './options.js';
 import { lookaheadSync } from './kernels/lookahead.js';
+import { defineWrapper } from './spec.js';
 import { checkWrappable, loadFailure, parametersOf, type OptimizerLike } from './wrapper.js';
 
 export interface LookaheadOptions {
@@ -65,7 +68,7 @@ export class Lookahead<I extends OptimizerLike = OptimizerLike> implements Optim
   constructor(inner: I, options: Partial<LookaheadOptions> = {}) {
     checkWrappable(inner, 'Lookahead');
     for (const key of Object.keys(options ?? {})) {
-      if (!(key in LOOKAHEAD_DEFAULTS)) throw new TypeError(`Lookahead: unknown option '${key}' (known: k, alpha)`);
+      if (!Object.hasOwn(LOOKAHEAD_DEFAULTS, key)) throw new TypeError(`Lookahead: unknown option '${key}' (known: k, alpha)`);
     }
     const resolved = { ...LOOKAHEAD_DEFAULTS, ...definedEntries(options) };
     validateOptions(resolved);
@@ -190,3 +193,30 @@ export class Lookahead<I extends OptimizerLike = OptimizerLike> implements Optim
 function definedEntries<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** The box above, for `descent describe` and the registry (a test keeps the two the same). */
+const BOX = `
+input:  θ (params), an inner optimizer A, k (sync period), α (slow step size)
+initialize:  φ ← θ                                (slow weights, when the wrapper is built)
+for t = 1 to … do
+    θ ← A.step(θ)                                  (fast weights: one inner step)
+    if t mod k = 0:
+        φ ← φ + α (θ − φ)
+        θ ← φ
+return θ
+`.trim();
+
+export const lookaheadSpec = defineWrapper<LookaheadOptions>({
+  id: 'lookahead',
+  displayName: 'Lookahead',
+  summary: 'k fast steps of any optimizer, then the slow weights move a fraction α towards them.',
+  create: (inner, options) => new Lookahead(inner, options),
+  options: [
+    { name: 'k', type: 'number', default: 6, min: 1, range: [1, 20], scale: 'linear', description: 'Inner steps between synchronizations (an integer).' },
+    { name: 'alpha', type: 'number', default: 0.5, min: 0, max: 1, range: [0, 1], scale: 'linear', description: 'How far the slow weights move towards the fast ones.' },
+  ],
+  algorithm: BOX,
+  paper: { title: 'Lookahead Optimizer: k steps forward, 1 step back', authors: 'Zhang, Lucas, Hinton, Ba', year: 2019, url: 'https://arxiv.org/abs/1907.08610' },
+  extraBytesPerParam: 4,
+  needsClosure: false,
+});

@@ -28,8 +28,32 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { kernels, type RadamHyper } from './kernels/index.js';
 import { radamScalars } from './kernels/scalars.js';
-import { radamStep, fusedStateArrays } from './wasm/fused.js';
-import { KernelOptimizer, checkLearningRate, checkNonNegative, checkBetas, type ParamGroup, type ParamsInput, type Run, type StateLayout } from './optimizer.js';
+import type { ParamArena } from './wasm/arena.js';
+import { KernelOptimizer } from './runner.js';
+import type { ParamsInput } from './optimizer.js';
+import { momentOptions, momentState, type MomentState } from './moments.js';
+import { defineKernelOptimizer, invalid } from './spec.js';
+
+
+/** The box above, for `descent describe` and the registry (a test keeps the two the same). */
+const BOX = `
+input:  γ (lr), β₁, β₂ (betas), θ₀ (params), f(θ) (objective), λ (weightDecay), ε (eps)
+initialize:  m₀ ← 0 (exp_avg), v₀ ← 0 (exp_avg_sq), ρ∞ ← 2 / (1 − β₂) − 1
+for t = 1 to … do
+    gₜ ← ∇θ fₜ(θₜ₋₁)
+    if λ ≠ 0:  gₜ ← gₜ + λ θₜ₋₁
+    mₜ ← β₁ mₜ₋₁ + (1 − β₁) gₜ
+    vₜ ← β₂ vₜ₋₁ + (1 − β₂) gₜ²
+    m̂ₜ ← mₜ / (1 − β₁ᵗ)
+    ρₜ ← ρ∞ − 2t β₂ᵗ / (1 − β₂ᵗ)
+    if ρₜ > 5:
+        lₜ ← √(1 − β₂ᵗ) / (√vₜ + ε)
+        rₜ ← √((ρₜ − 4)(ρₜ − 2) ρ∞ / ((ρ∞ − 4)(ρ∞ − 2) ρₜ))
+        θₜ ← θₜ₋₁ − γ m̂ₜ rₜ lₜ
+    else:
+        θₜ ← θₜ₋₁ − γ m̂ₜ
+return θₜ
+`.trim();
 
 export interface RAdamOptions {
   /** Learning rate γ (default 1e-3). */
@@ -42,54 +66,55 @@ export interface RAdamOptions {
   weightDecay: number;
 }
 
-export const RADAM_DEFAULTS: Readonly<RAdamOptions> = Object.freeze({ lr: 1e-3, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0 });
-
 /** PyTorch 1.13 rectifies when ρₜ > 5 (the per-step numbers are in kernels/scalars.ts). */
 export { RADAM_RECTIFICATION_THRESHOLD } from './kernels/scalars.js';
 
-export interface RAdamState {
-  [key: string]: number | Tensor;
-  step: number;
-  exp_avg: Tensor;
+export interface RAdamState extends MomentState {
   exp_avg_sq: Tensor;
 }
 
-export class RAdam extends KernelOptimizer<RAdamOptions, RAdamState> {
-  private readonly hyper: RadamHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, adaptiveStep: 0, plainStep: 0 };
+/**
+ * The fused kernel over the listed params of an arena. It computes p − scale·m·numer/(sqrtWeight·√v + floor),
+ * which is the rectified step (scale = adaptiveStep, floor = ε) or the momentum-only one
+ * (scale = plainStep, no √v) with the numbers below.
+ */
+export function radamFused(arena: ParamArena, indices: readonly number[], h: RadamHyper): void {
+  const rectified = h.plainStep === 0;
+  const segments = arena.writeSegments(indices);
+  arena.kernels.radam(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('exp_avg'), arena.stateOffset('exp_avg_sq'), h.beta1, h.beta2, h.weightDecay, h.gradScale, rectified ? h.adaptiveStep : h.plainStep, 1, rectified ? 1 : 0, rectified ? h.eps : 1);
+}
 
+export const radamSpec = defineKernelOptimizer<RAdamOptions, RAdamState, RadamHyper>({
+  id: 'radam',
+  displayName: 'RAdam',
+  torchName: 'RAdam',
+  summary: 'Adam whose adaptive step is rectified, and off until its variance is tractable.',
+  algorithm: BOX,
+  paper: { title: 'On the Variance of the Adaptive Learning Rate and Beyond', authors: 'Liu, Jiang, He, Chen, Liu, Gao, Han', year: 2020, url: 'https://arxiv.org/abs/1908.03265' },
+  options: momentOptions({ lr: 1e-3, eps: 1e-8 }),
+  torchGroupKeys: { foreach: null },
+  state: momentState<RAdamOptions>(),
+  kernels: {
+    hyper: () => ({ beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, adaptiveStep: 0, plainStep: 0 }),
+    scalars: (h, o, run) => radamScalars(h, o, run.states[0]!.step),
+    plain: (h, _o, p, grad, s) => kernels.radamUpdate(p.data, (grad as Tensor).data, s.exp_avg.data, s.exp_avg_sq.data, p.data.length, h),
+    fused: (h, _o, arena, run) => radamFused(arena, run.indices, h),
+  },
+  gradients: 'dense',
+  testConfigs: {
+    quadratic: { options: { lr: 0.1 }, steps: 150 },
+    // RAdam's first five steps are plain momentum SGD, which needs a small lr on Rosenbrock's steep
+    // walls; β₂ = 0.99 then lets the rectified steps grow fast enough along the valley.
+    rosenbrock: { options: { lr: 3e-3, betas: [0.9, 0.99] }, steps: 3000, below: 0.01 },
+    invalid: [invalid.lr, invalid.eps, ...invalid.betas, invalid.weightDecay, invalid.unknownOption],
+  },
+  create: (params: ParamsInput<RAdamOptions>, options?: Partial<RAdamOptions>) => new RAdam(params, options),
+});
+
+export const RADAM_DEFAULTS: Readonly<RAdamOptions> = radamSpec.defaults;
+
+export class RAdam extends KernelOptimizer<RAdamOptions, RAdamState, RadamHyper> {
   constructor(params: ParamsInput<RAdamOptions>, options: Partial<RAdamOptions> = {}) {
-    super(params, RADAM_DEFAULTS, options, { name: 'RAdam', torchOnlyGroupKeys: { foreach: null } });
-  }
-
-  protected validateOptions(o: Readonly<RAdamOptions>): void {
-    checkLearningRate(this.name, o.lr);
-    checkNonNegative(this.name, 'eps', o.eps);
-    checkBetas(this.name, o.betas);
-    checkNonNegative(this.name, 'weightDecay', o.weightDecay);
-  }
-
-  protected stateLayout(): StateLayout {
-    return { step: { kind: 'count0d' }, exp_avg: { kind: 'param' }, exp_avg_sq: { kind: 'param' } };
-  }
-
-  protected initState(_group: Readonly<ParamGroup<RAdamOptions>>, p: Tensor): RAdamState {
-    return { step: 0, exp_avg: this.zerosLike(p), exp_avg_sq: this.zerosLike(p) };
-  }
-
-  protected override advanceState(_group: Readonly<ParamGroup<RAdamOptions>>, _p: Tensor, state: RAdamState): void {
-    state.step += 1;
-  }
-
-  protected override fusedArrays(): readonly string[] {
-    return fusedStateArrays('radam');
-  }
-
-  protected updateRun(group: ParamGroup<RAdamOptions>, run: Run<RAdamState>): void {
-    const h = radamScalars(this.hyper, group, run.states[0]!.step);
-    if (run.arena !== null) return radamStep(run.arena, run.indices, h);
-    run.params.forEach((p, k) => {
-      const s = run.states[k]!;
-      kernels.radamUpdate(p.data, (run.grads[k] as Tensor).data, s.exp_avg.data, s.exp_avg_sq.data, p.data.length, h);
-    });
+    super(params, radamSpec, options);
   }
 }

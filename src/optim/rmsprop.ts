@@ -29,8 +29,33 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { kernels, type RmspropHyper } from './kernels/index.js';
 import { rmspropScalars } from './kernels/scalars.js';
-import { rmspropStep, fusedStateArrays } from './wasm/fused.js';
-import { KernelOptimizer, checkLearningRate, checkNonNegative, checkBoolean, type ParamGroup, type ParamsInput, type Run, type StateLayout } from './optimizer.js';
+import type { ParamArena } from './wasm/arena.js';
+import { KernelOptimizer } from './runner.js';
+import type { ParamsInput } from './optimizer.js';
+import { defineKernelOptimizer, eps, flag, invalid, lr, maximize, momentum, weightDecay } from './spec.js';
+
+
+/** The box above, for `descent describe` and the registry (a test keeps the two the same). */
+const BOX = `
+input:  α (lr), θ₀ (params), f(θ) (objective), ρ (alpha), ε (eps), λ (weightDecay),
+        μ (momentum), centered, maximize
+initialize:  v₀ ← 0 (square_avg), b₀ ← 0 (momentum_buffer), g₀ᵃᵛᵍ ← 0 (grad_avg)
+for t = 1 to … do
+    gₜ ← ∇θ fₜ(θₜ₋₁)
+    if maximize:  gₜ ← −gₜ
+    if λ ≠ 0:     gₜ ← gₜ + λ θₜ₋₁
+    vₜ ← ρ vₜ₋₁ + (1 − ρ) gₜ²
+    ṽₜ ← vₜ
+    if centered:
+        gₜᵃᵛᵍ ← ρ gₜ₋₁ᵃᵛᵍ + (1 − ρ) gₜ
+        ṽₜ ← ṽₜ − (gₜᵃᵛᵍ)²
+    if μ > 0:
+        bₜ ← μ bₜ₋₁ + gₜ / (√ṽₜ + ε)
+        θₜ ← θₜ₋₁ − α bₜ
+    else:
+        θₜ ← θₜ₋₁ − α gₜ / (√ṽₜ + ε)
+return θₜ
+`.trim();
 
 export interface RMSpropOptions {
   /** Learning rate α (default 1e-2). */
@@ -49,16 +74,6 @@ export interface RMSpropOptions {
   maximize: boolean;
 }
 
-export const RMSPROP_DEFAULTS: Readonly<RMSpropOptions> = Object.freeze({
-  lr: 1e-2,
-  alpha: 0.99,
-  eps: 1e-8,
-  weightDecay: 0,
-  momentum: 0,
-  centered: false,
-  maximize: false,
-});
-
 export interface RMSpropState {
   [key: string]: number | Tensor | undefined;
   step: number;
@@ -67,60 +82,68 @@ export interface RMSpropState {
   grad_avg?: Tensor;
 }
 
-export class RMSprop extends KernelOptimizer<RMSpropOptions, RMSpropState> {
-  private readonly hyper: RmspropHyper = { lr: 0, alpha: 0, eps: 0, momentum: 0, gradScale: 1, weightDecay: 0 };
+/** The fused kernel over the listed params of an arena (its momentum buffer starts at zero, so no first-step case). */
+export function rmspropFused(arena: ParamArena, indices: readonly number[], h: RmspropHyper, centered: boolean): void {
+  const segments = arena.writeSegments(indices);
+  const gradAvgOff = centered ? arena.stateOffset('grad_avg') : 0;
+  const bufOff = h.momentum > 0 ? arena.stateOffset('momentum_buffer') : 0;
+  arena.kernels.rmsprop(arena.tableAddress, segments, arena.gradOffset, arena.stateOffset('square_avg'), gradAvgOff, bufOff, h.lr, h.alpha, h.eps, h.weightDecay, h.gradScale, h.momentum, centered ? 1 : 0);
+}
 
+export const rmspropSpec = defineKernelOptimizer<RMSpropOptions, RMSpropState, RmspropHyper>({
+  id: 'rmsprop',
+  displayName: 'RMSprop',
+  torchName: 'RMSprop',
+  summary: 'Steps divided by a running root-mean-square of recent gradients.',
+  algorithm: BOX,
+  paper: { title: 'Neural Networks for Machine Learning, Lecture 6e: rmsprop', authors: 'Hinton, Srivastava, Swersky', year: 2012, url: 'https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf' },
+  options: [
+    lr(1e-2),
+    { name: 'alpha', type: 'number', default: 0.99, min: 0, range: [0.5, 0.999], scale: 'linear', description: 'Smoothing constant ρ of the squared-gradient average.' },
+    eps(1e-8),
+    weightDecay(),
+    momentum(),
+    flag('centered', 'Divide by the estimated variance v − (E g)² instead of v.'),
+    maximize,
+  ],
+  torchGroupKeys: { foreach: null, differentiable: false },
+  // Buffers appear when the option that needs them does (also after a live change).
+  state: {
+    step: { kind: 'count' },
+    square_avg: { kind: 'param' },
+    momentum_buffer: { kind: 'param', when: (o) => o.momentum > 0 },
+    grad_avg: { kind: 'param', when: (o) => o.centered },
+  },
+  kernels: {
+    hyper: () => ({ lr: 0, alpha: 0, eps: 0, momentum: 0, gradScale: 1, weightDecay: 0 }),
+    scalars: (h, o) => rmspropScalars(h, o),
+    // The step count is not in the maths: every parameter takes the same call.
+    sameRun: () => true,
+    plain: (h, o, p, grad, s) => kernels.rmspropUpdate(p.data, (grad as Tensor).data, s.square_avg.data, o.centered ? s.grad_avg!.data : null, o.momentum > 0 ? s.momentum_buffer!.data : null, p.data.length, h),
+    fused: (h, o, arena, run) => rmspropFused(arena, run.indices, h, o.centered),
+  },
+  gradients: 'dense',
+  testConfigs: {
+    quadratic: { options: { lr: 0.02 }, steps: 200 },
+    rosenbrock: { options: { lr: 0.01 }, steps: 1000, below: 0.01 },
+    invalid: [
+      invalid.lr,
+      { options: { alpha: -0.5 }, error: /Invalid alpha value: -0\.5/ },
+      invalid.eps,
+      invalid.weightDecay,
+      { options: { momentum: -0.9 }, error: /Invalid momentum value: -0\.9/ },
+      { options: { centered: 1 }, error: /Invalid centered value: 1/ },
+      invalid.maximize,
+      invalid.unknownOption,
+    ],
+  },
+  create: (params: ParamsInput<RMSpropOptions>, options?: Partial<RMSpropOptions>) => new RMSprop(params, options),
+});
+
+export const RMSPROP_DEFAULTS: Readonly<RMSpropOptions> = rmspropSpec.defaults;
+
+export class RMSprop extends KernelOptimizer<RMSpropOptions, RMSpropState, RmspropHyper> {
   constructor(params: ParamsInput<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
-    super(params, RMSPROP_DEFAULTS, options, { name: 'RMSprop', torchOnlyGroupKeys: { foreach: null, differentiable: false } });
-  }
-
-  protected validateOptions(o: Readonly<RMSpropOptions>): void {
-    checkLearningRate(this.name, o.lr);
-    checkNonNegative(this.name, 'eps', o.eps);
-    checkNonNegative(this.name, 'momentum', o.momentum);
-    checkNonNegative(this.name, 'weightDecay', o.weightDecay);
-    checkNonNegative(this.name, 'alpha', o.alpha);
-    checkBoolean(this.name, 'centered', o.centered);
-    checkBoolean(this.name, 'maximize', o.maximize);
-  }
-
-  protected stateLayout(group: Readonly<ParamGroup<RMSpropOptions>>): StateLayout {
-    return {
-      step: { kind: 'count' },
-      square_avg: { kind: 'param' },
-      momentum_buffer: { kind: 'param', required: group.momentum > 0 },
-      grad_avg: { kind: 'param', required: group.centered },
-    };
-  }
-
-  protected initState(_group: Readonly<ParamGroup<RMSpropOptions>>, p: Tensor): RMSpropState {
-    return { step: 0, square_avg: this.zerosLike(p) };
-  }
-
-  protected override advanceState(group: Readonly<ParamGroup<RMSpropOptions>>, p: Tensor, state: RMSpropState): void {
-    // Buffers appear when the option that needs them does (also after a live change).
-    if (group.momentum > 0) state.momentum_buffer ??= this.zerosLike(p);
-    if (group.centered) state.grad_avg ??= this.zerosLike(p);
-    state.step += 1;
-  }
-
-  protected override fusedArrays(group: Readonly<ParamGroup<RMSpropOptions>>): readonly string[] {
-    return fusedStateArrays('rmsprop', group);
-  }
-
-  /** The step count is not in the maths: every parameter takes the same call. */
-  protected override sameRun(): boolean {
-    return true;
-  }
-
-  protected updateRun(group: ParamGroup<RMSpropOptions>, run: Run<RMSpropState>): void {
-    const h = rmspropScalars(this.hyper, group);
-    if (run.arena !== null) return rmspropStep(run.arena, run.indices, h, group.centered);
-    run.params.forEach((p, k) => {
-      const s = run.states[k]!;
-      const gradAvg = group.centered ? s.grad_avg!.data : null;
-      const buffer = group.momentum > 0 ? s.momentum_buffer!.data : null;
-      kernels.rmspropUpdate(p.data, (run.grads[k] as Tensor).data, s.square_avg.data, gradAvg, buffer, p.data.length, h);
-    });
+    super(params, rmspropSpec, options);
   }
 }

@@ -28,9 +28,11 @@
 import { Tensor, type FloatArray } from '../tensor/tensor.js';
 import { SparseRows } from '../tensor/sparse.js';
 import { enableGrad } from '../autograd/engine.js';
-import { requireOption, type ZeroGradOptions } from './optimizer.js';
+import type { ZeroGradOptions } from './optimizer.js';
+import { requireOption } from './options.js';
 import { kernels } from './kernels/index.js';
 import { asamPerturb, samPerturb, weightedSumOfSquares } from './kernels/sam.js';
+import { defineWrapper } from './spec.js';
 import { checkWrappable, loadFailure, parametersOf, type OptimizerLike } from './wrapper.js';
 
 export interface SAMOptions {
@@ -75,7 +77,7 @@ export class SAM<I extends OptimizerLike = OptimizerLike> implements OptimizerLi
   constructor(inner: I, options: Partial<SAMOptions> = {}) {
     checkWrappable(inner, 'SAM');
     for (const key of Object.keys(options ?? {})) {
-      if (!(key in SAM_DEFAULTS)) throw new TypeError(`SAM: unknown option '${key}' (known: rho, adaptive)`);
+      if (!Object.hasOwn(SAM_DEFAULTS, key)) throw new TypeError(`SAM: unknown option '${key}' (known: rho, adaptive)`);
     }
     const resolved = { ...SAM_DEFAULTS, ...Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined)) } as SAMOptions;
     validateOptions(resolved);
@@ -166,3 +168,32 @@ export class SAM<I extends OptimizerLike = OptimizerLike> implements OptimizerLi
     this.options = { rho, adaptive };
   }
 }
+
+/** The box above, for `descent describe` and the registry (a test keeps the two the same). */
+const BOX = `
+input:  w (params), an inner optimizer A, ρ (rho, the ball's radius), adaptive
+each step(closure):
+    L, g ← closure() at w                            (L is what step returns)
+    if adaptive:  N ← ‖ |w| ⊙ g ‖₂,   e ← ρ · w² ⊙ g / (N + 10⁻¹²)
+    else:         N ← ‖ g ‖₂,         e ← ρ · g / (N + 10⁻¹²)
+    w ← w + e                                        (ascend to the ball's worst point)
+    g ← ∇L(w)  (closure() again)
+    w ← w − e   (restored exactly: the saved values, not a subtraction)
+    A.step() with g
+`.trim();
+
+export const samSpec = defineWrapper<SAMOptions>({
+  id: 'sam',
+  displayName: 'SAM',
+  summary: 'Steps with the gradient at the worst point of a ρ-ball around the weights (flat minima).',
+  create: (inner, options) => new SAM(inner, options),
+  options: [
+    { name: 'rho', type: 'number', default: 0.05, min: 0, range: [0, 1], scale: 'linear', description: 'Radius ρ of the neighbourhood searched for the worst point.' },
+    { name: 'adaptive', type: 'boolean', default: false, description: "ASAM: measure the neighbourhood in the weights' own scale." },
+  ],
+  algorithm: BOX,
+  paper: { title: 'Sharpness-Aware Minimization for Efficiently Improving Generalization', authors: 'Foret, Kleiner, Mobahi, Neyshabur', year: 2021, url: 'https://arxiv.org/abs/2010.01412' },
+  // The weights saved while the closure runs at the perturbed point.
+  extraBytesPerParam: 4,
+  needsClosure: true,
+});

@@ -22,10 +22,32 @@
  * defaults it to 1e-3): a missing `lr` is an error rather than a silently slow run. optax's
  * `sgd` has no dampening and applies weight decay as a separate transform.
  */
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, allocate } from '../tensor/tensor.js';
 import { kernels, type SgdHyper, type SgdMomentumHyper } from './kernels/index.js';
-import { sgdStep, fusedStateArrays } from './wasm/fused.js';
-import { KernelOptimizer, checkLearningRate, checkNonNegative, checkBoolean, requireOption, type ParamGroup, type ParamsInput, type Run, type StateLayout } from './optimizer.js';
+import { gradientSign } from './kernels/scalars.js';
+import type { ParamArena } from './wasm/arena.js';
+import { trustBuffers } from './wasm/fused.js';
+import { KernelOptimizer } from './runner.js';
+import type { ParamsInput } from './optimizer.js';
+import { defineKernelOptimizer, invalid, lr, maximize, momentum, weightDecay, flag, type KernelSpec, type OptionSpec, type Run, type StateTable } from './spec.js';
+
+
+/** The box above, for `descent describe` and the registry (a test keeps the two the same). */
+const BOX = `
+input:  γ (lr), θ₀ (params), f(θ) (objective), λ (weightDecay), μ (momentum),
+        τ (dampening), nesterov, maximize
+for t = 1 to … do
+    gₜ ← ∇θ fₜ(θₜ₋₁)
+    if maximize:  gₜ ← −gₜ
+    if λ ≠ 0:     gₜ ← gₜ + λ θₜ₋₁
+    if μ ≠ 0:
+        if t > 1:  bₜ ← μ bₜ₋₁ + (1 − τ) gₜ
+        else:      bₜ ← gₜ
+        if nesterov:  gₜ ← gₜ + μ bₜ
+        else:         gₜ ← bₜ
+    θₜ ← θₜ₋₁ − γ gₜ
+return θₜ
+`.trim();
 
 export interface SGDOptions {
   /** Learning rate γ; required (no default in PyTorch 1.13). */
@@ -42,75 +64,96 @@ export interface SGDOptions {
   maximize: boolean;
 }
 
-export const SGD_DEFAULTS: Readonly<SGDOptions> = Object.freeze({
-  lr: undefined as unknown as number,
-  momentum: 0,
-  dampening: 0,
-  weightDecay: 0,
-  nesterov: false,
-  maximize: false,
-});
-
 export interface SGDState {
   [key: string]: Tensor | null;
   momentum_buffer: Tensor | null;
 }
 
-export class SGD extends KernelOptimizer<SGDOptions, SGDState> {
-  private readonly hyper: SgdMomentumHyper = { lr: 0, gradScale: 1, weightDecay: 0, bufferDecay: 0, bufferGradScale: 1, directGradWeight: 0, bufferWeight: 1 };
-
-  constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> = {}) {
-    super(params, SGD_DEFAULTS, options, { name: 'SGD', torchOnlyGroupKeys: { foreach: null, differentiable: false } });
-  }
-
-  protected validateOptions(o: Readonly<SGDOptions>): void {
-    if (o.lr === undefined) throw new RangeError(`SGD: lr is required (PyTorch 1.13's SGD has no default learning rate)`);
-    checkLearningRate(this.name, o.lr);
-    checkNonNegative(this.name, 'momentum', o.momentum);
-    requireOption(typeof o.dampening === 'number' && Number.isFinite(o.dampening), this.name, 'dampening value', o.dampening);
-    checkNonNegative(this.name, 'weightDecay', o.weightDecay);
-    checkBoolean(this.name, 'nesterov', o.nesterov);
-    checkBoolean(this.name, 'maximize', o.maximize);
-    if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
-      throw new RangeError(`SGD: Nesterov momentum requires a momentum and zero dampening (momentum ${o.momentum}, dampening ${o.dampening})`);
-    }
-  }
-
-  protected stateLayout(): StateLayout {
-    return { momentum_buffer: { kind: 'param', nullable: true } };
-  }
-
-  protected initState(): SGDState {
-    return { momentum_buffer: null };
-  }
-
-  protected override fusedArrays(group: Readonly<ParamGroup<SGDOptions>>): readonly string[] {
-    return fusedStateArrays('sgd', group);
-  }
-
-  /** A buffer's first step copies the gradient in: params with and without buffers take separate calls. */
-  protected override sameRun(a: SGDState, b: SGDState): boolean {
-    return (a.momentum_buffer === null) === (b.momentum_buffer === null);
-  }
-
-  protected updateRun(group: ParamGroup<SGDOptions>, run: Run<SGDState>): void {
-    const sign = group.maximize ? -1 : 1;
-    if (run.arena === null) {
-      run.params.forEach((p, k) => sgdParamStep(p, run.grads[k] as Tensor, run.states[k]!, () => this.zerosLike(p), group, sign, group.weightDecay, this.hyper));
-      return;
-    }
-    const firstStep = run.states[0]!.momentum_buffer === null;
-    sgdStep(run.arena, run.indices, group, firstStep);
-    settleFusedBuffers(run, group.momentum, firstStep);
-  }
+/** The options the momentum-SGD kernels read (SGD's, LARS's). */
+export interface MomentumSgdOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize?: boolean;
 }
 
 /**
- * After a fused SGD or LARS step: on a first step the kernel wrote each buffer into the arena,
- * so the state gets a tensor over it; without momentum there is no buffer (PyTorch's `None`,
- * also after momentum was set to 0 live). The run's states all agree on which case holds.
+ * The trust ratio of a parameter tensor from ‖θ‖ and ‖g‖ (LARS); it scales the gradient and the
+ * weight decay before the momentum rows.
  */
-export function settleFusedBuffers(run: Run<{ momentum_buffer: Tensor | null }>, momentum: number, firstStep: boolean): void {
+export type TrustRatio<O> = (paramNorm: number, gradNorm: number, options: Readonly<O>) => number;
+
+/** The buffer: `null` until a step with momentum writes the gradient into it (PyTorch's `None`). */
+export const momentumState: StateTable<MomentumSgdOptions> = {
+  momentum_buffer: { kind: 'param', initial: null, arena: (o) => o.momentum !== 0 },
+};
+
+export const momentumRows = (): OptionSpec[] => [
+  momentum(),
+  { name: 'dampening', type: 'number', default: 0, range: [0, 1], scale: 'linear', description: 'Dampening τ: the new gradient enters the momentum with weight 1 − τ.' },
+];
+
+/** Nesterov needs momentum and no dampening. */
+export function nesterovConstraint(o: Readonly<MomentumSgdOptions>): string | null {
+  return o.nesterov && (o.momentum <= 0 || o.dampening !== 0) ? `Nesterov momentum requires a momentum and zero dampening (momentum ${o.momentum}, dampening ${o.dampening})` : null;
+}
+
+/**
+ * Momentum SGD's kernels, with an optional per-tensor trust ratio: without one this is SGD, with
+ * LARS's it is LARS. SGD has no per-step number but the buffer's first step, which the run's
+ * states tell (a buffer's first step copies the gradient in: params with and without buffers take
+ * separate calls).
+ */
+export function momentumSgdKernels<O extends MomentumSgdOptions>(trust: TrustRatio<O> | null): KernelSpec<O, SGDState, SgdMomentumHyper> {
+  return {
+    hyper: () => ({ lr: 0, gradScale: 1, weightDecay: 0, bufferDecay: 0, bufferGradScale: 1, directGradWeight: 0, bufferWeight: 1 }),
+    scalars: () => {},
+    sameRun: (a, b) => (a.momentum_buffer === null) === (b.momentum_buffer === null),
+    plain: (h, o, p, grad, s) => {
+      const g = grad as Tensor;
+      const n = p.data.length;
+      const r = trust === null ? 1 : trust(Math.sqrt(kernels.sumOfSquares(p.data, n)), Math.sqrt(kernels.sumOfSquares(g.data, n)), o);
+      sgdParamStep(p, g, s, o, gradientSign(o) * r, o.weightDecay * r, h);
+    },
+    fused: (_h, o, arena, run) => {
+      const firstStep = run.states[0]!.momentum_buffer === null;
+      momentumSgdFused(arena, run.indices, o, firstStep, trust);
+      settleFusedBuffers(run, o.momentum, firstStep);
+    },
+  };
+}
+
+/**
+ * The fused step over the listed params of an arena. With a trust ratio, one table entry per
+ * param serves both norm passes and the update, and the ratios go in as the entries' scales.
+ * `firstStep`: the momentum buffers do not exist yet, so they start as the gradient (PyTorch's
+ * `buf = clone(d_p)`), not as a decayed zero. Returns the ratios with a trust ratio (entry k for
+ * `indices[k]`; reused by the next call), else null.
+ */
+export function momentumSgdFused<O extends MomentumSgdOptions>(arena: ParamArena, indices: readonly number[], o: Readonly<O>, firstStep: boolean, trust: TrustRatio<O> | null): Float64Array | null {
+  const segments = arena.writeSegments(indices, trust !== null);
+  let ratios: Float64Array | null = null;
+  if (trust !== null) {
+    arena.kernels.sumSquares(arena.tableAddress, segments, 0, arena.normsAddress);
+    arena.kernels.sumSquares(arena.tableAddress, segments, arena.gradOffset, arena.normsAddress + 8 * segments);
+    const norms = arena.norms;
+    ratios = trustBuffers(arena).ratios;
+    for (let k = 0; k < segments; k++) ratios[k] = trust(Math.sqrt(norms[k]!), Math.sqrt(norms[segments + k]!), o);
+    arena.setSegmentScales(ratios, segments);
+  }
+  const bufOff = o.momentum !== 0 ? arena.stateOffset('momentum_buffer') : 0;
+  arena.kernels.sgd(arena.tableAddress, segments, arena.gradOffset, bufOff, o.lr, o.weightDecay, gradientSign(o), o.momentum, o.dampening, o.nesterov ? 1 : 0, firstStep ? 1 : 0);
+  return ratios;
+}
+
+/**
+ * After a fused step: on a first step the kernel wrote each buffer into the arena, so the state
+ * gets a tensor over it; without momentum there is no buffer (PyTorch's `None`, also after
+ * momentum was set to 0 live). The run's states all agree on which case holds.
+ */
+function settleFusedBuffers(run: Run<SGDState>, momentum: number, firstStep: boolean): void {
   const arena = run.arena!;
   if (momentum === 0 && !firstStep) run.states.forEach((s) => (s.momentum_buffer = null));
   if (momentum !== 0 && firstStep) {
@@ -119,19 +162,10 @@ export function settleFusedBuffers(run: Run<{ momentum_buffer: Tensor | null }>,
 }
 
 /**
- * One SGD step of a parameter: `d = gradScale·g + weightDecay·w`, then the momentum buffer and the
- * update. LARS calls it with its trust ratio folded into `gradScale` and `weightDecay`.
+ * One momentum-SGD step of a parameter: `d = gradScale·g + weightDecay·w`, then the momentum
+ * buffer and the update. LARS passes its trust ratio folded into `gradScale` and `weightDecay`.
  */
-export function sgdParamStep(
-  param: Tensor,
-  grad: Tensor,
-  state: { momentum_buffer: Tensor | null },
-  newBuffer: () => Tensor,
-  options: Readonly<Pick<SGDOptions, 'lr' | 'momentum' | 'dampening' | 'nesterov'>>,
-  gradScale: number,
-  weightDecay: number,
-  h: SgdMomentumHyper,
-): void {
+function sgdParamStep(param: Tensor, grad: Tensor, state: SGDState, options: Readonly<MomentumSgdOptions>, gradScale: number, weightDecay: number, h: SgdMomentumHyper): void {
   const n = param.data.length;
   h.lr = options.lr;
   h.gradScale = gradScale;
@@ -142,7 +176,7 @@ export function sgdParamStep(
     return;
   }
   const first = state.momentum_buffer === null;
-  const buffer = state.momentum_buffer ?? newBuffer();
+  const buffer = state.momentum_buffer ?? new Tensor(allocate(n, param.dtype), [...param.shape]);
   state.momentum_buffer = buffer;
   // The first step copies d into the fresh (zero) buffer: b = 0·0 + 1·d.
   h.bufferDecay = first ? 0 : options.momentum;
@@ -150,4 +184,48 @@ export function sgdParamStep(
   h.directGradWeight = options.nesterov ? 1 : 0;
   h.bufferWeight = options.nesterov ? options.momentum : 1;
   kernels.sgdMomentumUpdate(param.data, grad.data, buffer.data, n, h);
+}
+
+export const sgdSpec = defineKernelOptimizer<SGDOptions, SGDState, SgdMomentumHyper>({
+  id: 'sgd',
+  displayName: 'SGD',
+  torchName: 'SGD',
+  summary: 'Stochastic gradient descent with optional (Nesterov) momentum.',
+  algorithm: BOX,
+  paper: { title: 'On the importance of initialization and momentum in deep learning', authors: 'Sutskever, Martens, Dahl, Hinton', year: 2013, url: 'https://proceedings.mlr.press/v28/sutskever13.html' },
+  options: [
+    { ...lr(0, 'Learning rate: the step size. Required (PyTorch 1.13 has no default).'), default: undefined },
+    ...momentumRows(),
+    weightDecay(),
+    flag('nesterov', 'Nesterov momentum: step along g + μ·buf (needs momentum > 0, dampening 0).'),
+    maximize,
+  ],
+  constraint: nesterovConstraint,
+  torchGroupKeys: { foreach: null, differentiable: false },
+  state: momentumState,
+  kernels: momentumSgdKernels<SGDOptions>(null),
+  gradients: 'dense',
+  testConfigs: {
+    quadratic: { options: { lr: 0.1, momentum: 0.9 }, steps: 100 },
+    rosenbrock: { options: { lr: 1e-3, momentum: 0.9 }, steps: 1000, below: 0.01 },
+    invalid: [
+      invalid.lr,
+      { options: { lr: 0.1, momentum: -0.5 }, error: /Invalid momentum value: -0\.5/ },
+      { options: { lr: 0.1, weightDecay: -0.1 }, error: /Invalid weightDecay value: -0\.1/ },
+      { options: { lr: 0.1, nesterov: true }, error: /Nesterov momentum requires a momentum and zero dampening/ },
+      { options: { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true }, error: /Nesterov momentum requires a momentum and zero dampening/ },
+      { options: {}, error: /lr is required/ },
+      { options: { lr: 0.1, maximize: 'yes' }, error: /Invalid maximize value: "yes"/ },
+      { options: { lr: 0.1, learningRate: 0.1 }, error: /unknown option 'learningRate'/ },
+    ],
+  },
+  create: (params: ParamsInput<SGDOptions>, options?: Partial<SGDOptions>) => new SGD(params, options),
+});
+
+export const SGD_DEFAULTS: Readonly<SGDOptions> = sgdSpec.defaults;
+
+export class SGD extends KernelOptimizer<SGDOptions, SGDState, SgdMomentumHyper> {
+  constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> = {}) {
+    super(params, sgdSpec, options);
+  }
 }

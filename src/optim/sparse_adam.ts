@@ -21,11 +21,30 @@
  * TensorFlow's `LazyAdamOptimizer` is the same idea; optax has none.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import type { SparseRows, Gradient } from '../tensor/sparse.js';
+import type { SparseRows } from '../tensor/sparse.js';
 import { kernels, type SparseAdamHyper } from './kernels/index.js';
 import { sparseAdamScalars } from './kernels/scalars.js';
-import { sparseAdamRowsStep, fusedStateArrays } from './wasm/fused.js';
-import { KernelOptimizer, checkBetas, checkBoolean, requireOption, type ParamGroup, type ParamsInput, type Run, type StateLayout } from './optimizer.js';
+import type { ParamArena, StagedRows } from './wasm/arena.js';
+import { KernelOptimizer } from './runner.js';
+import type { ParamsInput } from './optimizer.js';
+import { momentOptions, momentState, type MomentState } from './moments.js';
+import { defineKernelOptimizer, invalid, maximize } from './spec.js';
+
+
+/** The box above, for `descent describe` and the registry (a test keeps the two the same). */
+const BOX = `
+input:  γ (lr), β₁, β₂ (betas), θ₀ (params), f(θ) (objective), ε (eps), maximize
+initialize:  m₀ ← 0 (exp_avg), v₀ ← 0 (exp_avg_sq)
+for t = 1 to … do                          (t counts this parameter's steps)
+    gₜ ← ∇θ fₜ(θₜ₋₁), rows R (repeated rows summed)
+    if maximize:  gₜ ← −gₜ
+    for each row r ∈ R:
+        mₜ[r] ← β₁ mₜ₋₁[r] + (1 − β₁) gₜ[r]
+        vₜ[r] ← β₂ vₜ₋₁[r] + (1 − β₂) gₜ[r]²
+        θₜ[r] ← θₜ₋₁[r] − γ (√(1 − β₂ᵗ) / (1 − β₁ᵗ)) mₜ[r] / (√vₜ[r] + ε)
+    rows ∉ R keep θ, m and v
+return θₜ
+`.trim();
 
 export interface SparseAdamOptions {
   /** Learning rate γ, > 0 (default 1e-3). */
@@ -38,59 +57,58 @@ export interface SparseAdamOptions {
   maximize: boolean;
 }
 
-export const SPARSE_ADAM_DEFAULTS: Readonly<SparseAdamOptions> = Object.freeze({ lr: 1e-3, betas: [0.9, 0.999] as [number, number], eps: 1e-8, maximize: false });
-
-export interface SparseAdamState {
-  [key: string]: number | Tensor;
-  step: number;
-  exp_avg: Tensor;
+export interface SparseAdamState extends MomentState {
   exp_avg_sq: Tensor;
 }
 
-export class SparseAdam extends KernelOptimizer<SparseAdamOptions, SparseAdamState> {
-  private readonly hyper: SparseAdamHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, stepSize: 0 };
+/** The fused kernel on param i's staged rows. Note ε is added to √v, not to √v̂ as in Adam. */
+export function sparseAdamFusedRows(arena: ParamArena, i: number, rows: StagedRows, h: SparseAdamHyper): void {
+  const param = arena.address(i);
+  arena.kernels.sparseAdamRows(param, param + arena.stateOffset('exp_avg'), param + arena.stateOffset('exp_avg_sq'), rows.valuesAddress, rows.indicesAddress, rows.rows, rows.width, h.beta1, h.beta2, h.eps, h.stepSize, h.gradScale);
+}
 
-  constructor(params: ParamsInput<SparseAdamOptions>, options: Partial<SparseAdamOptions> = {}) {
-    super(params, SPARSE_ADAM_DEFAULTS, options, { name: 'SparseAdam' });
-  }
+// SparseAdam's lr and eps must be positive (PyTorch: `Invalid learning rate: 0`).
+const [lrRow, betasRow, epsRow] = momentOptions({ lr: 1e-3, eps: 1e-8 }, null);
 
-  protected validateOptions(o: Readonly<SparseAdamOptions>): void {
-    requireOption(typeof o.lr === 'number' && o.lr > 0 && o.lr < Infinity, this.name, 'learning rate', o.lr);
-    requireOption(typeof o.eps === 'number' && o.eps > 0 && o.eps < Infinity, this.name, 'eps value', o.eps);
-    checkBetas(this.name, o.betas);
-    checkBoolean(this.name, 'maximize', o.maximize);
-  }
-
-  protected stateLayout(): StateLayout {
-    return { step: { kind: 'count' }, exp_avg: { kind: 'param' }, exp_avg_sq: { kind: 'param' } };
-  }
-
-  protected override checkGradient(_group: Readonly<ParamGroup<SparseAdamOptions>>, _param: Tensor, grad: Gradient): void {
-    if (!grad.isSparse) {
-      throw new TypeError('SparseAdam does not support dense gradients, please consider Adam instead');
-    }
-  }
-
-  protected initState(_group: Readonly<ParamGroup<SparseAdamOptions>>, p: Tensor): SparseAdamState {
-    return { step: 0, exp_avg: this.zerosLike(p), exp_avg_sq: this.zerosLike(p) };
-  }
-
-  protected override advanceState(_group: Readonly<ParamGroup<SparseAdamOptions>>, _p: Tensor, state: SparseAdamState): void {
-    state.step += 1;
-  }
-
-  protected override fusedArrays(): readonly string[] {
-    return fusedStateArrays('sparseadam');
-  }
-
-  /** Every gradient is row-sparse: on the fused path each parameter's rows take their own call. */
-  protected updateRun(group: ParamGroup<SparseAdamOptions>, run: Run<SparseAdamState>): void {
-    const h = sparseAdamScalars(this.hyper, group, run.states[0]!.step);
-    if (run.arena !== null) return sparseAdamRowsStep(run.arena, run.indices[0]!, run.rows!, h);
-    run.params.forEach((p, k) => {
-      const s = run.states[k]!;
-      const rows = (run.grads[k] as SparseRows).coalesce();
+export const sparseAdamSpec = defineKernelOptimizer<SparseAdamOptions, SparseAdamState, SparseAdamHyper>({
+  id: 'sparseadam',
+  displayName: 'SparseAdam',
+  torchName: 'SparseAdam',
+  summary: 'Lazy Adam for row-sparse gradients: only the rows a gradient names move.',
+  algorithm: BOX,
+  paper: { title: 'Adam: A Method for Stochastic Optimization', authors: 'Kingma, Ba', year: 2015, url: 'https://arxiv.org/abs/1412.6980' },
+  options: [{ ...lrRow!, exclusiveMin: true }, betasRow!, { ...epsRow!, exclusiveMin: true }, maximize],
+  state: momentState<SparseAdamOptions>('count'),
+  kernels: {
+    hyper: () => ({ beta1: 0, beta2: 0, eps: 0, gradScale: 1, stepSize: 0 }),
+    scalars: (h, o, run) => sparseAdamScalars(h, o, run.states[0]!.step),
+    plain: (h, _o, p, grad, s) => {
+      const rows = (grad as SparseRows).coalesce();
       kernels.sparseAdamUpdate(p.data, s.exp_avg.data, s.exp_avg_sq.data, rows.indices, rows.values.data, rows.rowSize, h);
-    });
+    },
+    // Every gradient is row-sparse: on the fused path each parameter's rows take their own call.
+    fusedRows: (h, _o, arena, run) => sparseAdamFusedRows(arena, run.indices[0]!, run.rows!, h),
+  },
+  gradients: 'sparse',
+  gradientHint: ', please consider Adam instead',
+  testConfigs: {
+    quadratic: { options: { lr: 0.1 }, steps: 150 },
+    rosenbrock: { options: { lr: 0.1 }, steps: 1000, below: 0.01 },
+    invalid: [
+      { options: { lr: 0 }, error: /Invalid learning rate: 0/ },
+      { options: { eps: 0 }, error: /Invalid eps value: 0/ },
+      ...invalid.betas,
+      invalid.maximize,
+      invalid.unknownOption,
+    ],
+  },
+  create: (params: ParamsInput<SparseAdamOptions>, options?: Partial<SparseAdamOptions>) => new SparseAdam(params, options),
+});
+
+export const SPARSE_ADAM_DEFAULTS: Readonly<SparseAdamOptions> = sparseAdamSpec.defaults;
+
+export class SparseAdam extends KernelOptimizer<SparseAdamOptions, SparseAdamState, SparseAdamHyper> {
+  constructor(params: ParamsInput<SparseAdamOptions>, options: Partial<SparseAdamOptions> = {}) {
+    super(params, sparseAdamSpec, options);
   }
 }

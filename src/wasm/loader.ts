@@ -8,7 +8,7 @@
  * compilation on the main thread); `preloadKernels()` compiles asynchronously for pages that
  * prefer to.
  */
-import { optimWasmBase64, matmulWasmBase64 } from './generated.js';
+import { optimWasmBase64, matmulWasmBase64, type OptimKernels, type MatmulKernels } from './generated.js';
 
 /**
  * The few WebAssembly JS-API members descent uses, typed here: the project compiles against
@@ -38,32 +38,8 @@ export function newMemory(pages: number, fixed: boolean): WasmMemory {
   return new (wasmApi().Memory)(fixed ? { initial: pages, maximum: pages } : { initial: pages });
 }
 
-/** The optimizer kernels of asm/optim.ts and the floor of asm/floor.ts; addresses are byte offsets. */
-export interface OptimKernels {
-  sgd(table: number, count: number, gOff: number, bufOff: number, lr: number, weightDecay: number, sign: number, momentum: number, dampening: number, nesterov: number, firstStep: number): void;
-  adagrad(table: number, count: number, gOff: number, sumOff: number, clr: number, weightDecay: number, sign: number, eps: number): void;
-  adagradRows(param: number, sum: number, values: number, indices: number, rows: number, width: number, clr: number, sign: number, eps: number): void;
-  rmsprop(table: number, count: number, gOff: number, squareOff: number, gradAvgOff: number, bufOff: number, lr: number, alpha: number, eps: number, weightDecay: number, sign: number, momentum: number, centered: number): void;
-  adam(table: number, count: number, gOff: number, mOff: number, vOff: number, vMaxOff: number, beta1: number, beta2: number, stepSize: number, invSqrtBc2: number, eps: number, l2: number, decay: number, sign: number, amsgrad: number): void;
-  adadelta(table: number, count: number, gOff: number, squareOff: number, deltaOff: number, lr: number, rho: number, eps: number, weightDecay: number, sign: number): void;
-  adamax(table: number, count: number, gOff: number, mOff: number, uOff: number, beta1: number, beta2: number, eps: number, weightDecay: number, sign: number, clr: number): void;
-  nadam(table: number, count: number, gOff: number, mOff: number, vOff: number, beta1: number, beta2: number, invBc2: number, eps: number, weightDecay: number, sign: number, gradCoef: number, momentumCoef: number): void;
-  radam(table: number, count: number, gOff: number, mOff: number, vOff: number, beta1: number, beta2: number, weightDecay: number, sign: number, scale: number, numer: number, sqrtWeight: number, floor: number): void;
-  sparseAdamRows(param: number, mBase: number, vBase: number, values: number, indices: number, rows: number, width: number, beta1: number, beta2: number, eps: number, stepSize: number, sign: number): void;
-  sumSquares(table: number, count: number, off: number, out: number): void;
-  scaleSegments(table: number, count: number, off: number, factor: number): void;
-  /** LAMB's Adam direction u into its own region (`uOff`), so the gradient survives the step. */
-  lambDirection(table: number, count: number, gOff: number, mOff: number, vOff: number, uOff: number, beta1: number, beta2: number, invBc1: number, invBc2: number, eps: number, weightDecay: number, gradScale: number, out: number): void;
-  subtractScaled(table: number, count: number, off: number): void;
-  /** Returns 0 for an unsupported (reads, writes) pair. */
-  stream(table: number, count: number, reads: number, writes: number, off1: number, off2: number, off3: number, off4: number, scale: number): number;
-  streamRows(param: number, values: number, indices: number, rows: number, width: number, states: number, off1: number, off2: number, scale: number): void;
-}
-
-export interface MatmulKernels {
-  /** C += op(A)·op(B) over padded panels; strides in bytes let A be read transposed in place. */
-  gemm(a: number, aRowStride: number, aStepStride: number, b: number, bTransposed: number, c: number, panel: number, m4: number, k: number, n8: number): void;
-}
+/** The kernels' signatures are generated from the AssemblyScript sources with their binaries. */
+export type { OptimKernels, MatmulKernels } from './generated.js';
 
 function decodeBase64(text: string): Uint8Array {
   const nodeBuffer = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;

@@ -1,0 +1,148 @@
+/**
+ * `KernelOptimizer`: the base of every optimizer whose step is an elementwise kernel (all but
+ * LBFGS), driven by its spec (spec.ts). The spec's state table gives a new parameter's state and
+ * this step's bookkeeping; its kernels give the per-step numbers and one call per path.
+ *
+ * A step runs each group on one of two paths, chosen per group and step by `kernelBackend()`:
+ *  - the plain path, below: the spec's TypeScript kernel, once per parameter, over the
+ *    parameter's own arrays. It is the reference, and the fallback where WebAssembly SIMD is
+ *    missing, for float64 parameters, and when a group's arena cannot be allocated.
+ *  - the fused path (wasm/runner.ts): the group's parameters, gradients and state live in one
+ *    arena, and one WebAssembly SIMD call updates every parameter of the group.
+ * Both paths share the bookkeeping here (lazy state, step counts) and the per-step numbers,
+ * which the spec computes once per run: the parameters whose states agree (normally all).
+ *
+ * Live state keeps counters and scalars as numbers (the maths reads them every step); the layout
+ * says which of them PyTorch stores as 0-d tensors, and the state dict writes them that way. On
+ * the fused path a state tensor's `data` is a view of the arena: change values in place
+ * (`.data.set(...)`), or load a state dict, whose tensors are copied into the arena on the next
+ * step. A tensor put in a state entry's place is seen once the entry is set again
+ * (`optimizer.state.set(p, state)`): the fused path reads states again only when
+ * `optimizer.state` changes.
+ */
+import { Tensor, allocate } from '../tensor/tensor.js';
+import type { Gradient } from '../tensor/sparse.js';
+import { kernels } from './kernels/index.js';
+import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
+import { layoutOf, type KernelOptimizerSpec, type Run, type StateEntrySpec, type StateLayout, type StepContext } from './spec.js';
+import type { ParamState } from './state_dict.js';
+import { FusedRunner } from './wasm/runner.js';
+import { RunSplitter, fitRun, setInRun, emptyRun } from './run.js';
+
+/** Whether two states agree on every counter and number (the per-step numbers read them). */
+function scalarsAgree(counters: readonly string[]): (a: ParamState, b: ParamState) => boolean {
+  return (a, b) => {
+    for (let i = 0; i < counters.length; i++) if (a[counters[i]!] !== b[counters[i]!]) return false;
+    return true;
+  };
+}
+
+const isCounter = (e: StateEntrySpec<never>): boolean => e.kind === 'count' || e.kind === 'count0d';
+
+export class KernelOptimizer<O extends object = Record<string, unknown>, S extends ParamState = ParamState, H = unknown> extends Optimizer<O, S> {
+  protected declare readonly spec: KernelOptimizerSpec<O, S, H>;
+  private readonly hyper: H;
+  private readonly entries: ReadonlyArray<readonly [string, StateEntrySpec<O>]>;
+  /** This step's params with gradients in one group, on the plain path. */
+  private readonly batch: Run<S> = emptyRun();
+  private readonly splitter: RunSplitter<S>;
+  /** The fused path, for a spec with a fused kernel. */
+  private readonly fused: FusedRunner<O, S, H> | null;
+  private readonly context: StepContext<O>;
+
+  constructor(params: ParamsInput<O>, spec: KernelOptimizerSpec<O, S, H>, options: Partial<O>) {
+    super(params, spec, options);
+    this.hyper = spec.kernels.hyper();
+    this.entries = Object.entries(spec.state);
+    const scalarKeys = this.entries.filter(([, e]) => e.kind !== 'param').map(([key]) => key);
+    this.splitter = new RunSplitter<S>(spec.kernels.sameRun ?? scalarsAgree(scalarKeys));
+    this.fused = spec.kernels.fused === undefined && spec.kernels.fusedRows === undefined ? null : new FusedRunner<O, S, H>(spec, this.hyper, this.state, this.splitter, this.newState, this.advanceState);
+    this.context = {
+      groups: this.paramGroups,
+      gradSumOfSquares: (group) => this.fused?.gradSumOfSquares(group as ParamGroup<O>) ?? plainGradSumOfSquares(group.params),
+    };
+  }
+
+  protected stateLayout(group: Readonly<O>): StateLayout {
+    return layoutOf(this.spec.state, group);
+  }
+
+  protected override checkGradient(group: Readonly<ParamGroup<O>>, _param: Tensor, grad: Gradient): void {
+    const spec = this.spec;
+    if (grad.isSparse && spec.gradients === 'dense') throw new TypeError(`${this.name} does not support sparse gradients${spec.gradientHint ?? ''}`);
+    if (!grad.isSparse && spec.gradients === 'sparse') throw new TypeError(`${this.name} does not support dense gradients${spec.gradientHint ?? ''}`);
+    const problem = spec.kernels.checkGradient?.(group, grad) ?? null;
+    if (problem !== null) throw new RangeError(`${this.name}: ${problem}`);
+  }
+
+  /** A parameter's state before its first step: every entry its group's options give it. */
+  private readonly newState = (group: Readonly<O>, p: Tensor): S => {
+    const state: ParamState = {};
+    for (const [key, entry] of this.entries) if (entry.when === undefined || entry.when(group)) state[key] = initialValue(entry, group, p);
+    return state as S;
+  };
+
+  /**
+   * This step's bookkeeping, before any update of the step, on both paths: counters count the
+   * step, and entries an option needs since a live change (RMSprop's momentum buffer) appear.
+   */
+  private readonly advanceState = (group: Readonly<O>, p: Tensor, state: S): void => {
+    const s = state as ParamState;
+    for (const [key, entry] of this.entries) {
+      if (isCounter(entry as StateEntrySpec<never>)) s[key] = (s[key] as number) + 1;
+      else if (s[key] === undefined && (entry.when === undefined || entry.when(group))) s[key] = initialValue(entry, group, p);
+    }
+  };
+
+  protected update(): void {
+    const k = this.spec.kernels;
+    k.prepare?.(this.hyper, this.context);
+    for (const group of this.paramGroups) {
+      if (this.fused === null || !this.fused.step(group)) this.plainStep(group);
+    }
+  }
+
+  /** The plain path: the reference. */
+  private plainStep(group: ParamGroup<O>): void {
+    const { batch, hyper } = this;
+    const k = this.spec.kernels;
+    let n = 0;
+    const params = group.params;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i]!;
+      const grad = p.grad;
+      if (grad === null) continue;
+      let state = this.state.get(p);
+      if (state === undefined) this.state.set(p, (state = this.newState(group, p)));
+      this.advanceState(group, p, state);
+      setInRun(batch, n++, i, p, grad, state);
+    }
+    fitRun(batch, n);
+    if (n > 0) {
+      this.splitter.forEachRun(batch, (run) => {
+        k.scalars(hyper, group, run);
+        for (let j = 0; j < run.params.length; j++) k.plain(hyper, group, run.params[j]!, run.grads[j]!, run.states[j]!);
+      });
+    }
+    // Hold no gradient past the step: backward makes fresh arrays, which would otherwise stay alive.
+    batch.grads.fill(null as unknown as Gradient);
+  }
+}
+
+function initialValue<O>(entry: StateEntrySpec<O>, options: Readonly<O>, p: Tensor): number | Tensor | null {
+  const initial = typeof entry.initial === 'function' ? entry.initial(options) : entry.initial;
+  if (entry.kind !== 'param') return initial ?? 0;
+  if (initial === null) return null;
+  const data = allocate(p.data.length, p.dtype);
+  if (initial !== undefined && initial !== 0) data.fill(initial);
+  return new Tensor(data, [...p.shape]);
+}
+
+function plainGradSumOfSquares(params: readonly Tensor[]): number {
+  let total = 0;
+  for (const p of params) {
+    const grad = p.grad;
+    if (grad !== null && !grad.isSparse) total += kernels.sumOfSquares(grad.data, grad.data.length);
+  }
+  return total;
+}

@@ -1,0 +1,313 @@
+/**
+ * State dicts: PyTorch's `state_dict()` layout as JSON, written and read against a spec's state
+ * layout.
+ *
+ * `{ state: { "<index>": { step, exp_avg, ... } }, param_groups: [{ lr, ..., params: [indices] }] }`
+ * with tensors as `{ shape, data }`, snake_case keys, and `param_names` when the optimizer was
+ * built from named parameters (PyTorch ≥ 2.6 writes them too). Reading checks everything and
+ * returns the new options and state without touching the optimizer: the caller swaps them in
+ * only once nothing can fail.
+ */
+import { Tensor, allocate, type FloatArray } from '../tensor/tensor.js';
+import { numel, shapeString } from '../tensor/shape.js';
+import { camelCase, snakeCase } from './options.js';
+import type { StateLayout } from './spec.js';
+
+/** A value in one parameter's live state. */
+export type StateValue = number | boolean | string | null | Tensor | readonly StateValue[];
+
+/** One parameter's live state, keyed by PyTorch's names (`exp_avg`, `momentum_buffer`, ...); `undefined` entries are absent. */
+export type ParamState = Record<string, StateValue | undefined>;
+
+/** A tensor in a state dict: row-major values and a shape. */
+export interface TensorJSON {
+  shape: number[];
+  data: number[];
+}
+
+export type StateJSONValue = number | boolean | string | null | TensorJSON | StateJSONValue[];
+
+export interface ParamGroupJSON {
+  params: number[];
+  param_names?: string[];
+  [option: string]: unknown;
+}
+
+/** `optimizer.stateDict()`: PyTorch's layout, JSON-serializable as is. */
+export interface OptimizerStateDict {
+  state: Record<string, Record<string, StateJSONValue>>;
+  param_groups: ParamGroupJSON[];
+}
+
+/** PyTorch's implementation-selection keys; a state dict carrying one this class lacks is another class's. */
+const TORCH_IMPLEMENTATION_KEYS = new Set(['foreach', 'capturable', 'differentiable', 'fused']);
+
+/** A live group as the state dict sees it. */
+export interface GroupView {
+  params: readonly Tensor[];
+  paramNames?: readonly string[];
+  [option: string]: unknown;
+}
+
+/** What writing and reading need to know of the optimizer. */
+export interface StateDictContext<S> {
+  name: string;
+  groups: readonly GroupView[];
+  state: ReadonlyMap<Tensor, S>;
+  /** The option keys (camelCase) every group has. */
+  optionKeys: readonly string[];
+  torchGroupKeys: Readonly<Record<string, unknown>>;
+  layout(options: Readonly<Record<string, unknown>>): StateLayout;
+  /** Throws naming the problem when a group's options are invalid. */
+  validate(options: Readonly<Record<string, unknown>>): void;
+}
+
+export function copyJSON(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyJSON);
+  return value;
+}
+
+/** PyTorch's `state_dict()`, as plain JSON data (copies, not views of the live state). */
+export function writeStateDict<S extends ParamState>(ctx: StateDictContext<S>): OptimizerStateDict {
+  const state: OptimizerStateDict['state'] = {};
+  const groups: ParamGroupJSON[] = [];
+  let index = 0;
+  for (const group of ctx.groups) {
+    const layout = ctx.layout(group);
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(group)) {
+      if (key === 'params' || key === 'paramNames') continue;
+      out[snakeCase(key)] = copyJSON(value);
+    }
+    for (const [key, value] of Object.entries(ctx.torchGroupKeys)) if (!(key in out)) out[key] = value;
+    const indices: number[] = [];
+    for (const p of group.params) {
+      const s = ctx.state.get(p);
+      if (s !== undefined) state[String(index)] = serializeState(s, layout);
+      indices.push(index++);
+    }
+    out.params = indices;
+    if (group.paramNames) out.param_names = [...group.paramNames];
+    groups.push(out as ParamGroupJSON);
+  }
+  return { state, param_groups: groups };
+}
+
+/** A checked state dict: each group's new options, and the new state by parameter. */
+export interface ReadStateDict<S> {
+  options: Record<string, unknown>[];
+  state: Map<Tensor, S>;
+}
+
+/**
+ * Checks a state dict from `stateDict()` (or PyTorch's, as JSON) against the optimizer: group
+ * count, option keys of this optimizer, parameter counts, names, every state entry's key and
+ * shape, option values. Throws `<Name>.loadStateDict: ...` on the first problem; changes nothing.
+ */
+export function readStateDict<S extends ParamState>(ctx: StateDictContext<S>, stateDict: OptimizerStateDict): ReadStateDict<S> {
+  const fail = (msg: string): never => {
+    throw new Error(`${ctx.name}.loadStateDict: ${msg}`);
+  };
+  if (stateDict === null || typeof stateDict !== 'object') fail('expected an object { state, param_groups }');
+  const { state, param_groups: savedGroups } = stateDict;
+  if (!Array.isArray(savedGroups)) fail(`'param_groups' must be an array`);
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) fail(`'state' must be an object keyed by parameter index`);
+  if (savedGroups.length !== ctx.groups.length) {
+    fail(`the state dict has ${savedGroups.length} param group(s), this optimizer has ${ctx.groups.length}`);
+  }
+
+  const optionKeys = ctx.optionKeys.map(snakeCase);
+  const torchKeys = Object.keys(ctx.torchGroupKeys);
+  const byIndex = new Map<number, { param: Tensor; label: string; group: number }>();
+  const newOptions: Record<string, unknown>[] = [];
+
+  savedGroups.forEach((saved, g) => {
+    const where = `param_groups[${g}]`;
+    if (saved === null || typeof saved !== 'object') fail(`${where} must be an object`);
+    const ours = ctx.groups[g]!;
+    const keys = Object.keys(saved);
+    const missing = [...optionKeys, ...torchKeys, 'params'].filter((k) => !keys.includes(k));
+    const foreign = keys.filter((k) => TORCH_IMPLEMENTATION_KEYS.has(k) && !torchKeys.includes(k));
+    if (missing.length > 0 || foreign.length > 0) {
+      fail(
+        `${where} is not a ${ctx.name} param group (` +
+          [missing.length ? `missing ${missing.map((k) => `'${k}'`).join(', ')}` : '', foreign.length ? `unexpected ${foreign.map((k) => `'${k}'`).join(', ')}` : '']
+            .filter(Boolean)
+            .join('; ') +
+          `): is it another optimizer's state dict?`,
+      );
+    }
+    const ids = saved.params;
+    if (!Array.isArray(ids) || !ids.every((i) => Number.isInteger(i))) fail(`${where}.params must be an array of integer indices`);
+    if (ids.length !== ours.params.length) {
+      fail(`${where} has ${ids.length} parameter(s), this optimizer's group ${g} has ${ours.params.length}`);
+    }
+
+    const savedNames = saved.param_names;
+    let order: readonly Tensor[] = ours.params;
+    let labels: string[] = ours.params.map((_, j) => ours.paramNames?.[j] ?? `parameter ${j} of group ${g}`);
+    if (savedNames !== undefined && ours.paramNames) {
+      if (!Array.isArray(savedNames) || savedNames.length !== ids.length || !savedNames.every((n) => typeof n === 'string')) {
+        fail(`${where}.param_names must list one name per parameter`);
+      }
+      const ourIndex = new Map(ours.paramNames.map((n, j) => [n, j] as const));
+      const absent = savedNames.filter((n) => !ourIndex.has(n));
+      const extra = ours.paramNames.filter((n) => !savedNames.includes(n));
+      if (absent.length > 0 || extra.length > 0 || new Set(savedNames).size !== savedNames.length) {
+        fail(
+          `${where} names do not match this optimizer's group ${g}` +
+            (absent.length ? `; not here: ${absent.map((n) => `'${n}'`).join(', ')}` : '') +
+            (extra.length ? `; not in the state dict: ${extra.map((n) => `'${n}'`).join(', ')}` : '') +
+            (new Set(savedNames).size !== savedNames.length ? '; a name repeats' : ''),
+        );
+      }
+      order = savedNames.map((n) => ours.params[ourIndex.get(n)!]!);
+      labels = savedNames.map((n) => `'${n}'`);
+    }
+    ids.forEach((id, j) => {
+      if (byIndex.has(id)) fail(`parameter index ${id} appears twice in param_groups`);
+      byIndex.set(id, { param: order[j]!, label: labels[j]!, group: g });
+    });
+
+    const options: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(saved)) {
+      if (key === 'params' || key === 'param_names' || torchKeys.includes(key)) continue;
+      options[camelCase(key)] = copyJSON(value);
+    }
+    try {
+      ctx.validate(options);
+    } catch (e) {
+      fail(`${where}: ${(e as Error).message}`);
+    }
+    newOptions.push(options);
+  });
+
+  const newState = new Map<Tensor, S>();
+  for (const [key, entry] of Object.entries(state)) {
+    const id = Number(key);
+    const target = byIndex.get(id);
+    if (!Number.isInteger(id) || target === undefined) fail(`state '${key}' belongs to no parameter listed in param_groups`);
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) fail(`state['${key}'] must be an object`);
+    const { param, label, group } = target!;
+    const layout = ctx.layout(newOptions[group]!);
+    try {
+      newState.set(param, deserializeState(entry, layout, param) as S);
+    } catch (e) {
+      fail(`state['${key}'] (${label}): ${(e as Error).message}`);
+    }
+  }
+  return { options: newOptions, state: newState };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One parameter's state
+
+function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array';
+  if (typeof x === 'object') return (x as object).constructor?.name ?? 'an object';
+  return typeof x;
+}
+
+function tensorJSON(t: Tensor): TensorJSON {
+  return { shape: [...t.shape], data: Array.from(t.data) };
+}
+
+function scalarJSON(x: number): TensorJSON {
+  return { shape: [], data: [x] };
+}
+
+export function serializeState(state: ParamState, layout: StateLayout): Record<string, StateJSONValue> {
+  const out: Record<string, StateJSONValue> = {};
+  for (const [key, value] of Object.entries(state)) {
+    const kind = layout[key]?.kind;
+    if (value === undefined) continue;
+    if (value === null) out[key] = null;
+    else if ((kind === 'count0d' || kind === 'number0d') && typeof value === 'number') out[key] = scalarJSON(value);
+    else if (kind === 'number0dList' && Array.isArray(value)) out[key] = value.map((x) => scalarJSON(x as number));
+    else out[key] = serializeValue(value);
+  }
+  return out;
+}
+
+function serializeValue(value: StateValue): StateJSONValue {
+  if (value instanceof Tensor) return tensorJSON(value);
+  if (Array.isArray(value)) return value.map(serializeValue);
+  return value as StateJSONValue;
+}
+
+function isTensorJSON(x: unknown): x is TensorJSON {
+  return x !== null && typeof x === 'object' && !Array.isArray(x) && Array.isArray((x as TensorJSON).shape) && Array.isArray((x as TensorJSON).data);
+}
+
+function readTensor(x: unknown, key: string, like: Tensor, expectShape: readonly number[] | null): Tensor {
+  if (!isTensorJSON(x)) throw new Error(`'${key}' must be a tensor { shape, data }, got ${describe(x)}`);
+  const shape = x.shape;
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`'${key}' has an invalid shape ${JSON.stringify(shape)}`);
+  if (expectShape !== null && (shape.length !== expectShape.length || shape.some((d, i) => d !== expectShape[i]))) {
+    throw new Error(`'${key}' has shape ${shapeString(shape)} but the parameter has shape ${shapeString(expectShape)}`);
+  }
+  if (x.data.length !== numel(shape)) throw new Error(`'${key}' has ${x.data.length} values for shape ${shapeString(shape)}`);
+  if (!x.data.every((v) => typeof v === 'number')) throw new Error(`'${key}' holds a value that is not a number`);
+  const data: FloatArray = allocate(x.data.length, like.dtype);
+  data.set(x.data);
+  return new Tensor(data, shape);
+}
+
+function readNumber(x: unknown, key: string, integer: boolean): number {
+  let value: unknown = x;
+  if (isTensorJSON(x)) {
+    if (x.data.length !== 1 || x.shape.length !== 0) throw new Error(`'${key}' must be a number or a 0-d tensor, got shape ${shapeString(x.shape)}`);
+    value = x.data[0];
+  }
+  if (typeof value !== 'number') throw new Error(`'${key}' must be a number, got ${describe(value)}`);
+  if (integer && !(Number.isInteger(value) && value >= 0)) throw new Error(`'${key}' must be a non-negative integer count, got ${value}`);
+  return value;
+}
+
+export function deserializeState(entry: Record<string, unknown>, layout: StateLayout, param: Tensor): ParamState {
+  const out: ParamState = {};
+  for (const key of Object.keys(entry)) {
+    if (!Object.hasOwn(layout, key)) {
+      const known = Object.keys(layout).map((k) => `'${k}'`).join(', ');
+      throw new Error(`unexpected state entry '${key}' (this optimizer's state has ${known})`);
+    }
+  }
+  for (const [key, field] of Object.entries(layout)) {
+    if (!Object.hasOwn(entry, key) || entry[key] === undefined) {
+      if (field.required ?? true) throw new Error(`missing state entry '${key}'`);
+      continue;
+    }
+    const x = entry[key];
+    if (x === null) {
+      if (!field.nullable) throw new Error(`state entry '${key}' is null`);
+      out[key] = null;
+      continue;
+    }
+    switch (field.kind) {
+      case 'count':
+      case 'count0d':
+        out[key] = readNumber(x, key, true);
+        break;
+      case 'number':
+      case 'number0d':
+        out[key] = readNumber(x, key, false);
+        break;
+      case 'param':
+        out[key] = readTensor(x, key, param, param.shape);
+        break;
+      case 'tensor':
+        out[key] = readTensor(x, key, param, null);
+        break;
+      case 'tensorList':
+        if (!Array.isArray(x)) throw new Error(`'${key}' must be a list of tensors`);
+        out[key] = x.map((t, i) => readTensor(t, `${key}[${i}]`, param, null));
+        break;
+      case 'number0dList':
+        if (!Array.isArray(x)) throw new Error(`'${key}' must be a list of numbers`);
+        out[key] = x.map((t, i) => readNumber(t, `${key}[${i}]`, false));
+        break;
+    }
+  }
+  return out;
+}
