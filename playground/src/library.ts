@@ -99,7 +99,7 @@ const DEFINITIONS: readonly ContestantDefinition[] = [
   { id: 'adamw', label: 'AdamW', optimizer: 'adamw', presets: { lr: 0.01 } },
   { id: 'adamax', label: 'Adamax', optimizer: 'adamax' },
   { id: 'nadam', label: 'NAdam', optimizer: 'nadam', presets: { lr: 0.01 } },
-  { id: 'radam', label: 'RAdam', optimizer: 'radam', presets: { lr: 0.01 } },
+  { id: 'radam', label: 'RAdam', optimizer: 'radam', presets: { lr: 0.002 } },
   { id: 'lamb', label: 'LAMB', optimizer: 'lamb', presets: { lr: 0.01 } },
   { id: 'lars', label: 'LARS (μ = 0.9)', optimizer: 'lars', presets: { lr: 0.1, momentum: 0.9 } },
   { id: 'lbfgs', label: 'L-BFGS (1 iteration/step)', optimizer: 'lbfgs', presets: { lr: 0.1, maxIter: 1, historySize: 10 } },

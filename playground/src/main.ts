@@ -9,7 +9,8 @@ import { parseHash, toHash, optionsFor, optionValue, LIMITS, type PlaygroundStat
 import { SurfaceView } from './surface-view.js';
 import { drawChart, type Series } from './charts.js';
 import { buildControls, formatValue } from './controls.js';
-import { computeGrid, drawGrid, LAB_SURFACES, polyakOptimum } from './lab.js';
+import { computeGrid, LAB_SURFACES, polyakOptimum } from './lab.js';
+import { drawGrid } from './lab-view.js';
 import { MnistPanel } from './mnist-panel.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
