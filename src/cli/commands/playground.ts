@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '../race/entries.js';
+import { UsageError } from '../errors.js';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',

@@ -5,8 +5,8 @@
  * around SGD with momentum). L-BFGS runs one iteration per step so that a "step" costs one
  * gradient evaluation, as for the others.
  */
-import type { Tensor } from '../../tensor/tensor.js';
-import { getOptimizerSpec, getWrapperSpec, type OptimizerSpec, type WrapperSpec } from '../../optim/registry.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { getOptimizerSpec, getWrapperSpec, type OptimizerSpec, type WrapperSpec } from '../optim/registry.js';
 import type { OptimizerFactory, OptimizerLike } from './harness.js';
 
 export interface RaceEntry {
@@ -130,21 +130,40 @@ export function raceEntryIds(): string[] {
   return raceEntries().map((e) => e.id);
 }
 
-/** The entries named in a comma-separated list; unknown names are an error listing the valid ones. */
-export function selectEntries(list: string | undefined): RaceEntry[] {
-  const all = raceEntries();
-  if (list === undefined || list.trim() === '' || list.trim() === 'all') return [...all];
-  const names = list.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
-  const unknown = names.filter((n) => !all.some((e) => e.id === n));
-  if (unknown.length > 0) {
-    throw new UsageError(`unknown optimizer${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => JSON.stringify(n)).join(', ')} in --optimizers; valid: ${all.map((e) => e.id).join(', ')}`);
-  }
-  return all.filter((e) => names.includes(e.id));
+/** The entry with this id (any entry, selected or not). */
+export function raceEntry(id: string): RaceEntry {
+  const found = raceEntries().find((e) => e.id === id);
+  if (!found) throw new RaceInputError('optimizers', `no race entry ${JSON.stringify(id)}; valid: ${raceEntryIds().join(', ')}`);
+  return found;
 }
 
-/** A mistake in the command line: the CLI prints the message and exits with status 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
+/**
+ * The entries named in a list (absent: all), in the lecture's order. An unknown name, or a
+ * list with no names at all, is an error listing the valid ones.
+ */
+export function selectEntries(names: readonly string[] | undefined): RaceEntry[] {
+  const all = raceEntries();
+  if (names === undefined) return [...all];
+  const wanted = names.map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  if (wanted.length === 0) throw new RaceInputError('optimizers', `the list is empty; name at least one of: ${raceEntryIds().join(', ')}`);
+  if (wanted.length === 1 && wanted[0] === 'all') return [...all];
+  const unknown = wanted.filter((n) => !all.some((e) => e.id === n));
+  if (unknown.length > 0) {
+    throw new RaceInputError('optimizers', `unknown optimizer${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => JSON.stringify(n)).join(', ')}; valid: ${raceEntryIds().join(', ')}`);
+  }
+  return all.filter((e) => wanted.includes(e.id));
+}
+
+/** A race asked for something that does not exist or cannot run (the CLI exits with status 2). */
+export class RaceInputError extends Error {
+  override readonly name = 'RaceInputError';
+  constructor(
+    /** The option at fault: 'optimizers', 'claims', 'seed', 'seeds' or 'budget'. */
+    readonly option: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /**

@@ -2,11 +2,12 @@
  * Measurements taken on a live optimizer or model: the bytes an optimizer keeps, its
  * effective per-coordinate step, per-layer gradient norms, and the sharpness of a minimum.
  */
-import { Tensor } from '../../tensor/tensor.js';
-import { SparseRows } from '../../tensor/sparse.js';
-import { Generator } from '../../tensor/random.js';
-import type { Module } from '../../nn/index.js';
+import { Tensor } from '../tensor/tensor.js';
+import { SparseRows } from '../tensor/sparse.js';
+import { Generator } from '../tensor/random.js';
+import type { Module } from '../nn/index.js';
 import { evaluate, type LabelledData } from './harness.js';
+import { median } from './stats.js';
 
 /**
  * Bytes of typed arrays reachable from an optimizer object, leaving out the parameters and
@@ -118,13 +119,6 @@ export function gradientCopies(params: readonly Tensor[]): Float64Array[] {
   });
 }
 
-export function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 export function l2(values: ArrayLike<number>): number {
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += values[i]! * values[i]!;
@@ -160,4 +154,27 @@ export function sharpness(model: Module, data: LabelledData, radius: number, sam
     params.forEach((p, k) => p.data.set(saved[k]!));
   }
   return { base, increase: increases.reduce((a, b) => a + b, 0) / samples, increases };
+}
+
+/**
+ * Bytes of the per-parameter tensors in a state dict (what a checkpoint saves), 4 per float32
+ * element and 8 per float64; scalars such as `step` count as O(1), that is 0.
+ */
+export function stateDictBytes(dict: unknown): number {
+  let total = 0;
+  const visit = (value: unknown): void => {
+    if (value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      for (const v of value) visit(v);
+      return;
+    }
+    const record = value as Record<string, unknown>;
+    if (Array.isArray(record.shape) && Array.isArray(record.data)) {
+      total += record.data.length * (record.dtype === 'float64' ? 8 : 4);
+      return;
+    }
+    for (const v of Object.values(record)) visit(v);
+  };
+  visit((dict as { state?: unknown } | null)?.state);
+  return total;
 }

@@ -3,11 +3,11 @@
  * at 14 × 14 pixels, for budgets where 784 inputs cost too much), a deep sigmoid MLP for the
  * vanishing-gradient claim, and the pieces of the sparse and drifting-target experiments.
  */
-import { Tensor } from '../../tensor/tensor.js';
-import type { Generator } from '../../tensor/random.js';
-import { Linear, Sequential, ReLU, Sigmoid, type Module } from '../../nn/index.js';
-import { loadMnist } from '../../data/index.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { Generator } from '../tensor/random.js';
+import { Linear, Sequential, ReLU, Sigmoid, type Module } from '../nn/index.js';
 import type { ClassifierTask, LabelledData } from './harness.js';
+import type { RaceDatasets } from './types.js';
 
 export interface MnistTaskOptions {
   /** 28 keeps the digits as they are; 14 averages 2 × 2 blocks (4× fewer inputs). */
@@ -17,8 +17,8 @@ export interface MnistTaskOptions {
   readonly validationSize: number;
   readonly testSize: number;
   readonly hidden: readonly number[];
-  /** Seeds the train/test split (the dataset loader's permutation). */
-  readonly splitSeed: number;
+  /** Seeds the train/test split; the race's datasets are split with seed 0. */
+  readonly splitSeed: 0;
 }
 
 interface MnistCache {
@@ -31,18 +31,21 @@ interface MnistCache {
 export interface MnistTask extends ClassifierTask {
   readonly validation: LabelledData;
 }
-let cache: MnistCache | null = null;
+/** The last task built per dataset provider: trials of one run ask for the same one again and again. */
+const caches = new WeakMap<RaceDatasets, MnistCache>();
 
 /** MNIST digits as a classification task for an MLP with ReLU hidden layers. */
-export function mnistTask(options: MnistTaskOptions): MnistTask {
-  const { side, trainSize, validationSize, testSize, hidden, splitSeed } = options;
-  const key = `${side}:${trainSize}:${validationSize}:${testSize}:${splitSeed}`;
-  if (cache === null || cache.key !== key) {
-    const { train, test } = loadMnist({ seed: splitSeed });
+export function mnistTask(datasets: RaceDatasets, options: MnistTaskOptions): MnistTask {
+  const { side, trainSize, validationSize, testSize, hidden } = options;
+  const key = `${side}:${trainSize}:${validationSize}:${testSize}`;
+  let cache = caches.get(datasets);
+  if (cache === undefined || cache.key !== key) {
+    const { train, test } = datasets.mnist();
     if (trainSize + validationSize > train.x.shape[0]! || testSize > test.x.shape[0]!) {
       throw new RangeError(`mnistTask: asked for ${trainSize} + ${validationSize} train / ${testSize} test digits, the dataset has ${train.x.shape[0]} / ${test.x.shape[0]}`);
     }
     cache = { key, train: rows(train, 0, trainSize, side), validation: rows(train, trainSize, validationSize, side), test: rows(test, 0, testSize, side) };
+    caches.set(datasets, cache);
   }
   const { train, validation, test } = cache;
   const inputs = side * side;

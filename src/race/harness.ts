@@ -3,13 +3,13 @@
  * classifier on a dataset. Both hold the start and the data order fixed by a seed, so that
  * runs of different optimizers differ only in the optimizer.
  */
-import { Tensor } from '../../tensor/tensor.js';
-import { Generator } from '../../tensor/random.js';
-import { DataLoader, TensorDataset } from '../../data/index.js';
-import { noGrad } from '../../autograd/engine.js';
-import type { Module } from '../../nn/index.js';
-import * as F from '../../nn/functional.js';
-import { clampPoint, type Surface } from '../../surfaces/index.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Generator } from '../tensor/random.js';
+import { DataLoader, TensorDataset } from '../data/index.js';
+import { noGrad } from '../autograd/engine.js';
+import type { Module } from '../nn/index.js';
+import * as F from '../nn/functional.js';
+import { clampPoint, type Surface } from '../surfaces/index.js';
 
 /** What the race needs of an optimizer: PyTorch's contract, nothing more. */
 export interface OptimizerLike {
