@@ -205,11 +205,13 @@ describe('the playground in Chromium', () => {
     await page.click('#mnist-stop');
     const curves = await page.evaluate(() => [...(window.playground as unknown as { mnist: { curves: Map<string, { loss: number[]; accuracy: number[] }> } }).mnist.curves].map(([id, c]) => ({ id, loss: c.loss, accuracy: c.accuracy.filter((a) => a !== null) })));
     expect(curves.map((c) => c.id)).toEqual(['sgd', 'momentum', 'adam']);
-    for (const { loss, accuracy } of curves) {
+    for (const { id, loss, accuracy } of curves) {
       const early = loss.slice(0, 5).reduce((a, b) => a + b) / 5;
       const late = loss.slice(25, 30).reduce((a, b) => a + b) / 5;
-      expect(late).toBeLessThan(0.8 * early);
-      expect(accuracy.at(-1)!).toBeGreaterThan(accuracy[0]!);
+      // 30 steps of batch 32 from chance (≈ 2.30 = ln 10, 10% accuracy): the loss has begun to
+      // fall and the test accuracy has climbed well clear of chance
+      expect(late, id).toBeLessThan(early);
+      expect(accuracy.at(-1)!, id).toBeGreaterThan(accuracy[0]! + 0.15);
     }
     await page.screenshot({ path: join(OUTPUT, 'playground-mnist.png') });
     expect(errors).toEqual([]);

@@ -49,9 +49,10 @@ describe('descent playground', () => {
       expect(page.body).toContain('descent playground');
       // offline: no script, style or font from another origin
       expect(page.body).not.toMatch(/(src|href)="(https?:)?\/\//);
-      const digits = await get(url, '/digits-14px.safetensors');
+      // the race's quick MNIST rows: 1,200 train + 300 validation and 500 test digits of 28 × 28
+      const digits = await get(url, '/digits.safetensors');
       expect(digits.status).toBe(200);
-      expect(digits.body.length).toBeGreaterThan(1500 * 197);
+      expect(digits.body.length).toBeGreaterThan(2000 * 785);
       for (const path of ['/../package.json', '/%2e%2e/package.json', '/assets/../../vite.config.ts', '/missing.js']) expect((await get(url, path)).status, path).toBe(404);
     } finally {
       await new Promise((done) => server.close(done));

@@ -5,6 +5,8 @@
 export interface Series {
   readonly label: string;
   readonly colour: string;
+  /** The race's dash for this series (empty: solid). */
+  readonly dash?: readonly number[];
   /** y at x = 0, 1, 2, … (NaN gaps are skipped). */
   readonly values: ArrayLike<number>;
   readonly stopped?: boolean;
@@ -89,7 +91,9 @@ export function drawChart(canvas: HTMLCanvasElement, series: readonly Series[], 
       drawing = true;
       last = point;
     }
+    ctx.setLineDash(s.dash ?? []);
     ctx.stroke();
+    ctx.setLineDash([]);
     if (s.stopped && last) {
       ctx.strokeStyle = '#000';
       ctx.beginPath();

@@ -106,3 +106,11 @@ export function buildControls(contestant: Contestant, valueOf: (control: Control
   }
   return list;
 }
+
+/** A contestant's colour key: its race colour, striped where the race dashes its line. */
+export function swatchFor(contestant: Contestant): HTMLSpanElement {
+  const swatch = document.createElement('span');
+  swatch.className = 'swatch';
+  swatch.style.background = contestant.dash.length > 0 ? `repeating-linear-gradient(90deg, ${contestant.colour} 0 4px, #fff 4px 6px)` : contestant.colour;
+  return swatch;
+}

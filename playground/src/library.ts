@@ -1,10 +1,10 @@
 /**
- * Everything the playground takes from descent, in one place: the contestants (registry specs
- * configured as the race configures them), their colours, the surfaces, and the kernel switch.
- * The rest of the playground reads only this module, so a change in the library's layout is
- * one edit here.
+ * Everything the playground takes from descent, in one place: the race's contestants and their
+ * palette, the registry's option specs, the surfaces, the race's lr sweep and MNIST task, and
+ * the kernel switch. The rest of the playground reads only this module, so a change in the
+ * library's layout is one edit here.
  */
-import { getOptimizerSpec, getWrapperSpec, type OptionSpec } from '../../src/optim/registry.js';
+import { type OptionSpec } from '../../src/optim/registry.js';
 import type { OptimizerLike as WrappableOptimizer } from '../../src/optim/wrapper.js';
 import { surfaces, getSurface, type Surface } from '../../src/surfaces/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -13,14 +13,22 @@ import { kernelBackend, setKernelBackend } from '../../src/wasm/backend.js';
 import { preloadKernels } from '../../src/wasm/loader.js';
 import { radamScalars, lambTrustRatio, larsTrustRatio } from '../../src/optim/kernels/scalars.js';
 import { parseSafetensors, requireArray } from '../../src/data/safetensors.js';
-import { Linear, ReLU, Sequential, type Module } from '../../src/nn/index.js';
+import { DataLoader } from '../../src/data/dataloader.js';
+import { TensorDataset } from '../../src/data/dataset.js';
+import type { Module } from '../../src/nn/index.js';
 import { crossEntropy } from '../../src/nn/functional.js';
-import { noGrad } from '../../src/autograd/engine.js';
+import { raceEntries, type RaceEntry } from '../../src/race/entries.js';
+import { optimizerStyles } from '../../src/race/palette.js';
+import { lrGrid, bestPoint, type SweepPoint } from '../../src/race/sweep.js';
+import { BUDGETS } from '../../src/race/budget.js';
+import { mnistTask, type MnistTask } from '../../src/race/tasks.js';
+import { endlessBatches, evaluate } from '../../src/race/harness.js';
+import { surfaceTarget } from '../../src/race/shared/surfaces.js';
 
-export { surfaces, getSurface, Tensor, Generator, kernelBackend, setKernelBackend, preloadKernels, radamScalars, lambTrustRatio, larsTrustRatio, crossEntropy, noGrad };
-export type { Surface, OptionSpec, Module };
+export { surfaces, getSurface, Tensor, Generator, kernelBackend, setKernelBackend, preloadKernels, radamScalars, lambTrustRatio, larsTrustRatio, crossEntropy, lrGrid, bestPoint, surfaceTarget, evaluate, endlessBatches, DataLoader, TensorDataset };
+export type { Surface, OptionSpec, Module, SweepPoint, MnistTask };
 
-/** What the playground calls on an optimizer: PyTorch's contract plus the live state map. */
+/** What the playground calls on an optimizer: PyTorch's contract. */
 export interface SteppingOptimizer {
   readonly paramGroups: ReadonlyArray<Record<string, unknown>>;
   step(closure?: () => number): unknown;
@@ -33,103 +41,75 @@ export interface Control {
   readonly spec: OptionSpec;
 }
 
-/** A contestant: a registry optimizer with the race's presets, optionally wrapped. */
+/** A race contestant as the playground shows it. */
 export interface Contestant {
-  /** The id in URLs and the race (`momentum`). */
+  /** The race's id, in URLs too (`momentum`). */
   readonly id: string;
   readonly label: string;
   /** The registry id of the optimizer that takes the steps. */
   readonly optimizer: string;
   readonly wrapper: string | null;
-  /** Options that make this contestant what it is (SGD + momentum: μ = 0.9). */
+  /** The race's fixed options of the optimizer (SGD + momentum: μ = 0.9), and the 2-D view's lr. */
   readonly presets: Readonly<Record<string, unknown>>;
   readonly wrapperPresets: Readonly<Record<string, unknown>>;
   readonly summary: string;
   /** The algorithm box(es), wrapper first. */
   readonly algorithm: string;
   readonly controls: readonly Control[];
-  /** A colour-blind-safe colour, fixed per contestant. */
+  /** The race's colour and dash for this contestant (colour-blind-safe). */
   readonly colour: string;
+  readonly dash: readonly number[];
+  /** The centre of the race's lr sweep on the surfaces. */
+  readonly sweepCentre: number;
+  /** The centre of the race's lr sweep on networks (PyTorch's default; 0.1 for SGD). */
+  readonly networkLr: number;
+  /** Builds the optimizer over `params` with the learner's options over the presets. */
+  create(params: Tensor[], optimizerOptions: Record<string, unknown>, wrapperOptions: Record<string, unknown>): SteppingOptimizer;
 }
-
-/**
- * Colours from Paul Tol's colour-blind-safe schemes (bright, muted and light), one per
- * contestant in lecture order, so a contestant keeps its colour whichever others are shown.
- */
-const PALETTE: Readonly<Record<string, string>> = {
-  sgd: '#4477AA',
-  momentum: '#EE6677',
-  nesterov: '#AA3377',
-  adagrad: '#228833',
-  rmsprop: '#CCBB44',
-  adadelta: '#999933',
-  adam: '#66CCEE',
-  adamw: '#332288',
-  adamax: '#88CCEE',
-  nadam: '#44AA99',
-  radam: '#117733',
-  lamb: '#882255',
-  lars: '#DDCC77',
-  lbfgs: '#BBBBBB',
-  lookahead: '#EE8866',
-  sam: '#CC6677',
-};
 
 /** Options a learner cannot meaningfully change on a 2-D surface (they would break the run). */
 const HIDDEN_OPTIONS = new Set(['maximize', 'foreach', 'capturable', 'differentiable', 'fused', 'lineSearchFn', 'maxEval', 'toleranceGrad', 'toleranceChange']);
 
-interface ContestantDefinition {
-  id: string;
-  label: string;
-  optimizer: string;
-  presets?: Record<string, unknown>;
-  wrapper?: string;
-  wrapperPresets?: Record<string, unknown>;
-}
+/**
+ * The lr each contestant starts with in the 2-D view, where it differs from the centre of the
+ * race's surface sweep: the sweep's centres (PyTorch's defaults, 0.01 for SGD) make plain and
+ * momentum SGD leave Rosenbrock's domain in a few steps, and RAdam's first momentum-only steps too.
+ */
+const VIEW_LR: Readonly<Record<string, number>> = { sgd: 0.001, momentum: 0.001, nesterov: 0.001, adagrad: 0.1, adam: 0.01, adamw: 0.01, nadam: 0.01, radam: 0.002, lamb: 0.01, lars: 0.1, lbfgs: 0.1, lookahead: 0.01, sam: 0.001 };
 
-/** The race's contestants that take a dense gradient, in the lecture's order. */
-const DEFINITIONS: readonly ContestantDefinition[] = [
-  { id: 'sgd', label: 'SGD', optimizer: 'sgd', presets: { lr: 0.001 } },
-  { id: 'momentum', label: 'SGD + momentum', optimizer: 'sgd', presets: { lr: 0.001, momentum: 0.9 } },
-  { id: 'nesterov', label: 'SGD + Nesterov', optimizer: 'sgd', presets: { lr: 0.001, momentum: 0.9, nesterov: true } },
-  { id: 'adagrad', label: 'Adagrad', optimizer: 'adagrad', presets: { lr: 0.1 } },
-  { id: 'rmsprop', label: 'RMSprop', optimizer: 'rmsprop' },
-  { id: 'adadelta', label: 'Adadelta', optimizer: 'adadelta' },
-  { id: 'adam', label: 'Adam', optimizer: 'adam', presets: { lr: 0.01 } },
-  { id: 'adamw', label: 'AdamW', optimizer: 'adamw', presets: { lr: 0.01 } },
-  { id: 'adamax', label: 'Adamax', optimizer: 'adamax' },
-  { id: 'nadam', label: 'NAdam', optimizer: 'nadam', presets: { lr: 0.01 } },
-  { id: 'radam', label: 'RAdam', optimizer: 'radam', presets: { lr: 0.002 } },
-  { id: 'lamb', label: 'LAMB', optimizer: 'lamb', presets: { lr: 0.01 } },
-  { id: 'lars', label: 'LARS (μ = 0.9)', optimizer: 'lars', presets: { lr: 0.1, momentum: 0.9 } },
-  { id: 'lbfgs', label: 'L-BFGS (1 iteration/step)', optimizer: 'lbfgs', presets: { lr: 0.1, maxIter: 1, historySize: 10 } },
-  { id: 'lookahead', label: 'Lookahead (Adam)', optimizer: 'adam', presets: { lr: 0.01 }, wrapper: 'lookahead', wrapperPresets: { k: 6, alpha: 0.5 } },
-  { id: 'sam', label: 'SAM (SGD + momentum)', optimizer: 'sgd', presets: { lr: 0.001, momentum: 0.9 }, wrapper: 'sam', wrapperPresets: { rho: 0.05 } },
-];
-
-function buildContestant(d: ContestantDefinition): Contestant {
-  const spec = getOptimizerSpec(d.optimizer);
-  const wrapper = d.wrapper === undefined ? null : getWrapperSpec(d.wrapper);
+function buildContestant(entry: RaceEntry): Contestant {
+  const { spec, wrapper } = entry;
   const visible = (o: OptionSpec): boolean => !HIDDEN_OPTIONS.has(o.name) && o.type !== 'choice';
-  const controls: Control[] = [
-    ...spec.options.filter(visible).map((o): Control => ({ owner: 'optimizer', spec: o })),
-    ...(wrapper?.options.filter(visible).map((o): Control => ({ owner: 'wrapper', spec: o })) ?? []),
-  ];
+  const wrapperNames = new Set(wrapper?.options.map((o) => o.name) ?? []);
+  const split = (owner: 'optimizer' | 'wrapper'): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(entry.options).filter(([name]) => wrapperNames.has(name) === (owner === 'wrapper')));
+  const presets = { ...split('optimizer'), lr: VIEW_LR[entry.id] ?? entry.centerLr.surface };
+  const wrapperPresets = split('wrapper');
+  const style = optimizerStyles[entry.id];
   return {
-    id: d.id,
-    label: d.label,
+    id: entry.id,
+    label: entry.label,
     optimizer: spec.id,
     wrapper: wrapper?.id ?? null,
-    presets: Object.freeze({ ...d.presets }),
-    wrapperPresets: Object.freeze({ ...d.wrapperPresets }),
+    presets: Object.freeze(presets),
+    wrapperPresets: Object.freeze(wrapperPresets),
     summary: wrapper ? `${wrapper.summary} Inner: ${spec.summary}` : spec.summary,
     algorithm: wrapper ? `${wrapper.algorithm}\n\n— inner ${spec.displayName} —\n${spec.algorithm}` : spec.algorithm,
-    controls,
-    colour: PALETTE[d.id] ?? '#777777',
+    controls: [...spec.options.filter(visible).map((o): Control => ({ owner: 'optimizer', spec: o })), ...(wrapper?.options.filter(visible).map((o): Control => ({ owner: 'wrapper', spec: o })) ?? [])],
+    colour: style?.color ?? '#777777',
+    dash: style?.dash ? style.dash.split(' ').map(Number) : [],
+    sweepCentre: entry.centerLr.surface,
+    networkLr: entry.centerLr.network,
+    create(params, optimizerOptions, wrapperOptions) {
+      const inner = spec.create(params, { ...presets, ...optimizerOptions });
+      if (wrapper === null) return inner as unknown as SteppingOptimizer;
+      return wrapper.create(inner as unknown as WrappableOptimizer, { ...wrapperPresets, ...wrapperOptions }) as unknown as SteppingOptimizer;
+    },
   };
 }
 
-export const contestants: readonly Contestant[] = DEFINITIONS.map(buildContestant);
+/** The race's contestants that take a dense gradient, in the lecture's order. */
+export const contestants: readonly Contestant[] = raceEntries().filter((e) => e.gradients !== 'sparse').map(buildContestant);
 
 export function findContestant(id: string): Contestant | undefined {
   return contestants.find((c) => c.id === id);
@@ -141,46 +121,39 @@ export function defaultValue(contestant: Contestant, control: Control): unknown 
   return control.spec.name in presets ? presets[control.spec.name] : control.spec.default;
 }
 
-/** Builds the contestant's optimizer over `params` with the option values given (by control). */
-export function createOptimizer(contestant: Contestant, params: Tensor[], optimizerOptions: Record<string, unknown>, wrapperOptions: Record<string, unknown>): SteppingOptimizer {
-  const inner = getOptimizerSpec(contestant.optimizer).create(params, { ...contestant.presets, ...optimizerOptions });
-  if (contestant.wrapper === null) return inner as unknown as SteppingOptimizer;
-  return getWrapperSpec(contestant.wrapper).create(inner as unknown as WrappableOptimizer, { ...contestant.wrapperPresets, ...wrapperOptions }) as unknown as SteppingOptimizer;
-}
-
 // ---------------------------------------------------------------------------------------------
-// The MNIST mini-race: the race's MLP on a compact subset of the bundled digits
+// The MNIST mini-race: the race's quick MNIST task, from the digits the build cuts for the page
 
+/** The race budget whose MNIST task (digits, MLP) the page trains. */
+export const MNIST_BUDGET = BUDGETS.quick;
+/** The race budget whose surface sweep (lr factors, steps) the "fair" button runs. */
+export const SWEEP_BUDGET = BUDGETS.default;
 
-/** The file the build writes (vite.config.ts): the first digits of the bundled set at 14 × 14 px. */
-export const DIGITS_FILE = 'digits-14px.safetensors';
-export const DIGITS = { train: 1200, test: 300, side: 14 } as const;
-export const MNIST_HIDDEN = 32;
+/**
+ * The file the build writes (vite.config.ts): the rows of the bundled digits' seeded split that
+ * the quick task reads (its train and validation rows, then its test rows), 28 × 28 uint8.
+ */
+export const DIGITS_FILE = 'digits.safetensors';
 
-export interface Digits {
-  readonly train: { readonly x: Tensor; readonly y: Tensor };
-  readonly test: { readonly x: Tensor; readonly y: Tensor };
-}
-
-/** Splits the digits file into train and test tensors (pixels scaled to [0, 1]). */
-export function readDigits(bytes: Uint8Array): Digits {
-  const label = DIGITS_FILE;
-  const file = parseSafetensors(bytes, label);
-  const pixels = requireArray(file, 'pixels', 'U8', 2, label);
-  const labels = requireArray(file, 'labels', 'U8', 1, label);
-  const width = pixels.shape[1]!;
-  const count = DIGITS.train + DIGITS.test;
-  if (pixels.shape[0]! < count || width !== DIGITS.side * DIGITS.side) throw new Error(`${label}: expected at least ${count} digits of ${DIGITS.side}×${DIGITS.side} px, got [${pixels.shape.join(', ')}]`);
-  const part = (first: number, n: number): { x: Tensor; y: Tensor } => ({
-    x: new Tensor(Float32Array.from(pixels.data.subarray(first * width, (first + n) * width), (v) => v / 255), [n, width]),
-    y: new Tensor(Float32Array.from(labels.data.subarray(first, first + n)), [n]),
-  });
-  return { train: part(0, DIGITS.train), test: part(DIGITS.train, DIGITS.test) };
-}
-
-/** The race's MNIST MLP (ReLU hidden layer), its weights fixed by the seed. */
-export function mnistModel(seed: number): Module {
-  const generator = new Generator(seed);
-  const inputs = DIGITS.side * DIGITS.side;
-  return new Sequential(new Linear(inputs, MNIST_HIDDEN, { generator }), new ReLU(), new Linear(MNIST_HIDDEN, 10, { generator }));
+/** The race's quick MNIST task over the digits file's bytes. */
+export function mnistTaskFrom(bytes: Uint8Array): MnistTask {
+  const file = parseSafetensors(bytes, DIGITS_FILE);
+  const split = (name: 'train' | 'test') => {
+    const pixels = requireArray(file, `${name}_pixels`, 'U8', 2, DIGITS_FILE);
+    const labels = requireArray(file, `${name}_labels`, 'U8', 1, DIGITS_FILE);
+    const [rows, width] = pixels.shape as [number, number];
+    return {
+      x: new Tensor(Float32Array.from(pixels.data, (level) => level / 255), [rows, width]),
+      y: new Tensor(Float32Array.from(labels.data), [rows]),
+      indices: Int32Array.from({ length: rows }, (_, k) => k),
+    };
+  };
+  const digits = { train: split('train'), test: split('test') };
+  const datasets = {
+    mnist: () => digits,
+    spam: (): never => {
+      throw new Error('the playground ships no SpamAssassin data');
+    },
+  };
+  return mnistTask(datasets, MNIST_BUDGET.mnist);
 }

@@ -2,13 +2,13 @@
  * The page: wires the state (URL hash), the trajectories, the views and the controls.
  * Every trajectory is the library's optimizer stepping on the library's surface.
  */
-import { contestants, findContestant, getSurface, kernelBackend, preloadKernels, surfaces, DIGITS_FILE, type Contestant } from './library.js';
+import { bestPoint, contestants, findContestant, getSurface, kernelBackend, lrGrid, preloadKernels, surfaces, surfaceTarget, DIGITS_FILE, SWEEP_BUDGET, type Contestant, type SweepPoint } from './library.js';
 import { Trajectory, type RunSettings } from './simulation.js';
 import { explainStep, radamRectification, type Explanation, type ExplainRow } from './explain.js';
 import { parseHash, toHash, optionsFor, optionValue, LIMITS, type PlaygroundState } from './state.js';
 import { SurfaceView } from './surface-view.js';
 import { drawChart, type Series } from './charts.js';
-import { buildControls, formatValue } from './controls.js';
+import { buildControls, formatValue, swatchFor } from './controls.js';
 import { computeGrid, LAB_SURFACES, polyakOptimum } from './lab.js';
 import { drawGrid } from './lab-view.js';
 import { MnistPanel } from './mnist-panel.js';
@@ -18,10 +18,6 @@ const $ = <T extends HTMLElement>(id: string): T => {
   if (!element) throw new Error(`the page lacks #${id}`);
   return element as T;
 };
-
-/** Learning rates the fair sweep tries (log grid), and its budget per try. */
-const SWEEP_LRS = Array.from({ length: 17 }, (_, k) => 10 ** (-4 + k * 0.25));
-const SWEEP_STEPS = 200;
 
 class Playground {
   state: PlaygroundState;
@@ -156,10 +152,10 @@ class Playground {
     const grad: Series[] = [];
     for (const t of this.trajectories.values()) {
       const values = [t.startValue - (gap ? floor : 0), ...t.records.map((r) => r.value - (gap ? floor : 0))];
-      loss.push({ label: t.contestant.label, colour: t.contestant.colour, values, stopped: t.stopped !== null });
+      loss.push({ label: t.contestant.label, colour: t.contestant.colour, dash: t.contestant.dash, values, stopped: t.stopped !== null });
       const [x0, y0] = t.settings.start;
       const g0 = surface.gradient(x0, y0);
-      grad.push({ label: t.contestant.label, colour: t.contestant.colour, values: [Math.hypot(g0[0]!, g0[1]!), ...t.records.map((r) => r.gradientNorm)], stopped: t.stopped !== null });
+      grad.push({ label: t.contestant.label, colour: t.contestant.colour, dash: t.contestant.dash, values: [Math.hypot(g0[0]!, g0[1]!), ...t.records.map((r) => r.gradientNorm)], stopped: t.stopped !== null });
     }
     drawChart($<HTMLCanvasElement>('loss-chart'), loss, { title: gap ? 'f(θ) − f* (log)' : 'f(θ) (log)', log: true });
     drawChart($<HTMLCanvasElement>('grad-chart'), grad, { title: '‖∇f(θ)‖ (log)', log: true });
@@ -171,9 +167,7 @@ class Playground {
     legend.replaceChildren();
     for (const t of this.trajectories.values()) {
       const item = document.createElement('li');
-      const swatch = document.createElement('span');
-      swatch.className = 'swatch';
-      swatch.style.background = t.contestant.colour;
+      const swatch = swatchFor(t.contestant);
       const last = t.records.at(-1);
       const text = document.createElement('span');
       text.textContent = `${t.contestant.label}: f = ${formatValue(last?.value ?? t.startValue)}${t.stopped ? ` — stopped at step ${t.steps} (${t.stopped})` : ''}`;
@@ -247,9 +241,7 @@ class Playground {
       box.type = 'checkbox';
       box.checked = this.state.shown.includes(contestant.id);
       box.dataset.id = contestant.id;
-      const swatch = document.createElement('span');
-      swatch.className = 'swatch';
-      swatch.style.background = contestant.colour;
+      const swatch = swatchFor(contestant);
       label.append(box, swatch, document.createTextNode(contestant.label));
       label.title = contestant.summary;
       item.append(label);
@@ -334,26 +326,36 @@ class Playground {
     });
   }
 
-  /** For each shown contestant, the lr of a log grid that ends lowest after a fixed budget. */
+  /**
+   * The race's sweep for each shown contestant: its grid of rates around the contestant's
+   * surface centre, each run from this view's start (with this view's noise) for the budget's
+   * steps, scored as the race scores a surface run (final f, then steps to the race's target),
+   * the best kept (ties to the smaller rate).
+   */
   async fairSweep(): Promise<void> {
     const status = $('fair-status');
     this.setPlaying(false);
     const surface = getSurface(this.state.surface);
+    const steps = SWEEP_BUDGET.surfaceSteps;
+    const target = surfaceTarget(surface);
+    let rates = 0;
     for (const id of this.state.shown) {
       const contestant = findContestant(id)!;
       status.textContent = `sweeping ${contestant.label}…`;
       await new Promise((resolve) => setTimeout(resolve, 0));
-      let best: { lr: number; value: number } | null = null;
-      for (const lr of SWEEP_LRS) {
+      const points: SweepPoint[] = lrGrid(contestant.sweepCentre, SWEEP_BUDGET.surfaceLrFactors).map((lr) => {
         const settings = this.settingsFor(contestant);
         const run = new Trajectory(contestant, { ...settings, optimizerOptions: { ...settings.optimizerOptions, lr } });
-        run.runTo(SWEEP_STEPS);
-        const value = run.stopped ? Number.POSITIVE_INFINITY : (run.records.at(-1)?.value ?? run.startValue);
-        if (best === null || value < best.value) best = { lr, value };
-      }
-      if (best && Number.isFinite(best.value)) (this.state.options[id] ??= {}).lr = Number(best.lr.toPrecision(3));
+        run.runTo(steps);
+        const reached = run.records.findIndex((r) => r.value <= target);
+        const score = run.stopped ? Number.POSITIVE_INFINITY : (run.records.at(-1)?.value ?? run.startValue) + 1e-9 * (reached < 0 ? steps + 1 : reached + 1);
+        return { lr, score };
+      });
+      rates = points.length;
+      const best = bestPoint(points);
+      if (best) (this.state.options[id] ??= {}).lr = best.lr;
     }
-    status.textContent = `lr of each chosen by a sweep of ${SWEEP_LRS.length} rates × ${SWEEP_STEPS} steps on ${surface.title}`;
+    status.textContent = `each lr chosen as the race does: ${rates} rates around its centre × ${steps} steps on ${surface.title}`;
     this.buildContestantList();
     this.rebuild();
     this.render();

@@ -1,18 +1,15 @@
 /**
  * The MNIST tab: pick 3–5 contestants, start the worker, draw its loss and accuracy curves.
  */
-import { contestants, DIGITS, MNIST_HIDDEN } from './library.js';
+import { contestants, MNIST_BUDGET } from './library.js';
 import { drawChart } from './charts.js';
+import { swatchFor } from './controls.js';
 import type { WorkerMessage, WorkerRequest } from './mnist-worker.js';
 
-/** Learning rates for the digits, one per contestant (the surfaces' presets are for 2-D). */
-const MNIST_LRS: Readonly<Record<string, number>> = {
-  sgd: 0.1, momentum: 0.05, nesterov: 0.05, adagrad: 0.05, rmsprop: 0.002, adadelta: 1, adam: 0.003, adamw: 0.003, adamax: 0.005, nadam: 0.003, radam: 0.003, lamb: 0.01, lars: 1, lbfgs: 0.1, lookahead: 0.003, sam: 0.05,
-};
 const MIN_CHOSEN = 3;
 const MAX_CHOSEN = 5;
 const STEPS = 300;
-const BATCH = 32;
+const BATCH = MNIST_BUDGET.batchSize;
 
 export class MnistPanel {
   private worker: Worker | null = null;
@@ -28,13 +25,12 @@ export class MnistPanel {
       box.type = 'checkbox';
       box.value = c.id;
       box.checked = ['sgd', 'momentum', 'adam'].includes(c.id);
-      const swatch = document.createElement('span');
-      swatch.className = 'swatch';
-      swatch.style.background = c.colour;
-      label.append(box, swatch, document.createTextNode(`${c.label} (lr ${MNIST_LRS[c.id]})`));
+      const swatch = swatchFor(c);
+      label.append(box, swatch, document.createTextNode(`${c.label} (lr ${c.networkLr})`));
       list.append(label);
     }
-    document.getElementById('mnist-about')!.textContent = `An MLP ${DIGITS.side * DIGITS.side}–${MNIST_HIDDEN}–10 (ReLU) trained on ${DIGITS.train} digits at ${DIGITS.side}×${DIGITS.side} px (the first ${DIGITS.train + DIGITS.test} of the bundled 10,000, averaged 2×2), tested on the next ${DIGITS.test}; ${STEPS} steps of batch ${BATCH}, the same initial weights and batches for each optimizer.`;
+    const { trainSize, testSize, side, hidden } = MNIST_BUDGET.mnist;
+    document.getElementById('mnist-about')!.textContent = `The race's quick MNIST task: an MLP ${side * side}–${hidden.join('–')}–10 (ReLU) on ${trainSize} digits at ${side}×${side} px, tested on ${testSize} (the bundled digits' seeded split). ${STEPS} steps of batch ${BATCH}; every optimizer starts from the same weights, sees the same batches, and runs at the centre of the race's lr sweep.`;
     document.getElementById('mnist-start')!.addEventListener('click', () => this.start());
     document.getElementById('mnist-stop')!.addEventListener('click', () => this.stop());
   }
@@ -55,7 +51,7 @@ export class MnistPanel {
     this.worker = new Worker(new URL('./mnist-worker.ts', import.meta.url), { type: 'module' });
     this.worker.onmessage = (event: MessageEvent<WorkerMessage>) => this.receive(event.data);
     this.worker.onerror = (event) => this.setStatus(`the worker failed: ${event.message}`);
-    const request: WorkerRequest = { type: 'start', ids, seed: 0, steps: STEPS, batchSize: BATCH, digitsUrl: this.digitsUrl, lrs: { ...MNIST_LRS } };
+    const request: WorkerRequest = { type: 'start', ids, seed: 0, steps: STEPS, batchSize: BATCH, digitsUrl: this.digitsUrl, lrs: Object.fromEntries(ids.map((id) => [id, contestants.find((c) => c.id === id)!.networkLr])) };
     this.worker.postMessage(request);
     this.setStatus('loading the digits…');
   }
@@ -74,7 +70,7 @@ export class MnistPanel {
   private receive(message: WorkerMessage): void {
     switch (message.type) {
       case 'ready':
-        this.setStatus(`training (kernels: ${message.backend})`);
+        this.setStatus(`training ${message.description} (kernels: ${message.backend})`);
         break;
       case 'progress': {
         const curve = this.curves.get(message.id)!;
@@ -102,11 +98,11 @@ export class MnistPanel {
       const series = (pick: 'loss' | 'accuracy') =>
         [...this.curves].map(([id, curve]) => {
           const c = contestants.find((x) => x.id === id)!;
-          return { label: c.label, colour: c.colour, values: Array.from({ length: curve[pick].length }, (_, i) => curve[pick][i] ?? Number.NaN) };
+          return { label: c.label, colour: c.colour, dash: c.dash, values: Array.from({ length: curve[pick].length }, (_, i) => curve[pick][i] ?? Number.NaN) };
         });
       drawChart(document.getElementById('mnist-loss') as HTMLCanvasElement, series('loss'), { title: 'mini-batch loss (log)', log: true });
       const accuracy = series('accuracy').map((s) => ({ ...s, values: fillGaps(s.values) }));
-      drawChart(document.getElementById('mnist-accuracy') as HTMLCanvasElement, accuracy, { title: `test accuracy on ${DIGITS.test} digits`, log: false, yRange: [0, 1] });
+      drawChart(document.getElementById('mnist-accuracy') as HTMLCanvasElement, accuracy, { title: `test accuracy on ${MNIST_BUDGET.mnist.testSize} digits`, log: false, yRange: [0, 1] });
     });
   }
 }

@@ -6,7 +6,7 @@
  * explain panel show: the point, f, the gradient used, the optimizer's state after the step,
  * and the wrappers' extras. No DOM here: the browser tests and Node run the same code.
  */
-import { createOptimizer, Generator, Tensor, type Contestant, type SteppingOptimizer, type Surface } from './library.js';
+import { Generator, Tensor, type Contestant, type SteppingOptimizer, type Surface } from './library.js';
 
 export interface NoiseSettings {
   /** Standard deviation of the Gaussian added to each gradient coordinate (0: exact gradients). */
@@ -83,7 +83,7 @@ export class Trajectory {
     const [x0, y0] = settings.start;
     this.x = new Tensor(Float32Array.of(x0), [1], { requiresGrad: true });
     this.y = new Tensor(Float32Array.of(y0), [1], { requiresGrad: true });
-    this.optimizer = createOptimizer(contestant, [this.x, this.y], { ...settings.optimizerOptions }, { ...settings.wrapperOptions });
+    this.optimizer = contestant.create([this.x, this.y], { ...settings.optimizerOptions }, { ...settings.wrapperOptions });
     this.startValue = settings.surface.value(this.x.data[0]!, this.y.data[0]!);
   }
 

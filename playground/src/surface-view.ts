@@ -144,7 +144,9 @@ export class SurfaceView {
     ctx.stroke();
     ctx.strokeStyle = colour;
     ctx.lineWidth = 2.5;
+    ctx.setLineDash(trajectory.contestant.dash);
     ctx.stroke();
+    ctx.setLineDash([]);
     ctx.fillStyle = colour;
     ctx.strokeStyle = '#000';
     ctx.lineWidth = 1.5;
