@@ -15,6 +15,8 @@ import { weightDecay } from './weight-decay.js';
 import { largeBatch } from './large-batch.js';
 import { sensitivity } from './sensitivity.js';
 import { sam } from './sam.js';
+import { momentum } from './momentum.js';
+import { preconditioning } from './preconditioning.js';
 
 export const CLAIMS: readonly AnyClaim[] = [
   saddle,
@@ -29,4 +31,6 @@ export const CLAIMS: readonly AnyClaim[] = [
   largeBatch,
   sensitivity,
   sam,
+  momentum,
+  preconditioning,
 ];
