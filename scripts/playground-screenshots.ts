@@ -13,11 +13,14 @@ interface Scene {
   readonly hash: string;
   readonly steps: number;
   readonly explain?: readonly [string, number];
+  /** Show the momentum lab (computed) instead of the surfaces. */
+  readonly lab?: boolean;
 }
 
 export const SCENES: readonly Scene[] = [
   { file: 'playground-sgd.png', hash: '#surface=ill-conditioned&show=sgd&sgd.lr=0.075', steps: 40, explain: ['sgd', 12] },
   { file: 'playground-momentum.png', hash: '#surface=ill-conditioned&show=sgd,momentum&sgd.lr=0.075&momentum.lr=0.02&momentum.momentum=0.8', steps: 60, explain: ['momentum', 20] },
+  { file: 'playground-lab.png', hash: '', steps: 0, lab: true },
   { file: 'playground-adagrad.png', hash: '#surface=rosenbrock&show=adagrad,rmsprop&adagrad.lr=0.5&rmsprop.lr=0.01', steps: 800, explain: ['adagrad', 800] },
   { file: 'playground-rmsprop.png', hash: '#surface=rosenbrock&show=adagrad,rmsprop&adagrad.lr=0.5&rmsprop.lr=0.01', steps: 800, explain: ['rmsprop', 800] },
   { file: 'playground-adam.png', hash: '#surface=rosenbrock&show=momentum,rmsprop,adam&momentum.lr=0.0005&rmsprop.lr=0.01&adam.lr=0.05', steps: 800, explain: ['adam', 3] },
@@ -54,9 +57,15 @@ async function main(): Promise<void> {
         handle.step(steps);
         if (explain) handle.explain(explain[0], explain[1]);
       }, { steps: scene.steps, explain: scene.explain ?? null });
+      if (scene.lab) {
+        await page.click('#tab-button-lab');
+        await page.click('#lab-run');
+        // A string: this script is type-checked without the DOM's types.
+        await page.waitForFunction("!document.getElementById('lab-run').disabled", undefined, { timeout: 120_000 });
+      }
       const path = join(out, scene.file);
       // The surface, the charts and the explained numbers; below them only the rest of the box.
-      const main = (await page.locator('main').boundingBox())!;
+      const main = (await page.locator(scene.lab ? '#tab-lab' : 'main').boundingBox())!;
       await page.screenshot({ path, clip: { x: main.x, y: main.y, width: main.width, height: Math.min(main.height, SHOT_HEIGHT) } });
       process.stdout.write(`${path}: ${Math.round(statSync(path).size / 1024)} KB\n`);
       await page.close();

@@ -198,6 +198,7 @@ describe('the playground in Chromium', () => {
   it('trains the MNIST mini-race in a worker and its curves move', async () => {
     const { page, errors } = await open();
     await page.click('#tab-button-mnist');
+    expect(await page.isHidden('#tab-surface')).toBe(true);
     await page.click('#mnist-start');
     await page.waitForFunction(() => [...(window.playground as unknown as { mnist: { curves: Map<string, { loss: number[]; accuracy: number[] }> } }).mnist.curves.values()].every((c) => c.loss.length >= 30), undefined, { timeout: 60_000 });
     // the page answers while the worker trains

@@ -4,7 +4,7 @@
 import { polyakOptimum, type LabGrid } from './lab.js';
 
 /** Draws a grid: fast cells dark, slow light, never-converged grey; Polyak's point as a ring. */
-export function drawGrid(canvas: HTMLCanvasElement, grid: LabGrid, title: string): void {
+export function drawGrid(canvas: HTMLCanvasElement, grid: LabGrid): void {
   const ctx = canvas.getContext('2d')!;
   const { width, height } = canvas;
   const left = 44;
@@ -30,7 +30,7 @@ export function drawGrid(canvas: HTMLCanvasElement, grid: LabGrid, title: string
       ctx.fillRect(left + col * cw, top + (size - 1 - row) * ch, Math.ceil(cw), Math.ceil(ch));
     }
   }
-  const { lr, momentum } = polyakOptimum();
+  const { lr, momentum } = polyakOptimum(grid.condition);
   const lrs = grid.lrs;
   const cx = left + ((Math.log(lr) - Math.log(lrs[0]!)) / (Math.log(lrs[size - 1]!) - Math.log(lrs[0]!))) * (size - 1) * cw + cw / 2;
   const cy = top + (1 - momentum / grid.momenta[size - 1]!) * (size - 1) * ch + ch / 2;
@@ -44,7 +44,7 @@ export function drawGrid(canvas: HTMLCanvasElement, grid: LabGrid, title: string
   ctx.stroke();
   ctx.fillStyle = '#111';
   ctx.font = '13px system-ui, sans-serif';
-  ctx.fillText(title, left, 14);
+  ctx.fillText(grid.title, left, 14);
   ctx.font = '11px system-ui, sans-serif';
   ctx.fillText(`lr ${lrs[0]!.toPrecision(1)} → ${lrs[size - 1]!.toPrecision(2)} (log)`, left, height - 10);
   ctx.save();

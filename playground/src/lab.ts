@@ -1,15 +1,16 @@
 /**
- * The momentum lab: heavy-ball SGD (the library's SGD with momentum) on the ill-conditioned
- * quadratics, for every (lr, μ) of a grid, coloured by the steps it takes to bring f below a
- * millionth of its start. Polyak's tuning for curvatures ℓ and L, γ* = 4/(√L + √ℓ)² and
- * μ* = ((√κ − 1)/(√κ + 1))², is marked: the fast region sits around it, and its steps grow
- * like √κ where plain GD's grow like κ.
+ * The momentum lab: heavy-ball SGD (the library's SGD with momentum) on a quadratic bowl of
+ * condition κ (curvatures 1 and κ), axis-aligned and turned by 45°, for every (lr, μ) of a
+ * grid, coloured by the steps it takes to bring f below a millionth of its start. Polyak's
+ * tuning γ* = 4/(√κ + 1)², μ* = ((√κ − 1)/(√κ + 1))² is marked: the fast region sits around
+ * it, and its steps grow like √κ where plain GD's grow like κ.
  */
-import { findContestant, getSurface, type Surface } from './library.js';
+import { findContestant, quadraticBowl, type Surface } from './library.js';
 import { Trajectory } from './simulation.js';
 
 export interface LabGrid {
-  readonly surface: string;
+  readonly title: string;
+  readonly condition: number;
   readonly lrs: readonly number[];
   readonly momenta: readonly number[];
   /** Steps to reach the target, row by momentum then column by lr; null: not within `cap`. */
@@ -17,23 +18,26 @@ export interface LabGrid {
   readonly cap: number;
 }
 
-export const LAB_SURFACES = ['ill-conditioned', 'ill-conditioned-rotated'] as const;
-/** The curvatures of both quadratics (the rotated one turns the same matrix by 45°). */
-export const CURVATURES = { low: 1, high: 25 } as const;
+/** The conditions the lab offers (κ = 25 is the race's ill-conditioned pair). */
+export const LAB_CONDITIONS = [10, 25, 100] as const;
 const TARGET_FRACTION = 1e-6;
 
-export function labAxes(size: number): { lrs: number[]; momenta: number[] } {
-  const lrs = Array.from({ length: size }, (_, k) => 10 ** (-3 + (3 * k) / (size - 1)) * 0.2);
+/** The bowl of condition κ, axis-aligned and turned by 45°, from the same start along its flat direction. */
+export function labSurfaces(condition: number): [Surface, Surface] {
+  return [quadraticBowl({ condition }), quadraticBowl({ condition, angleDegrees: 45 })];
+}
+
+/** Rates from 1/300 to 1 × 5/κ (log; past the stability limit 2(1 + μ)/κ), momenta from 0 to 0.98. */
+export function labAxes(size: number, condition: number): { lrs: number[]; momenta: number[] } {
+  const lrs = Array.from({ length: size }, (_, k) => (5 / condition) * 10 ** (-2.5 + (2.5 * k) / (size - 1)));
   const momenta = Array.from({ length: size }, (_, k) => (0.98 * k) / (size - 1));
   return { lrs, momenta };
 }
 
-/** Polyak's heavy-ball tuning for a quadratic with curvatures in [low, high]. */
-export function polyakOptimum(): { lr: number; momentum: number } {
-  const { low, high } = CURVATURES;
-  const lr = 4 / (Math.sqrt(high) + Math.sqrt(low)) ** 2;
-  const root = Math.sqrt(high / low);
-  return { lr, momentum: ((root - 1) / (root + 1)) ** 2 };
+/** Polyak's heavy-ball tuning for a quadratic with curvatures 1 and κ. */
+export function polyakOptimum(condition: number): { lr: number; momentum: number } {
+  const root = Math.sqrt(condition);
+  return { lr: 4 / (root + 1) ** 2, momentum: ((root - 1) / (root + 1)) ** 2 };
 }
 
 /** Steps of heavy ball from the surface's start until f ≤ 10⁻⁶ f(start), or null. */
@@ -49,11 +53,10 @@ export function stepsToConverge(surface: Surface, lr: number, momentum: number, 
 }
 
 /** Fills a grid a row at a time, yielding between rows so the page stays responsive. */
-export async function computeGrid(surfaceName: string, size: number, cap: number, onRow: (grid: LabGrid) => void): Promise<LabGrid> {
-  const surface = getSurface(surfaceName);
-  const { lrs, momenta } = labAxes(size);
+export async function computeGrid(surface: Surface, condition: number, size: number, cap: number, onRow: (grid: LabGrid) => void): Promise<LabGrid> {
+  const { lrs, momenta } = labAxes(size, condition);
   const steps: (number | null)[] = Array(size * size).fill(null);
-  const grid: LabGrid = { surface: surfaceName, lrs, momenta, steps, cap };
+  const grid: LabGrid = { title: surface.title, condition, lrs, momenta, steps, cap };
   for (let row = 0; row < size; row++) {
     for (let col = 0; col < size; col++) steps[row * size + col] = stepsToConverge(surface, lrs[col]!, momenta[row]!, cap);
     onRow(grid);

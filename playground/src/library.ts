@@ -6,7 +6,7 @@
  */
 import { type OptionSpec } from '../../src/optim/registry.js';
 import type { OptimizerLike as WrappableOptimizer } from '../../src/optim/wrapper.js';
-import { surfaces, getSurface, type Surface } from '../../src/surfaces/index.js';
+import { surfaces, getSurface, quadraticBowl, type Surface } from '../../src/surfaces/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { Generator } from '../../src/tensor/random.js';
 import { kernelBackend, setKernelBackend } from '../../src/wasm/backend.js';
@@ -25,7 +25,7 @@ import { mnistTask, type MnistTask } from '../../src/race/tasks.js';
 import { endlessBatches, evaluate } from '../../src/race/harness.js';
 import { surfaceTarget } from '../../src/race/shared/surfaces.js';
 
-export { surfaces, getSurface, Tensor, Generator, kernelBackend, setKernelBackend, preloadKernels, radamScalars, lambTrustRatio, larsTrustRatio, crossEntropy, lrGrid, bestPoint, surfaceTarget, evaluate, endlessBatches, DataLoader, TensorDataset };
+export { surfaces, getSurface, quadraticBowl, Tensor, Generator, kernelBackend, setKernelBackend, preloadKernels, radamScalars, lambTrustRatio, larsTrustRatio, crossEntropy, lrGrid, bestPoint, surfaceTarget, evaluate, endlessBatches, DataLoader, TensorDataset };
 export type { Surface, OptionSpec, Module, SweepPoint, MnistTask };
 
 /** What the playground calls on an optimizer: PyTorch's contract. */

@@ -9,7 +9,7 @@ import { parseHash, toHash, optionsFor, optionValue, LIMITS, type PlaygroundStat
 import { SurfaceView } from './surface-view.js';
 import { drawChart, type Series } from './charts.js';
 import { buildControls, formatValue, swatchFor } from './controls.js';
-import { computeGrid, LAB_SURFACES, polyakOptimum } from './lab.js';
+import { computeGrid, labSurfaces, polyakOptimum } from './lab.js';
 import { drawGrid } from './lab-view.js';
 import { MnistPanel } from './mnist-panel.js';
 
@@ -445,16 +445,21 @@ function bindTabs(): void {
 
 function bindLab(): void {
   const button = $<HTMLButtonElement>('lab-run');
-  const optimum = polyakOptimum();
-  $('lab-optimum').textContent = `Polyak's tuning for curvatures 1 and 25 (κ = 25): lr = ${optimum.lr.toFixed(3)}, μ = ${optimum.momentum.toFixed(3)} (ring).`;
+  const conditionSelect = $<HTMLSelectElement>('lab-condition');
+  const describe = (): void => {
+    const condition = Number(conditionSelect.value);
+    const optimum = polyakOptimum(condition);
+    $('lab-optimum').textContent = `Polyak's tuning for curvatures 1 and ${condition}: lr = ${optimum.lr.toFixed(3)}, μ = ${optimum.momentum.toFixed(3)} (the ring).`;
+  };
+  describe();
+  conditionSelect.addEventListener('change', describe);
   button.addEventListener('click', async () => {
     button.disabled = true;
     const size = Number($<HTMLSelectElement>('lab-size').value);
-    for (const name of LAB_SURFACES) {
-      const canvas = $<HTMLCanvasElement>(`lab-${name}`);
-      const title = getSurface(name).title;
-      await computeGrid(name, size, 400, (grid) => drawGrid(canvas, grid, title));
-    }
+    const condition = Number(conditionSelect.value);
+    const canvases = [$<HTMLCanvasElement>('lab-axis'), $<HTMLCanvasElement>('lab-turned')];
+    const bowls = labSurfaces(condition);
+    for (let k = 0; k < bowls.length; k++) await computeGrid(bowls[k]!, condition, size, 400, (grid) => drawGrid(canvases[k]!, grid));
     button.disabled = false;
   });
 }
