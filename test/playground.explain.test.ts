@@ -86,6 +86,16 @@ describe('explain this step', () => {
     assertAllclose(row(e, 'g_ascent'), [...surface.gradient(Math.fround(ghost[0]), Math.fround(ghost[1]))], { rtol: 1e-4 }, 'g(w + e)');
   });
 
+  it("ASAM's ghost scales each coordinate by w², and its second gradient was taken there", () => {
+    const trajectory = run('sam', 2, {}, { rho: 0.5, adaptive: true });
+    const e = explainStep(trajectory, 2);
+    const [w, g, ghost] = [e.from, row(e, 'g'), e.ghost!];
+    const norm = Math.hypot(Math.abs(w[0]) * g[0], Math.abs(w[1]) * g[1]);
+    assertAllclose(ghost, [w[0] + (0.5 * w[0] ** 2 * g[0]) / norm, w[1] + (0.5 * w[1] ** 2 * g[1]) / norm], { rtol: 1e-12 }, 'ASAM ghost');
+    const surface = getSurface('rosenbrock');
+    assertAllclose(row(e, 'g_ascent'), [...surface.gradient(Math.fround(ghost[0]), Math.fround(ghost[1]))], { rtol: 1e-4 }, 'g(w + e)');
+  });
+
   it("Lookahead's slow weights move α of the way to the fast ones every k steps", () => {
     const trajectory = run('lookahead', 6, {}, { k: 3, alpha: 0.5 });
     const start = trajectory.settings.start;

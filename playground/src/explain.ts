@@ -27,7 +27,7 @@ export interface Explanation {
   readonly rows: ExplainRow[];
   /** Vectors drawn from θₜ₋₁: the gradient, the momentum (when there is one), the step taken. */
   readonly vectors: { readonly gradient: Pair; readonly momentum: Pair | null; readonly step: Pair };
-  /** SAM's ascent point w + ρ·g/‖g‖. */
+  /** SAM's ascent point w + e (see samGhost). */
   readonly ghost: Pair | null;
   /** Lookahead's slow weights after the step. */
   readonly slow: Pair | null;
@@ -64,7 +64,7 @@ export function explainStep(trajectory: Trajectory, t: number): Explanation {
   rows.push({ key: 'g', symbol: 'gₜ', meaning: 'the gradient handed to the optimizer (noise included)', value: record.gradient });
 
   if (wrapper === 'sam') {
-    const rho = num(trajectory.settings.wrapperOptions, 'rho', num(trajectory.contestant.wrapperPresets, 'rho', 0.05));
+    const rho = num({ ...trajectory.contestant.wrapperPresets, ...trajectory.settings.wrapperOptions }, 'rho', 0.05);
     rows.push({ key: 'g_ascent', symbol: 'g(w + e)', meaning: 'the gradient at the ascent point, which the inner optimizer steps with', value: record.lastGradient });
     rows.push({ key: 'rho', symbol: 'ρ', meaning: 'radius of the neighbourhood', value: rho });
   }
@@ -146,11 +146,17 @@ export function explainStep(trajectory: Trajectory, t: number): Explanation {
   return { t, from: record.from, rows, vectors: { gradient: record.gradient, momentum, step: update }, ghost: wrapper === 'sam' ? samGhost(trajectory, record) : null, slow };
 }
 
-/** SAM's ascent point w + ρ·g/‖g‖ (the plain, non-adaptive neighbourhood). */
+/**
+ * SAM's ascent point w + e: e = ρ·g/‖g‖, or with `adaptive` (ASAM) e = ρ·w²⊙g/‖|w|⊙g‖, with
+ * the guard SAM uses against a zero gradient.
+ */
 function samGhost(trajectory: Trajectory, record: StepRecord): Pair {
-  const rho = num(trajectory.settings.wrapperOptions, 'rho', num(trajectory.contestant.wrapperPresets, 'rho', 0.05));
-  const norm = Math.hypot(record.gradient[0], record.gradient[1]);
-  // The same guard SAM uses against a zero gradient.
+  const options = { ...trajectory.contestant.wrapperPresets, ...trajectory.settings.wrapperOptions };
+  const rho = num(options, 'rho', 0.05);
+  const adaptive = options.adaptive === true;
+  const [w, g] = [record.from, record.gradient];
+  const weight = (i: 0 | 1): number => (adaptive ? w[i] * w[i] : 1);
+  const norm = Math.hypot(Math.sqrt(weight(0)) * g[0], Math.sqrt(weight(1)) * g[1]);
   const scale = rho / (norm + 1e-12);
-  return [record.from[0] + scale * record.gradient[0], record.from[1] + scale * record.gradient[1]];
+  return [w[0] + scale * weight(0) * g[0], w[1] + scale * weight(1) * g[1]];
 }

@@ -192,8 +192,9 @@ export class SurfaceView {
       const n = Math.hypot(dx, dy) || 1;
       return [px + (unit * dx) / n, py + (unit * dy) / n];
     };
-    arrow(ctx, px, py, ...direction([-e.vectors.gradient[0], -e.vectors.gradient[1]]), '#D55E00', [6, 4]);
-    if (e.vectors.momentum) arrow(ctx, px, py, ...direction([-e.vectors.momentum[0], -e.vectors.momentum[1]]), '#0072B2', [2, 3]);
+    // Neutral inks told apart by their dashes, so no vector takes an optimizer's colour.
+    arrow(ctx, px, py, ...direction([-e.vectors.gradient[0], -e.vectors.gradient[1]]), '#5c5c5c', [7, 4]);
+    if (e.vectors.momentum) arrow(ctx, px, py, ...direction([-e.vectors.momentum[0], -e.vectors.momentum[1]]), '#1a1a1a', [2, 3]);
     const [ex, ey] = t.toCanvas(start[0] + e.vectors.step[0], start[1] + e.vectors.step[1]);
     arrow(ctx, px, py, ex, ey, '#000', []);
     if (e.ghost) {
