@@ -249,21 +249,17 @@ class Playground {
       const summary = document.createElement('summary');
       summary.textContent = 'options';
       details.append(summary);
-      const rebuildControls = (): void => {
-        details.replaceChildren(
-          summary,
-          buildControls(
-            contestant,
-            (control) => optionValue(this.state, contestant, control),
-            ({ name, value }) => {
-              (this.state.options[contestant.id] ??= {})[name] = value;
-              this.rebuild();
-              this.render();
-            },
-          ),
-        );
-      };
-      rebuildControls();
+      details.append(
+        buildControls(
+          contestant,
+          (control) => optionValue(this.state, contestant, control),
+          ({ name, value }) => {
+            (this.state.options[contestant.id] ??= {})[name] = value;
+            this.rebuild();
+            this.render();
+          },
+        ),
+      );
       details.hidden = !box.checked;
       box.addEventListener('change', () => {
         this.state.shown = contestants.filter((c) => (c.id === contestant.id ? box.checked : this.state.shown.includes(c.id))).map((c) => c.id);
@@ -273,7 +269,6 @@ class Playground {
         this.render();
       });
       item.append(details);
-      (item as HTMLElement & { refresh?: () => void }).refresh = rebuildControls;
       list.append(item);
     }
   }
