@@ -14,6 +14,9 @@ import { getSurface } from '../src/surfaces/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { kernelBackend } from '../src/wasm/backend.js';
 import { assertAllclose } from './helpers/allclose.js';
+import { raceEntry } from '../src/race/entries.js';
+import { lrGrid } from '../src/race/sweep.js';
+import { BUDGETS } from '../src/race/budget.js';
 
 const root = resolve(import.meta.dirname, '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -179,6 +182,34 @@ describe('the playground in Chromium', () => {
     expect(await page.$('#notes img, #notes script')).toBeNull();
     const state = await page.evaluate(() => window.playground.state());
     expect(state).toMatchObject({ surface: 'rosenbrock', shown: ['adam'], options: {}, steps: 0, speed: 2, seed: 0, noise: 0 });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('lets a slider reach only the values its option accepts', async () => {
+    const { page, errors } = await open('#show=adam');
+    await page.click('.contestant:has(input[data-id=adam]) summary');
+    const lr = page.locator('input[aria-label^="Adam lr:"]');
+    for (const [position, expected] of [['200', 1], ['0', 1e-5]] as const) {
+      await lr.fill(position);
+      expect((await page.evaluate(() => window.playground.state())).options.adam!.lr).toBe(expected);
+    }
+    // β₂'s slider ends at the registry's range 0.9999, inside [0, 1)
+    await page.locator('input[aria-label^="Adam betas:"][aria-label$="(β₂)"]').fill('200');
+    expect((await page.evaluate(() => window.playground.state())).options.adam!.betas).toEqual([0.9, 0.9999]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("picks each lr from the race's sweep grid with the fair button", async () => {
+    const { page, errors } = await open('#surface=beale&show=momentum,adam&steps=0');
+    await page.click('#fair');
+    await page.waitForFunction(() => document.getElementById('fair-status')!.textContent!.startsWith('each lr chosen'));
+    const { options } = await page.evaluate(() => window.playground.state());
+    for (const id of ['momentum', 'adam']) {
+      const grid = lrGrid(raceEntry(id).centerLr.surface, BUDGETS.default.surfaceLrFactors);
+      expect(grid, id).toContain(options[id]!.lr);
+    }
     expect(errors).toEqual([]);
     await page.close();
   });

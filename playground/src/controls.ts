@@ -20,7 +20,8 @@ function sliderFor(spec: Control['spec'], value: number, label: string, onInput:
   const toSlider = (v: number): number => (log ? ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * SLIDER_STEPS : ((v - lo) / (hi - lo)) * SLIDER_STEPS);
   const fromSlider = (s: number): number => {
     const raw = log ? 10 ** (Math.log10(lo) + (s / SLIDER_STEPS) * (Math.log10(hi) - Math.log10(lo))) : lo + (s / SLIDER_STEPS) * (hi - lo);
-    return integer ? Math.round(raw) : Number(raw.toPrecision(3));
+    // Four significant digits keep the range's own ends (β₂ up to 0.9999) reachable and valid.
+    return integer ? Math.round(raw) : Math.min(Math.max(Number(raw.toPrecision(4)), lo), hi);
   };
   const wrapper = document.createElement('div');
   wrapper.className = 'slider';
@@ -43,7 +44,7 @@ function sliderFor(spec: Control['spec'], value: number, label: string, onInput:
 }
 
 export function formatValue(value: unknown): string {
-  if (typeof value === 'number') return Math.abs(value) >= 1e-3 || value === 0 ? String(Number(value.toPrecision(3))) : value.toExponential(1);
+  if (typeof value === 'number') return Math.abs(value) >= 1e-3 || value === 0 ? String(Number(value.toPrecision(4))) : value.toExponential(1);
   if (value === null) return 'none';
   return String(value);
 }
