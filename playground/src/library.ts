@@ -9,13 +9,12 @@ import type { OptimizerLike as WrappableOptimizer } from '../../src/optim/wrappe
 import { surfaces, getSurface, quadraticBowl, type Surface } from '../../src/surfaces/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { Generator } from '../../src/tensor/random.js';
-import { kernelBackend, setKernelBackend } from '../../src/wasm/backend.js';
+import { kernelBackend } from '../../src/wasm/backend.js';
 import { preloadKernels } from '../../src/wasm/loader.js';
 import { radamScalars, lambTrustRatio, larsTrustRatio } from '../../src/optim/kernels/scalars.js';
 import { parseSafetensors, requireArray } from '../../src/data/safetensors.js';
 import { DataLoader } from '../../src/data/dataloader.js';
 import { TensorDataset } from '../../src/data/dataset.js';
-import type { Module } from '../../src/nn/index.js';
 import { crossEntropy } from '../../src/nn/functional.js';
 import { raceEntries, type RaceEntry } from '../../src/race/entries.js';
 import { optimizerStyles } from '../../src/race/palette.js';
@@ -25,8 +24,8 @@ import { mnistTask, type MnistTask } from '../../src/race/tasks.js';
 import { endlessBatches, evaluate } from '../../src/race/harness.js';
 import { surfaceTarget } from '../../src/race/shared/surfaces.js';
 
-export { surfaces, getSurface, quadraticBowl, Tensor, Generator, kernelBackend, setKernelBackend, preloadKernels, radamScalars, lambTrustRatio, larsTrustRatio, crossEntropy, lrGrid, bestPoint, surfaceTarget, evaluate, endlessBatches, DataLoader, TensorDataset };
-export type { Surface, OptionSpec, Module, SweepPoint, MnistTask };
+export { surfaces, getSurface, quadraticBowl, Tensor, Generator, kernelBackend, preloadKernels, radamScalars, lambTrustRatio, larsTrustRatio, crossEntropy, lrGrid, bestPoint, surfaceTarget, evaluate, endlessBatches, DataLoader, TensorDataset };
+export type { Surface, SweepPoint, MnistTask };
 
 /** What the playground calls on an optimizer: PyTorch's contract. */
 export interface SteppingOptimizer {
