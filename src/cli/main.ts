@@ -5,6 +5,7 @@
  *   descent describe <optimizer>         algorithm box, options and defaults, reference
  *   descent run --optimizer adam ...     one trajectory on a surface, as CSV or JSON
  *   descent race [--quick|--full] ...    every optimizer, the lecture's table and its claims
+ *   descent playground [--port n]        the playground in the browser (built if needed)
  *
  * `main` takes the arguments and the streams and returns the exit status, so tests run the
  * CLI in-process: 0 on success, 2 for a usage error (message on stderr, listing what is
@@ -22,6 +23,7 @@ import { raceEntryIds, CLAIMS } from '../race/index.js';
 import { UsageError } from './errors.js';
 import { raceCommand, type RaceFlags } from './commands/race.js';
 import { Progress, type ProgressSink } from './progress.js';
+import { servePlayground, parsePort } from './commands/playground.js';
 
 export interface CliStream extends ProgressSink {
   write(text: string): unknown;
@@ -87,7 +89,7 @@ function buildProgram(io: CliIO): Command {
   const program = new Command('descent')
     .description('Gradient-based optimizers with PyTorch names and numbers, and a race that checks a lecture\'s claims about them.')
     .version(packageVersion(), '-V, --version')
-    .showHelpAfterError('(commands: list, describe, run, race; `descent <command> --help` lists its options)')
+    .showHelpAfterError('(commands: list, describe, run, race, playground; `descent <command> --help` lists its options)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
@@ -149,6 +151,15 @@ function buildProgram(io: CliIO): Command {
     .option('--json', 'also write results.json')
     .action(async (options: RaceFlags) => {
       await raceCommand(options, new Progress(io.stderr), packageVersion(), io.stdout);
+    });
+
+  program
+    .command('playground')
+    .description('serve the playground (every optimizer live on the surfaces) on localhost, building it first if needed')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', '5178')
+    .option('--no-open', 'do not open a browser')
+    .action(async (options: { port: string; open: boolean }) => {
+      await servePlayground({ port: parsePort(options.port), open: options.open, log: (line) => io.stdout.write(line + '\n') });
     });
 
   return program;
