@@ -12,7 +12,7 @@ import { Generator } from '../../src/tensor/random.js';
 import { kernelBackend } from '../../src/wasm/backend.js';
 import { preloadKernels } from '../../src/wasm/loader.js';
 import { radamScalars, lambTrustRatio, larsTrustRatio } from '../../src/optim/kernels/scalars.js';
-import { parseSafetensors, requireArray } from '../../src/data/safetensors.js';
+import { decodeSafetensors, type SafetensorsFile } from '../../src/io/safetensors.js';
 import { DataLoader } from '../../src/data/dataloader.js';
 import { TensorDataset } from '../../src/data/dataset.js';
 import { crossEntropy } from '../../src/nn/functional.js';
@@ -135,11 +135,18 @@ export const SWEEP_BUDGET = BUDGETS.default;
 export const DIGITS_FILE = 'digits.safetensors';
 
 /** The race's quick MNIST task over the digits file's bytes. */
+/** A U8 array of the digits file with the expected rank, or an error naming it. */
+function digitsArray(file: SafetensorsFile, name: string, rank: number): { shape: readonly number[]; data: Uint8Array } {
+  const tensor = file.tensors.get(name);
+  if (tensor === undefined || tensor.dtype !== 'U8' || tensor.shape.length !== rank) throw new Error(`${DIGITS_FILE}: expected a ${rank}-d U8 array '${name}'`);
+  return { shape: tensor.shape, data: tensor.data as Uint8Array };
+}
+
 export function mnistTaskFrom(bytes: Uint8Array): MnistTask {
-  const file = parseSafetensors(bytes, DIGITS_FILE);
+  const file = decodeSafetensors(bytes, DIGITS_FILE);
   const split = (name: 'train' | 'test') => {
-    const pixels = requireArray(file, `${name}_pixels`, 'U8', 2, DIGITS_FILE);
-    const labels = requireArray(file, `${name}_labels`, 'U8', 1, DIGITS_FILE);
+    const pixels = digitsArray(file, `${name}_pixels`, 2);
+    const labels = digitsArray(file, `${name}_labels`, 1);
     const [rows, width] = pixels.shape as [number, number];
     return {
       x: new Tensor(Float32Array.from(pixels.data, (level) => level / 255), [rows, width]),
