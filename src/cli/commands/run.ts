@@ -73,12 +73,14 @@ export function runTrajectory(options: RunOptions): Trajectory {
     return (chosen.wrapper ? chosen.wrapper.create(optimizer, wrapper) : optimizer) as unknown as OptimizerLike;
   };
   // Build once up front so that the optimizer's own checks (PyTorch's) become usage errors.
+  // An optimizer of matrices only (Muon) sees the point as a 1 × 2 matrix.
+  const asMatrix = chosen.optimizer.acceptsParam?.([2]) != null;
   try {
-    factory([surfaceProbe()], lr);
+    factory([surfaceProbe(asMatrix)], lr);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const trace = runOnSurface(surface, factory, lr, { steps, start });
+  const trace = runOnSurface(surface, factory, lr, { steps, start, asMatrix });
   const points = [];
   for (let t = 0; t <= trace.steps; t++) {
     const x = trace.points[2 * t]!;
@@ -103,8 +105,8 @@ function surfaceCapable(): string[] {
 }
 
 /** A throwaway 2-D parameter, to let the optimizer check its options before the run. */
-function surfaceProbe(): Tensor {
-  return new Tensor(new Float64Array(2), [2], { requiresGrad: true });
+function surfaceProbe(asMatrix: boolean): Tensor {
+  return new Tensor(new Float64Array(2), asMatrix ? [1, 2] : [2], { requiresGrad: true });
 }
 
 export function formatTrajectory(trajectory: Trajectory, format: string): string {

@@ -37,6 +37,8 @@ export interface SurfaceTrace {
 export interface SurfaceRunOptions {
   readonly steps: number;
   readonly start?: readonly [number, number];
+  /** The point as a 1 × 2 matrix, for an optimizer of matrices only (Muon); else a vector. */
+  readonly asMatrix?: boolean;
 }
 
 /**
@@ -44,14 +46,15 @@ export interface SurfaceRunOptions {
  * the optimizer through a closure (so SAM and L-BFGS, which re-evaluate, work unchanged).
  * Parameters are float64, so that trajectories near a minimum are not float32 noise.
  */
-export function runOnSurface(surface: Surface, factory: OptimizerFactory, lr: number, { steps, start = surface.start }: SurfaceRunOptions): SurfaceTrace {
-  const point = new Tensor(Float64Array.of(start[0], start[1]), [2], { requiresGrad: true });
+export function runOnSurface(surface: Surface, factory: OptimizerFactory, lr: number, { steps, start = surface.start, asMatrix = false }: SurfaceRunOptions): SurfaceTrace {
+  const shape = asMatrix ? [1, 2] : [2];
+  const point = new Tensor(Float64Array.of(start[0], start[1]), shape, { requiresGrad: true });
   const optimizer = factory([point], lr);
   const gradient = new Float64Array(2);
   const closure = (): number => {
     const [x, y] = point.data as Float64Array;
     surface.gradient(x!, y!, gradient);
-    point.grad = new Tensor(Float64Array.of(gradient[0]!, gradient[1]!), [2]);
+    point.grad = new Tensor(Float64Array.of(gradient[0]!, gradient[1]!), [...shape]);
     return surface.value(x!, y!);
   };
   const points = new Float64Array(2 * (steps + 1)).fill(Number.NaN);
