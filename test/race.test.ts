@@ -1,20 +1,16 @@
 /**
- * `descent race --quick`, run in-process twice with the same seed: the report has the twelve
- * claims with verdicts, a table row per optimizer, its charts and a parsable results.json,
- * and the second run reproduces every number of the first (timings aside). Before that, the
- * pieces the race's numbers rest on: Adam without bias correction, the state-bytes probe,
- * and the contour lines of the report.
+ * The pieces the race's numbers rest on: Adam without bias correction, the state-bytes probe
+ * and the contour lines of the report. The race as a whole is in race.run.test.ts, its
+ * statistics in race.stats.test.ts.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+import { describe, it, expect } from 'vitest';
 import { Tensor } from '../src/tensor/tensor.js';
-import { main } from '../src/cli/main.js';
-import { raceEntries, withoutBiasCorrection } from '../src/cli/race/entries.js';
-import { stateBytes } from '../src/cli/race/probes.js';
-import { sampleGrid, contourLines, logLevels } from '../src/cli/report/contour.js';
-import type { RaceResults } from '../src/cli/race/results.js';
+import { raceEntries, withoutBiasCorrection } from '../src/race/entries.js';
+import { stateBytes, stateDictBytes } from '../src/race/probes.js';
+import { sampleGrid, contourLines, logLevels } from '../src/race/render/contour.js';
+import { logTicks } from '../src/race/render/svg.js';
+import { barChart, clippedTop, lineChart } from '../src/race/render/charts.js';
+import { seriesStyle } from '../src/race/palette.js';
 import { assertAllclose } from './helpers/allclose.js';
 
 function entry(id: string) {
@@ -101,118 +97,64 @@ describe('contour lines', () => {
   });
 });
 
-describe('descent race --quick', () => {
-  const seed = 20251125;
-  const dirs: string[] = [];
-  const runs: Array<{ code: number; stdout: string; stderr: string; dir: string }> = [];
-
-  beforeAll(async () => {
-    for (let k = 0; k < 2; k++) {
-      const dir = mkdtempSync(join(tmpdir(), 'descent-race-'));
-      dirs.push(dir);
-      let stdout = '';
-      let stderr = '';
-      const code = await main(['race', '--quick', '--seed', String(seed), '--out', dir, '--json'], {
-        stdout: { write: (s: string) => (stdout += s), isTTY: false },
-        stderr: { write: (s: string) => (stderr += s), isTTY: false },
-      });
-      runs.push({ code, stdout, stderr, dir });
-    }
-  }, 240_000);
-
-  afterAll(() => {
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+describe('readable axes', () => {
+  it('puts at least three ticks on a log axis, whatever its range', () => {
+    expect(logTicks(1e-4, 10)).toEqual([1e-4, 1e-3, 0.01, 0.1, 1, 10]);
+    expect(logTicks(0.03, 0.8)).toEqual([0.05, 0.1, 0.2, 0.5]);
+    const narrow = logTicks(0.31, 0.52);
+    expect(narrow.length).toBeGreaterThanOrEqual(3);
+    for (const t of narrow) expect(t >= 0.31 && t <= 0.52).toBe(true);
   });
 
-  const results = (k: number): RaceResults => JSON.parse(readFileSync(join(runs[k]!.dir, 'results.json'), 'utf8')) as RaceResults;
-
-  it('exits 0, prints progress lines on stderr and the summary on stdout', () => {
-    const [first] = runs;
-    expect(first!.code).toBe(0);
-    expect(first!.stderr).toMatch(/^\[\s*\d+%\] surface rosenbrock/m);
-    expect(first!.stderr).toMatch(/\[100%\] claim 12/);
-    expect(first!.stdout).toMatch(/Comparison table/);
-    expect(first!.stdout).toMatch(/of 12 claims hold here/);
+  it('clips a rare spike off a loss chart and says so, and leaves ordinary data alone', () => {
+    const curve = Array.from({ length: 200 }, (_, t) => 2 / (1 + t / 20));
+    expect(clippedTop(curve, true)).toEqual({ top: 2, clipped: 0 });
+    const spiked = [...curve];
+    spiked[50] = 1000;
+    const { top, clipped } = clippedTop(spiked, true);
+    expect(clipped).toBe(1);
+    expect(top).toBeLessThan(10);
+    const svg = lineChart({ title: 'loss', xLabel: 'step', yLabel: 'loss', logY: true, series: [{ name: 'a', color: '#000000', points: spiked.map((v, t) => [t, v] as [number, number]) }] });
+    expect(svg).toContain('1 point above');
   });
 
-  it('writes a results.json with twelve claims, each with a verdict and figures', () => {
-    const r = results(0);
-    expect(r.seed).toBe(seed);
-    expect(r.budget).toBe('quick');
-    expect(r.claims.map((c) => c.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-    for (const claim of r.claims) {
-      expect(['holds', 'does not hold here']).toContain(claim.verdict);
-      expect(claim.summary.length).toBeGreaterThan(20);
-      expect(Object.keys(claim.figures).length).toBeGreaterThan(0);
-    }
+  it('turns crowded bar labels by 45° and keeps sparse ones level', () => {
+    const values = (n: number) => Array.from({ length: n }, (_, k) => k + 1);
+    const names = raceEntries().map((e) => e.id);
+    const crowded = barChart({ title: 'memory', categories: names, yLabel: 'B', series: [{ name: 's', color: '#000000', values: values(names.length) }] });
+    expect(crowded).toContain('rotate(-45)');
+    const sparse = barChart({ title: 'layers', categories: ['W1', 'W2', 'W3'], yLabel: 'B', series: [{ name: 's', color: '#000000', values: values(3) }] });
+    expect(sparse).not.toContain('rotate(-45)');
   });
 
-  it('measures a table row for every optimizer, with the lecture\'s columns', () => {
-    const r = results(0);
-    expect(r.table.map((row) => row.optimizer)).toEqual(raceEntries().map((e) => e.id));
-    for (const row of r.table) {
-      expect(row.lr).toBeGreaterThan(0);
-      expect(typeof row.momentum).toBe('string');
-      expect(typeof row.adaptive).toBe('string');
-      expect(row.stateBytesPerParam).toBeGreaterThanOrEqual(0);
-      expect(r.timings.msPerStep[row.optimizer]).toBeGreaterThan(0);
+  it('gives every optimizer its own style, and distinct colours to the pairs that share a figure', () => {
+    const styles = raceEntries().map((e) => seriesStyle(e.id));
+    const keys = styles.map((s) => `${s.color} ${s.dash ?? 'solid'}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const [a, b] of [['momentum', 'sam'], ['adam', 'lookahead'], ['adam', 'adamw'], ['sgd', 'adagrad'], ['adagrad', 'rmsprop'], ['lamb', 'adam'], ['lars', 'sgd']]) {
+      expect(seriesStyle(a!).color, `${a} and ${b}`).not.toBe(seriesStyle(b!).color);
     }
-    // The lecture's memory column is wrong about momentum: one float32 buffer per parameter.
-    expect(r.table.find((row) => row.optimizer === 'momentum')!.stateBytesPerParam).toBe(4);
-  });
-
-  it('writes report.html with every claim, the table and inline SVG, and the charts beside it', () => {
-    const dir = runs[0]!.dir;
-    const html = readFileSync(join(dir, 'report.html'), 'utf8');
-    const r = results(0);
-    for (const claim of r.claims) {
-      expect(html).toContain(`id="claim-${claim.id}"`);
-      expect(html).toMatch(new RegExp(`id="claim-${claim.id}"[\\s\\S]*?class="verdict [a-z]+">${claim.verdict}<`));
-    }
-    for (const row of r.table) expect(html).toContain(`<td>${row.label.replace(/&/g, '&amp;').replace(/'/g, '&#39;')}</td>`);
-    expect(html).not.toMatch(/<script|src="http|href="http/);
-    const files = readdirSync(dir).filter((f) => f.endsWith('.svg'));
-    expect(files.length).toBe(r.charts.length);
-    expect(files).toContain('surface-rosenbrock.svg');
-    for (const file of files) {
-      const svg = readFileSync(join(dir, file), 'utf8');
-      expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
-      expect(html.includes(svg), `${file} is inlined in report.html`).toBe(true);
-    }
-  });
-
-  it('gives the same numbers for the same seed (timings aside)', () => {
-    const strip = (r: RaceResults) => ({ ...r, timings: null });
-    expect(existsSync(join(runs[1]!.dir, 'results.json'))).toBe(true);
-    expect(strip(results(1))).toEqual(strip(results(0)));
-    for (const file of readdirSync(runs[0]!.dir).filter((f) => f.endsWith('.svg'))) {
-      expect(readFileSync(join(runs[1]!.dir, file), 'utf8'), file).toBe(readFileSync(join(runs[0]!.dir, file), 'utf8'));
-    }
+    expect(() => seriesStyle('#ff0000')).toThrow(/no palette entry/);
   });
 });
 
-describe('descent race --optimizers (a subset)', () => {
-  it('runs the claims the subset can support and marks the others "not run", naming what is missing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'descent-race-subset-'));
-    try {
-      let stdout = '';
-      const code = await main(['race', '--quick', '--optimizers', 'sgd,adam', '--out', dir, '--json'], {
-        stdout: { write: (s: string) => (stdout += s), isTTY: false },
-        stderr: { write: () => true, isTTY: false },
-      });
-      expect(code).toBe(0);
-      const r = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RaceResults;
-      expect(r.optimizers).toEqual(['sgd', 'adam']);
-      expect(r.table.map((row) => row.optimizer)).toEqual(['sgd', 'adam']);
-      const verdicts = Object.fromEntries(r.claims.map((c) => [c.id, c.verdict]));
-      // Claims 1–3, 6, 7 need only SGD or Adam; 4 needs Adagrad, 5 Adagrad and RMSprop, 8 momentum,
-      // 9 AdamW, 10 LAMB or LARS, 11 Lookahead or RAdam, 12 SAM.
-      for (const id of [1, 2, 3, 6, 7]) expect(verdicts[id]).not.toBe('not run');
-      for (const id of [4, 5, 8, 9, 10, 11, 12]) expect(verdicts[id]).toBe('not run');
-      expect(r.claims.find((c) => c.id === 4)!.summary).toMatch(/Needs adagrad/);
-      expect(stdout).toMatch(/of 5 claims hold here/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 120_000);
+describe('state dict bytes per parameter', () => {
+  const measure = (id: string): number => {
+    const w = new Tensor(new Float32Array(1000).fill(0.5), [10, 100], { requiresGrad: true });
+    const optimizer = entry(id).factory()([w], 0.01) as unknown as { step(c: () => number): unknown; stateDict(): unknown };
+    optimizer.step(() => {
+      w.grad = new Tensor(new Float32Array(1000).fill(0.1), [10, 100]);
+      return 0;
+    });
+    return stateDictBytes(optimizer.stateDict()) / 1000;
+  };
+  it('counts the tensors a checkpoint saves, a wrapper\'s beside its inner optimizer\'s', () => {
+    expect(measure('sgd')).toBe(0);
+    expect(measure('momentum')).toBe(4);
+    expect(measure('adam')).toBe(8);
+    // Lookahead around Adam: Adam's m and v, and the slow weights.
+    expect(measure('lookahead')).toBe(12);
+    // SAM keeps nothing of its own in its dict: the inner SGD's momentum buffer.
+    expect(measure('sam')).toBe(4);
+  });
 });

@@ -4,7 +4,7 @@
  * the spec of the optimizer chosen, with errors that name the flag, the value and what is valid.
  */
 import { optimizerSpecs, wrapperSpecs, type OptionSpec, type OptimizerSpec, type WrapperSpec } from '../optim/registry.js';
-import { UsageError } from './race/entries.js';
+import { UsageError } from './errors.js';
 
 export function kebabCase(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -4,7 +4,7 @@
  *   descent list                         optimizers, one line each
  *   descent describe <optimizer>         algorithm box, options and defaults, reference
  *   descent run --optimizer adam ...     one trajectory on a surface, as CSV or JSON
- *   descent race [--quick|--full] ...    every optimizer, the lecture's table and its 12 claims
+ *   descent race [--quick|--full] ...    every optimizer, the lecture's table and its claims
  *
  * `main` takes the arguments and the streams and returns the exit status, so tests run the
  * CLI in-process: 0 on success, 2 for a usage error (message on stderr, listing what is
@@ -15,11 +15,13 @@ import { surfaceNames } from '../surfaces/index.js';
 import { listText, describeText } from './commands/info.js';
 import { runTrajectory, formatTrajectory, RUN_FORMATS } from './commands/run.js';
 import { allOptionFlags, flagSyntax, optimizerIds } from './flags.js';
-import { UsageError, raceEntryIds } from './race/entries.js';
-import { runRace, writeRaceOutput, packageVersion } from './race/race.js';
-import { Progress, type ProgressSink } from './report/terminal.js';
-import { terminalSummary } from './report/summary.js';
-import type { Budget } from './race/results.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { raceEntryIds, CLAIMS } from '../race/index.js';
+import { UsageError } from './errors.js';
+import { raceCommand, type RaceFlags } from './commands/race.js';
+import { Progress, type ProgressSink } from './progress.js';
 
 export interface CliStream extends ProgressSink {
   write(text: string): unknown;
@@ -31,12 +33,6 @@ export interface CliIO {
 }
 
 const USAGE_ERROR = 2;
-
-function parseSeed(text: string): number {
-  const value = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value)) throw new UsageError(`invalid value ${JSON.stringify(text)} for --seed: expected a non-negative integer`);
-  return value;
-}
 
 function buildProgram(io: CliIO): Command {
   const program = new Command('descent')
@@ -92,20 +88,18 @@ function buildProgram(io: CliIO): Command {
 
   program
     .command('race')
-    .description("race every optimizer on surfaces and real tasks; print the lecture's table and its 12 claims with verdicts; write an HTML report")
-    .option('--quick', 'small budget (under a minute on 2 cores)')
-    .option('--full', 'large budget (longer runs, finer sweeps)')
-    .option('--seed <n>', 'seed for initial weights, batch order and probes', '0')
+    .description("race every optimizer on surfaces and real tasks over several seeds; print the lecture's table and its claims with verdicts; write an HTML report")
+    .option('--quick', 'small budget (3 seeds; about 20 s on 2 cores)')
+    .option('--full', 'large budget (10 seeds, longer runs, finer sweeps)')
+    .option('--seed <n>', 'the first seed; the others follow it', '0')
+    .option('--seeds <n>', 'how many seeds (default: 3 quick, 5 default, 10 full)')
+    .option('--workers <n>', 'worker threads running trials (default: the number of cores)')
     .option('--optimizers <list>', `comma-separated subset of: ${raceEntryIds().join(', ')}`)
-    .option('--out <dir>', 'where report.html and the SVG charts go', 'race-out')
+    .option('--claims <list>', `comma-separated subset of: ${CLAIMS.map((c) => c.id).join(', ')}`)
+    .option('--out <dir>', 'where report.html and the SVG figures go', 'race-out')
     .option('--json', 'also write results.json')
-    .action((options: { quick?: boolean; full?: boolean; seed: string; optimizers?: string; out: string; json?: boolean }) => {
-      if (options.quick && options.full) throw new UsageError('--quick and --full cannot be combined; choose one budget');
-      const budget: Budget = options.quick ? 'quick' : options.full ? 'full' : 'default';
-      const seed = parseSeed(options.seed);
-      const output = runRace({ budget, seed, optimizers: options.optimizers, progress: new Progress(io.stderr) });
-      writeRaceOutput(output, options.out, options.json ?? false);
-      io.stdout.write(terminalSummary(output.results, options.out) + '\n');
+    .action(async (options: RaceFlags) => {
+      await raceCommand(options, new Progress(io.stderr), packageVersion(), io.stdout);
     });
 
   return program;
@@ -133,5 +127,21 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
     }
     io.stderr.write(`descent: ${(error as Error).stack ?? String(error)}\n`);
     return 1;
+  }
+}
+
+let version: string | null = null;
+
+/** The version in descent's package.json (found by walking up from this module). */
+export function packageVersion(): string {
+  if (version !== null) return version;
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    try {
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'descent' && typeof manifest.version === 'string') return (version = manifest.version);
+    } catch {
+      // no package.json here: keep climbing
+    }
+    if (path.dirname(dir) === dir) return (version = 'unknown');
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { defineSurface, cosTensor, coordinates, type GradientOut } from './surface.js';
+import { quadraticBowl } from './quadratic.js';
 
 export const rosenbrock = defineSurface({
   name: 'rosenbrock',
@@ -164,53 +165,27 @@ export const boundedSaddle = defineSurface({
   },
 });
 
-/** Eigenvalues of the ill-conditioned quadratics: condition number 25. */
-const FLAT_CURVATURE = 1;
-const STEEP_CURVATURE = 25;
-
-export const illConditioned = defineSurface({
+// The ill-conditioned pair are the quadratic bowl of κ = 25, axis-aligned and turned by 45°:
+// A = R diag(1, 25) Rᵀ, so a_xx = a_yy = (1 + 25)/2 = 13 and a_xy = (1 − 25)/2 = −12.
+export const illConditioned = quadraticBowl({
+  condition: 25,
   name: 'ill-conditioned',
   title: 'Ill-conditioned quadratic (axis-aligned)',
   formula: 'f(x, y) = (x² + 25 y²) / 2',
   about: 'Curvatures 1 and 25 along the axes: GD zig-zags across the steep axis and crawls along the flat one; a per-coordinate step (Adagrad, RMSProp, Adam) fixes exactly this.',
   domain: { x: { min: -4, max: 4 }, y: { min: -2, max: 2 } },
   start: [-3.5, 1.2],
-  minima: [{ point: [0, 0], global: true }],
-  value: (x, y) => (FLAT_CURVATURE * x * x + STEEP_CURVATURE * y * y) / 2,
-  gradient(x, y, out) {
-    out[0] = FLAT_CURVATURE * x;
-    out[1] = STEEP_CURVATURE * y;
-    return out;
-  },
-  tensorValue(point) {
-    const [x, y] = coordinates(point);
-    return x.square().mul(FLAT_CURVATURE).add(y.square().mul(STEEP_CURVATURE)).div(2);
-  },
 });
 
-// The same curvatures with the axes turned by 45°: A = R diag(1, 25) Rᵀ, so
-// a_xx = a_yy = (1 + 25)/2 = 13 and a_xy = (1 − 25)/2 = −12.
-const ROTATED_DIAGONAL = (FLAT_CURVATURE + STEEP_CURVATURE) / 2;
-const ROTATED_COUPLING = (FLAT_CURVATURE - STEEP_CURVATURE) / 2;
-
-export const illConditionedRotated = defineSurface({
+export const illConditionedRotated = quadraticBowl({
+  condition: 25,
+  angleDegrees: 45,
   name: 'ill-conditioned-rotated',
   title: 'Ill-conditioned quadratic (rotated 45°)',
   formula: 'f(x, y) = (13 x² − 24 xy + 13 y²) / 2',
   about: 'The same curvatures 1 and 25 along the diagonals: no per-coordinate scaling can undo the rotation, so adaptive methods lose their edge.',
   domain: { x: { min: -3, max: 3 }, y: { min: -3, max: 3 } },
   start: [-2.5, -1.2],
-  minima: [{ point: [0, 0], global: true }],
-  value: (x, y) => (ROTATED_DIAGONAL * (x * x + y * y) + 2 * ROTATED_COUPLING * x * y) / 2,
-  gradient(x, y, out) {
-    out[0] = ROTATED_DIAGONAL * x + ROTATED_COUPLING * y;
-    out[1] = ROTATED_COUPLING * x + ROTATED_DIAGONAL * y;
-    return out;
-  },
-  tensorValue(point) {
-    const [x, y] = coordinates(point);
-    return x.square().add(y.square()).mul(ROTATED_DIAGONAL).add(x.mul(y).mul(2 * ROTATED_COUPLING)).div(2);
-  },
 });
 
 // ∂f/∂x = x³ + x²/2 − 3x/2 = x (x − 1)(x + 3/2): a poor minimum at x = 1 (f = −1/3), a hump

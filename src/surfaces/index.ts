@@ -6,6 +6,7 @@ import { rosenbrock, beale, himmelblau, rastrigin, saddle, boundedSaddle, illCon
 
 export type { Surface, Point, Range, Domain, KnownMinimum, GradientOut, SurfaceDefinition } from './surface.js';
 export { defineSurface, clampPoint, inside, nearestMinimum } from './surface.js';
+export { quadraticBowl, quadraticHessian, QuadraticForm, logSpacedSpectrum, randomRotation, type QuadraticBowlOptions } from './quadratic.js';
 export { rosenbrock, beale, himmelblau, rastrigin, saddle, boundedSaddle, illConditioned, illConditionedRotated, twoWell, plateau, sharpFlat };
 
 /** Every surface, in the order the CLI lists them. */

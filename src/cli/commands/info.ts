@@ -2,7 +2,7 @@
  * `descent list` and `descent describe <optimizer>`: what the registry knows, as text.
  */
 import { optimizerSpecs, wrapperSpecs, type OptionSpec, type OptimizerSpec, type WrapperSpec, type PaperReference } from '../../optim/registry.js';
-import { formatTable } from '../report/terminal.js';
+import { formatTable } from '../../race/render/terminal.js';
 import { chooseOptimizer, defaultBase, flagSyntax, rangeText } from '../flags.js';
 
 /** One line per optimizer: id, class name, what it does. */

@@ -4,8 +4,8 @@
 import { Tensor } from '../../tensor/tensor.js';
 import { optimizerSpecs, wrapperSpecs } from '../../optim/registry.js';
 import { surfaceNames, surfaces, type Surface } from '../../surfaces/index.js';
-import { runOnSurface, type OptimizerFactory, type OptimizerLike } from '../race/harness.js';
-import { UsageError } from '../race/entries.js';
+import { runOnSurface, type OptimizerFactory, type OptimizerLike } from '../../race/harness.js';
+import { UsageError } from '../errors.js';
 import { chooseOptimizer, optionsFromFlags } from '../flags.js';
 
 export interface RunOptions {

@@ -1,0 +1,226 @@
+/**
+ * The training run that claims 8–12 are made of, as a trial: an MLP on MNIST digits with the
+ * task's shape, the optimizer's configuration, the lr and its schedule, all in the spec. Claims
+ * that choose a setting read the validation accuracy; claim 9 makes regularization matter by
+ * corrupting a share of the training labels; claim 12 measures the curvature of the minimum.
+ *
+ * Every run of a seed starts from the same weights and sees the same batches, whatever the
+ * optimizer, so that runs of one seed can be compared pairwise.
+ */
+import { Tensor } from '../../tensor/tensor.js';
+import { Generator } from '../../tensor/random.js';
+import { noGrad } from '../../autograd/engine.js';
+import * as F from '../../nn/functional.js';
+import type { Module } from '../../nn/index.js';
+import { linearRamp, warmupCosine } from '../../schedulers/index.js';
+import { getWrapperSpec } from '../../optim/registry.js';
+import { raceEntry } from '../entries.js';
+import { evaluate, smooth, tailMean, trainClassifier, type LabelledData, type OptimizerFactory, type OptimizerLike } from '../harness.js';
+import { mnistTask, type MnistTaskOptions } from '../tasks.js';
+import type { Budget, TrialEnv } from '../types.js';
+
+/**
+ * The lr over a run of `steps`: constant; linear warmup from lr/W at the first step to lr at
+ * step W (PyTorch's LinearLR), then constant; or that warmup (W = 0: none) followed by a cosine
+ * decay to 0 at the last step.
+ */
+export type LrShape = { readonly kind: 'constant' } | { readonly kind: 'warmup'; readonly warmupSteps: number } | { readonly kind: 'cosine'; readonly warmupSteps: number };
+
+export function lrSchedule(shape: LrShape, steps: number): ((baseLr: number) => (step: number) => number) | undefined {
+  switch (shape.kind) {
+    case 'constant':
+      return undefined;
+    case 'warmup':
+      return (baseLr) => linearRamp({ baseLr, startFactor: 1 / shape.warmupSteps, endFactor: 1, totalIters: shape.warmupSteps });
+    case 'cosine':
+      return (baseLr) => warmupCosine({ baseLr, warmupSteps: shape.warmupSteps, totalSteps: steps, warmupStartFactor: shape.warmupSteps > 0 ? 1 / shape.warmupSteps : 0 });
+  }
+}
+
+export interface TaskRunSpec {
+  readonly budget: Budget;
+  /** A race entry id (its fixed options apply: momentum 0.9 for 'momentum' and 'lars', …). */
+  readonly optimizer: string;
+  /** Options over the entry's own (weightDecay); `rho` is SAM's radius. */
+  readonly options?: { readonly weightDecay?: number; readonly rho?: number };
+  readonly lr: number;
+  readonly shape: LrShape;
+  readonly seed: number;
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly task: MnistTaskOptions;
+  /** The share of training labels replaced by a uniformly drawn digit (fixed per task, not per seed). */
+  readonly labelNoise?: number;
+  /** Measure the minimum's curvature on this many training digits. */
+  readonly curvature?: { readonly digits: number; readonly iterations: number; readonly rho: number };
+}
+
+export interface TaskRunResult {
+  /** Mean mini-batch training loss over the last fifth of the steps (+∞ when diverged). */
+  readonly finalLoss: number;
+  /** The running (EMA) mini-batch loss, every `curveStride`-th step. */
+  readonly curve: readonly number[];
+  readonly curveStride: number;
+  /** Loss on the whole training split as trained on (noisy labels included). */
+  readonly trainLoss: number;
+  readonly validationAccuracy: number;
+  readonly testAccuracy: number;
+  readonly testLoss: number;
+  readonly diverged: boolean;
+  readonly curvature: Curvature | null;
+}
+
+/** Points kept of a loss curve: enough for a figure, few enough for a JSON result. */
+const CURVE_POINTS = 200;
+
+/** The race entry's optimizer, or SAM with radius ρ around the race's SGD + momentum. */
+export function taskFactory(optimizer: string, options: TaskRunSpec['options'] = {}): OptimizerFactory {
+  const { rho, ...extra } = options;
+  if (optimizer !== 'sam' || rho === undefined) return raceEntry(optimizer).factory(extra);
+  const inner = raceEntry('momentum').factory(extra);
+  return (params, lr) => getWrapperSpec('sam').create(inner(params, lr) as never, { rho }) as unknown as OptimizerLike;
+}
+
+export function runTaskTrial(spec: TaskRunSpec, env: TrialEnv): TaskRunResult {
+  const base = mnistTask(env.datasets, spec.task);
+  const task = spec.labelNoise ? { ...base, train: { x: base.train.x, y: noisyLabels(base.train.y, spec.labelNoise, 10, new Generator(9)) } } : base;
+  const run = trainClassifier(task, taskFactory(spec.optimizer, spec.options), {
+    steps: spec.steps,
+    batchSize: spec.batchSize,
+    seed: spec.seed,
+    lr: spec.lr,
+    schedule: lrSchedule(spec.shape, spec.steps),
+  });
+  const stride = Math.max(1, Math.ceil(spec.steps / CURVE_POINTS));
+  const smoothed = smooth(run.losses);
+  const curvatureSpec = spec.curvature;
+  return {
+    finalLoss: run.diverged ? Number.POSITIVE_INFINITY : tailMean(run.losses, Math.max(5, Math.round(spec.steps / 5))),
+    curve: Array.from({ length: Math.ceil(spec.steps / stride) }, (_, k) => smoothed[k * stride]!),
+    curveStride: stride,
+    trainLoss: run.trainLoss,
+    validationAccuracy: run.diverged ? 0 : evaluate(run.model, task.validation).accuracy,
+    testAccuracy: run.testAccuracy,
+    testLoss: run.testLoss,
+    diverged: run.diverged,
+    curvature:
+      curvatureSpec && !run.diverged
+        ? curvature(run.model, { x: task.train.x.slice(0, curvatureSpec.digits), y: task.train.y.slice(0, curvatureSpec.digits) }, { ...curvatureSpec, generator: new Generator(spec.seed + 12) })
+        : null,
+  };
+}
+
+/**
+ * Labels with a share `fraction` replaced by a class drawn uniformly (which may be the true
+ * one): the classic way to make memorization hurt, so that a regularizer has work to do.
+ */
+export function noisyLabels(y: Tensor, fraction: number, classes: number, generator: Generator): Tensor {
+  if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`noisyLabels: fraction must be in [0, 1], got ${fraction}`);
+  const labels = Float32Array.from(y.data, (label) => {
+    const replace = generator.uniform() < fraction;
+    const drawn = Math.floor(generator.uniform() * classes);
+    return replace ? drawn : label;
+  });
+  return new Tensor(labels, [...y.shape]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The curvature of a minimum
+
+export interface Curvature {
+  /** Mean cross-entropy on the probe digits at the trained weights. */
+  readonly loss: number;
+  /** The largest Hessian eigenvalue λ_max of that loss, by power iteration. */
+  readonly topEigenvalue: number;
+  /** λ after each power iteration, to judge convergence. */
+  readonly iterates: number[];
+  /** L(w + ρ·g/‖g‖) − L(w): the loss increase at SAM's own first-order worst point of radius ρ. */
+  readonly ascentSharpness: number;
+}
+
+export interface CurvatureOptions {
+  readonly iterations: number;
+  /** The radius ρ_eval of the worst-case probe. */
+  readonly rho: number;
+  /** Draws the power iteration's start vector. */
+  readonly generator: Generator;
+}
+
+/**
+ * Curvature of a trained model's loss at its weights, computed in float64: the float32 weights
+ * are copied for the measurement and put back after, so that differences of gradients are not
+ * rounding noise.
+ *
+ * Power iteration v ← Hv/‖Hv‖ needs only Hessian-vector products, and those are differences
+ * of gradients, Hv ≈ (∇L(w + εv) − ∇L(w))/ε with ‖v‖ = 1. ε = 10⁻⁶ keeps the truncation error
+ * negligible in float64 and makes it unlikely that a ReLU switches between the two gradients
+ * (a switch would add a kink, not curvature, to the product). The Rayleigh quotient vᵀHv after
+ * the last iteration is the estimate; it approaches λ_max from below.
+ */
+export function curvature(model: Module, data: LabelledData, { iterations, rho, generator }: CurvatureOptions): Curvature {
+  const epsilon = 1e-6;
+  const x = noGrad(() => data.x.to('float64'));
+  const params = model.parameters();
+  const saved = params.map((p) => p.data);
+  const origin = params.map((p) => Float64Array.from(p.data));
+  const moveTo = (direction: readonly Float64Array[], scale: number): void => {
+    params.forEach((p, k) => {
+      const w = p.data;
+      const o = origin[k]!;
+      const d = direction[k]!;
+      for (let i = 0; i < w.length; i++) w[i] = o[i]! + scale * d[i]!;
+    });
+  };
+  const lossAndGradient = (into: Float64Array[]): number => {
+    for (const p of params) p.grad = null;
+    const loss = F.crossEntropy(model.call(x) as Tensor, data.y);
+    loss.backward();
+    params.forEach((p, k) => into[k]!.set((p.grad as Tensor).data));
+    return loss.item();
+  };
+  params.forEach((p, k) => (p.data = Float64Array.from(origin[k]!)));
+  try {
+    const atOrigin = params.map((p) => new Float64Array(p.size));
+    const moved = params.map((p) => new Float64Array(p.size));
+    const loss = lossAndGradient(atOrigin);
+    moveTo(atOrigin, rho / norm(atOrigin));
+    const ascentSharpness = noGrad(() => F.crossEntropy(model.call(x) as Tensor, data.y).item()) - loss;
+
+    let v = params.map((p) => Float64Array.from({ length: p.size }, () => generator.normal()));
+    scale(v, 1 / norm(v));
+    const iterates: number[] = [];
+    for (let it = 0; it < iterations; it++) {
+      moveTo(v, epsilon);
+      lossAndGradient(moved);
+      const hv = moved.map((g, k) => Float64Array.from(g, (gi, i) => (gi - atOrigin[k]![i]!) / epsilon));
+      iterates.push(dot(hv, v));
+      const length = norm(hv);
+      if (!(length > 0)) break;
+      scale(hv, 1 / length);
+      v = hv;
+    }
+    return { loss, topEigenvalue: iterates[iterates.length - 1] ?? Number.NaN, iterates, ascentSharpness };
+  } finally {
+    params.forEach((p, k) => {
+      p.data = saved[k]!;
+      p.grad = null;
+    });
+  }
+}
+
+function dot(a: readonly Float64Array[], b: readonly Float64Array[]): number {
+  let sum = 0;
+  a.forEach((ak, k) => {
+    const bk = b[k]!;
+    for (let i = 0; i < ak.length; i++) sum += ak[i]! * bk[i]!;
+  });
+  return sum;
+}
+
+function norm(a: readonly Float64Array[]): number {
+  return Math.sqrt(dot(a, a));
+}
+
+function scale(a: readonly Float64Array[], factor: number): void {
+  for (const ak of a) for (let i = 0; i < ak.length; i++) ak[i]! *= factor;
+}

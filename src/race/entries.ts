@@ -1,0 +1,209 @@
+/**
+ * The race's contestants. Most are a registry spec with its PyTorch defaults; a few are
+ * configurations the lecture names separately (SGD with heavy-ball or Nesterov momentum,
+ * LARS with momentum) or wrappers around another optimizer (Lookahead around Adam, SAM
+ * around SGD with momentum). L-BFGS runs one iteration per step so that a "step" costs one
+ * gradient evaluation, as for the others.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import { getOptimizerSpec, getWrapperSpec, type OptimizerSpec, type WrapperSpec } from '../optim/registry.js';
+import type { OptimizerFactory, OptimizerLike } from './harness.js';
+
+export interface RaceEntry {
+  /** Unique within the race: what `--optimizers` takes. */
+  readonly id: string;
+  readonly label: string;
+  /** The registry spec this entry is (or wraps), for `describe`, flags and defaults. */
+  readonly spec: OptimizerSpec;
+  /** The registry's wrapper spec, for an entry that wraps `spec` (Lookahead, SAM). */
+  readonly wrapper: WrapperSpec | null;
+  /** Options fixed for this entry (besides lr). */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** How momentum enters, for the comparison table. */
+  readonly momentum: string;
+  /** How the step is scaled per coordinate or per layer, for the comparison table. */
+  readonly adaptive: string;
+  /** Centre of the learning-rate sweep: on networks, and on 2-D surfaces. */
+  readonly centerLr: { readonly network: number; readonly surface: number };
+  readonly gradients: 'dense' | 'sparse' | 'dense-or-sparse';
+  /**
+   * Copies of the parameters the lecture's memory column says this optimizer keeps
+   * ("O(1)" counts as 0); null where the lecture's table has no row for it.
+   */
+  readonly lectureBuffers: number | null;
+  /** The registry's declared state bytes per parameter for this configuration (null for wrappers). */
+  readonly declaredStateBytes: number | null;
+  /** Builds the optimizer, with extra options (weight decay, β₂, ...) over the entry's own. */
+  factory(extra?: Readonly<Record<string, unknown>>): OptimizerFactory;
+}
+
+function registryEntry(
+  id: string,
+  specId: string,
+  label: string,
+  options: Record<string, unknown>,
+  table: { momentum: string; adaptive: string; lectureBuffers: number | null },
+  networkLr?: number,
+): RaceEntry {
+  const spec = getOptimizerSpec(specId);
+  const defaultLr = (spec.defaults as { lr?: number }).lr;
+  // SGD has no default learning rate (PyTorch 1.13 requires one): centre its sweep on the
+  // values the PyTorch examples use, 0.1 for networks and 0.01 on the surfaces.
+  const network = networkLr ?? defaultLr ?? 0.1;
+  const surface = defaultLr ?? 0.01;
+  return {
+    id,
+    label,
+    spec,
+    wrapper: null,
+    options,
+    ...table,
+    centerLr: { network, surface },
+    gradients: spec.gradients,
+    declaredStateBytes: spec.stateBytesPerParam(options as never),
+    factory: (extra = {}) => (params: Tensor[], lr: number) => spec.create(params, { ...options, ...extra, lr }) as unknown as OptimizerLike,
+  };
+}
+
+/** A registry wrapper (Lookahead, SAM) around a registry optimizer with fixed options. */
+function wrapperEntry(
+  id: string,
+  label: string,
+  inner: OptimizerSpec,
+  innerOptions: Record<string, unknown>,
+  wrapperOptions: Record<string, unknown>,
+  table: { momentum: string; adaptive: string },
+): RaceEntry {
+  const wrapper = getWrapperSpec(id);
+  const innerLr = (inner.defaults as { lr?: number }).lr;
+  return {
+    id,
+    label,
+    spec: inner,
+    wrapper,
+    options: { ...innerOptions, ...wrapperOptions },
+    ...table,
+    centerLr: { network: innerLr ?? 0.1, surface: innerLr ?? 0.01 },
+    gradients: 'dense',
+    lectureBuffers: null,
+    declaredStateBytes: inner.stateBytesPerParam(innerOptions as never) + wrapper.extraBytesPerParam,
+    factory: (extra = {}) => (params: Tensor[], lr: number) => wrapper.create(inner.create(params, { ...innerOptions, ...extra, lr }), wrapperOptions) as unknown as OptimizerLike,
+  };
+}
+
+function buildEntries(): RaceEntry[] {
+  const adamSpec = getOptimizerSpec('adam');
+  const sgdSpec = getOptimizerSpec('sgd');
+  const [beta1, beta2] = (adamSpec.defaults as { betas: [number, number] }).betas;
+  const ema = `EMA of g² (β₂ = ${beta2})`;
+  const entries: RaceEntry[] = [
+    registryEntry('sgd', 'sgd', 'SGD', {}, { momentum: '—', adaptive: '—', lectureBuffers: 0 }),
+    registryEntry('momentum', 'sgd', 'SGD + momentum', { momentum: 0.9 }, { momentum: 'heavy ball μ = 0.9', adaptive: '—', lectureBuffers: 0 }),
+    registryEntry('nesterov', 'sgd', 'SGD + Nesterov', { momentum: 0.9, nesterov: true }, { momentum: 'Nesterov μ = 0.9', adaptive: '—', lectureBuffers: 0 }),
+    registryEntry('adagrad', 'adagrad', 'Adagrad', {}, { momentum: '—', adaptive: 'Σ of all g²', lectureBuffers: 1 }),
+    registryEntry('rmsprop', 'rmsprop', 'RMSprop', {}, { momentum: '—', adaptive: 'EMA of g² (α = 0.99)', lectureBuffers: 1 }),
+    registryEntry('adadelta', 'adadelta', 'Adadelta', {}, { momentum: '—', adaptive: 'EMA of g² and of Δθ² (ρ = 0.9)', lectureBuffers: 2 }),
+    registryEntry('adam', 'adam', 'Adam', {}, { momentum: `EMA β₁ = ${beta1}`, adaptive: ema, lectureBuffers: 2 }),
+    registryEntry('adamw', 'adamw', 'AdamW', {}, { momentum: `EMA β₁ = ${beta1}`, adaptive: `${ema}, decoupled decay`, lectureBuffers: 2 }),
+    registryEntry('adamax', 'adamax', 'Adamax', {}, { momentum: `EMA β₁ = ${beta1}`, adaptive: 'decaying max |g|', lectureBuffers: null }),
+    registryEntry('nadam', 'nadam', 'NAdam', {}, { momentum: `Nesterov EMA β₁ = ${beta1}`, adaptive: ema, lectureBuffers: null }),
+    registryEntry('radam', 'radam', 'RAdam', {}, { momentum: `EMA β₁ = ${beta1}`, adaptive: `${ema}, rectified`, lectureBuffers: null }),
+    registryEntry('sparseadam', 'sparseadam', 'SparseAdam', {}, { momentum: `EMA β₁ = ${beta1} (lazy)`, adaptive: `${ema} (lazy)`, lectureBuffers: null }),
+    registryEntry('lamb', 'lamb', 'LAMB', {}, { momentum: `EMA β₁ = ${beta1}`, adaptive: `${ema} + layer trust ratio`, lectureBuffers: null }),
+    registryEntry('lars', 'lars', 'LARS (μ = 0.9)', { momentum: 0.9 }, { momentum: 'heavy ball μ = 0.9', adaptive: 'layer trust ratio', lectureBuffers: null }),
+    registryEntry('lbfgs', 'lbfgs', 'L-BFGS (1 iteration/step)', { maxIter: 1, historySize: 10 }, { momentum: '—', adaptive: 'quasi-Newton, 10 curvature pairs', lectureBuffers: null }, 0.1),
+    wrapperEntry('lookahead', 'Lookahead (Adam, k = 6, α = 0.5)', adamSpec, {}, { k: 6, alpha: 0.5 }, { momentum: 'inner Adam + slow weights', adaptive: 'inner Adam' }),
+    wrapperEntry('sam', 'SAM (SGD + momentum, ρ = 0.05)', sgdSpec, { momentum: 0.9 }, { rho: 0.05 }, { momentum: 'heavy ball μ = 0.9 (inner SGD)', adaptive: '— (2 gradients per step)' }),
+  ];
+  return entries;
+}
+
+let cached: RaceEntry[] | null = null;
+
+/** Every contestant, in the lecture's order. */
+export function raceEntries(): readonly RaceEntry[] {
+  cached ??= buildEntries();
+  return cached;
+}
+
+export function raceEntryIds(): string[] {
+  return raceEntries().map((e) => e.id);
+}
+
+/** The entry with this id (any entry, selected or not). */
+export function raceEntry(id: string): RaceEntry {
+  const found = raceEntries().find((e) => e.id === id);
+  if (!found) throw new RaceInputError('optimizers', `no race entry ${JSON.stringify(id)}; valid: ${raceEntryIds().join(', ')}`);
+  return found;
+}
+
+/**
+ * The entries named in a list (absent: all), in the lecture's order. An unknown name, or a
+ * list with no names at all, is an error listing the valid ones.
+ */
+export function selectEntries(names: readonly string[] | undefined): RaceEntry[] {
+  const all = raceEntries();
+  if (names === undefined) return [...all];
+  const wanted = names.map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  if (wanted.length === 0) throw new RaceInputError('optimizers', `the list is empty; name at least one of: ${raceEntryIds().join(', ')}`);
+  if (wanted.length === 1 && wanted[0] === 'all') return [...all];
+  const unknown = wanted.filter((n) => !all.some((e) => e.id === n));
+  if (unknown.length > 0) {
+    throw new RaceInputError('optimizers', `unknown optimizer${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => JSON.stringify(n)).join(', ')}; valid: ${raceEntryIds().join(', ')}`);
+  }
+  return all.filter((e) => wanted.includes(e.id));
+}
+
+/** A race asked for something that does not exist or cannot run (the CLI exits with status 2). */
+export class RaceInputError extends Error {
+  override readonly name = 'RaceInputError';
+  constructor(
+    /** The option at fault: 'optimizers', 'claims', 'seed', 'seeds' or 'budget'. */
+    readonly option: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Adam without bias correction, as a configuration of the same Adam: before step t the group's
+ * lr and ε are rescaled so that Adam's corrected update equals the uncorrected one,
+ *
+ *   γ (m/b₁) / (√v/√b₂ + ε′) = γ m / (√v + ε)   with γ′ = γ·b₁/√b₂ and ε′ = ε/√b₂,
+ *
+ * where b₁ = 1 − β₁ᵗ and b₂ = 1 − β₂ᵗ. The optimizer's own state (m, v, step) is untouched.
+ */
+export function withoutBiasCorrection(factory: OptimizerFactory): OptimizerFactory {
+  return (params, lr) => {
+    const inner = factory(params, lr);
+    const groups = inner.paramGroups as Array<{ lr: number; eps: number; betas: [number, number] }>;
+    let t = 0;
+    return {
+      get paramGroups() {
+        return inner.paramGroups;
+      },
+      zeroGrad: (options) => inner.zeroGrad(options),
+      step(closure) {
+        t += 1;
+        // The values a schedule (or the caller) set for this step, restored after it.
+        const base = groups.map((g) => ({ lr: g.lr, eps: g.eps }));
+        groups.forEach((g, k) => {
+          const [beta1, beta2] = g.betas;
+          const bc1 = 1 - beta1 ** t;
+          const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
+          g.lr = (base[k]!.lr * bc1) / bc2Sqrt;
+          g.eps = base[k]!.eps / bc2Sqrt;
+        });
+        try {
+          return inner.step(closure);
+        } finally {
+          groups.forEach((g, k) => {
+            g.lr = base[k]!.lr;
+            g.eps = base[k]!.eps;
+          });
+        }
+      },
+    };
+  };
+}

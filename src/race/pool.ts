@@ -1,0 +1,118 @@
+/**
+ * A pool of message-passing workers that run trials, whatever the platform: Node's
+ * worker_threads (src/cli/race-env.ts) and the browser's Web Workers adapt to `TrialPort`.
+ * Each worker takes the next queued trial when it finishes one; results come back by trial,
+ * so the order in which workers finish changes nothing.
+ *
+ * In a browser:
+ *
+ *   // worker.js
+ *   import { serveTrials } from 'descent/race';
+ *   serveTrials(self, { datasets, now: () => performance.now() });
+ *
+ *   // page
+ *   const pool = workerPool(navigator.hardwareConcurrency, () => webWorkerPort(new Worker('worker.js', { type: 'module' })));
+ *   const results = await runRace({ budget: 'quick' }, { datasets, now, version, runner: pool });
+ *   await pool.close();
+ */
+import { runTrialTask, type TrialRunner, type TrialTask } from './run.js';
+import type { TrialEnv } from './types.js';
+
+/** What the pool needs of one worker. */
+export interface TrialPort {
+  post(task: TrialTask): void;
+  onMessage(handler: (reply: TrialReply) => void): void;
+  onFailure(handler: (error: Error) => void): void;
+  terminate(): Promise<unknown> | void;
+}
+
+export type TrialReply = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: string };
+
+interface Pending {
+  readonly task: TrialTask;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+/** `count` workers from `spawn`; `close()` ends them (whoever creates a pool closes it). */
+export function workerPool(count: number, spawn: () => TrialPort): TrialRunner {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`workerPool: the worker count must be a positive integer, got ${count}`);
+  const queue: Pending[] = [];
+  const idle: TrialPort[] = [];
+  const busy = new Map<TrialPort, Pending>();
+  const ports: TrialPort[] = [];
+  let failure: Error | null = null;
+
+  const dispatch = (): void => {
+    while (idle.length > 0 && queue.length > 0) {
+      const port = idle.pop()!;
+      const job = queue.shift()!;
+      busy.set(port, job);
+      port.post(job.task);
+    }
+  };
+  // A worker that dies takes the race with it: every pending trial fails with its error.
+  const fail = (error: Error): void => {
+    failure ??= error;
+    for (const job of [...busy.values(), ...queue.splice(0)]) job.reject(failure);
+    busy.clear();
+  };
+  for (let k = 0; k < count; k++) {
+    const port = spawn();
+    port.onMessage((reply) => {
+      const job = busy.get(port);
+      busy.delete(port);
+      idle.push(port);
+      if (job) {
+        if (reply.ok) job.resolve(reply.result);
+        else job.reject(new Error(reply.error));
+      }
+      dispatch();
+    });
+    port.onFailure(fail);
+    ports.push(port);
+    idle.push(port);
+  }
+  return {
+    workers: count,
+    run(task) {
+      if (failure) return Promise.reject(failure);
+      return new Promise((resolve, reject) => {
+        queue.push({ task, resolve, reject });
+        dispatch();
+      });
+    },
+    async close() {
+      await Promise.all(ports.map((p) => p.terminate()));
+    },
+  };
+}
+
+/** The worker side: runs every trial it receives and replies with its result or error. */
+export function serveTrials(scope: { onmessage: ((event: { data: TrialTask }) => void) | null; postMessage(reply: TrialReply): void }, env: TrialEnv): void {
+  scope.onmessage = (event) => scope.postMessage(answer(event.data, env));
+}
+
+/** One trial's reply: its result, or its error's stack. */
+export function answer(task: TrialTask, env: TrialEnv): TrialReply {
+  try {
+    return { ok: true, result: runTrialTask(task, env) };
+  } catch (error) {
+    return { ok: false, error: (error as Error).stack ?? String(error) };
+  }
+}
+
+/** A browser Web Worker as a TrialPort. */
+export function webWorkerPort(worker: {
+  postMessage(task: TrialTask): void;
+  addEventListener(type: 'message', listener: (event: { data: TrialReply }) => void): void;
+  addEventListener(type: 'error', listener: (event: { message?: string }) => void): void;
+  terminate(): void;
+}): TrialPort {
+  return {
+    post: (task) => worker.postMessage(task),
+    onMessage: (handler) => worker.addEventListener('message', (event) => handler(event.data)),
+    onFailure: (handler) => worker.addEventListener('error', (event) => handler(new Error(`a race worker failed: ${event.message ?? 'unknown error'}`))),
+    terminate: () => worker.terminate(),
+  };
+}
