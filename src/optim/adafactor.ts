@@ -295,9 +295,9 @@ export const adafactorSpec = defineKernelOptimizer<AdafactorOptions, AdafactorSt
   torchGroupKeys: { foreach: null },
   state: {
     step: { kind: 'count0d' },
-    row_var: { kind: 'tensor', shape: (s) => (s.length >= 2 ? [...s.slice(0, -1), 1] : null) },
-    col_var: { kind: 'tensor', shape: (s) => (s.length >= 2 ? [...s.slice(0, -2), 1, s[s.length - 1]!] : null) },
-    variance: { kind: 'tensor', shape: (s) => (s.length < 2 ? [...s] : null) },
+    row_var: { kind: 'tensor', nonNegative: true, shape: (s) => (s.length >= 2 ? [...s.slice(0, -1), 1] : null) },
+    col_var: { kind: 'tensor', nonNegative: true, shape: (s) => (s.length >= 2 ? [...s.slice(0, -2), 1, s[s.length - 1]!] : null) },
+    variance: { kind: 'tensor', nonNegative: true, shape: (s) => (s.length < 2 ? [...s] : null) },
   },
   stateBytesPerParam: (_o, shapes = [[1]]) => stateBytes(shapes),
   stateBytesNote: '4·(r + c)/(r·c) for an r × c matrix, 4 for a vector',

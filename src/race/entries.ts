@@ -40,20 +40,24 @@ export interface RaceEntry {
   factory(extra?: Readonly<Record<string, unknown>>): OptimizerFactory;
 }
 
+/**
+ * Where SGD's sweeps centre: the values PyTorch's examples use, 0.1 for networks and 0.01 on the
+ * surfaces. Its PyTorch default (1e-3 since 2.0; 1.13 had none) is a placeholder far below both.
+ */
+const SGD_CENTER = { network: 0.1, surface: 0.01 };
+
 function registryEntry(
   id: string,
   specId: string,
   label: string,
   options: Record<string, unknown>,
   table: { momentum: string; adaptive: string; lectureBuffers: number | null },
-  networkLr?: number,
+  center: { network?: number; surface?: number } = {},
 ): RaceEntry {
   const spec = getOptimizerSpec(specId);
   const defaultLr = (spec.defaults as { lr?: number }).lr;
-  // SGD has no default learning rate (PyTorch 1.13 requires one): centre its sweep on the
-  // values the PyTorch examples use, 0.1 for networks and 0.01 on the surfaces.
-  const network = networkLr ?? defaultLr ?? 0.1;
-  const surface = defaultLr ?? 0.01;
+  const network = center.network ?? defaultLr ?? 0.1;
+  const surface = center.surface ?? defaultLr ?? 0.01;
   return {
     id,
     label,
@@ -76,6 +80,7 @@ function wrapperEntry(
   innerOptions: Record<string, unknown>,
   wrapperOptions: Record<string, unknown>,
   table: { momentum: string; adaptive: string },
+  center: { network?: number; surface?: number } = {},
 ): RaceEntry {
   const wrapper = getWrapperSpec(id);
   const innerLr = (inner.defaults as { lr?: number }).lr;
@@ -86,7 +91,7 @@ function wrapperEntry(
     wrapper,
     options: { ...innerOptions, ...wrapperOptions },
     ...table,
-    centerLr: { network: innerLr ?? 0.1, surface: innerLr ?? 0.01 },
+    centerLr: { network: center.network ?? innerLr ?? 0.1, surface: center.surface ?? innerLr ?? 0.01 },
     gradients: 'dense',
     lectureBuffers: null,
     declaredStateBytes: (shapes) => inner.stateBytesPerParam(innerOptions as never, shapes) + wrapper.extraBytesPerParam,
@@ -162,9 +167,9 @@ function buildEntries(): RaceEntry[] {
   const [beta1, beta2] = (adamSpec.defaults as { betas: [number, number] }).betas;
   const ema = `EMA of g² (β₂ = ${beta2})`;
   const entries: RaceEntry[] = [
-    registryEntry('sgd', 'sgd', 'SGD', {}, { momentum: '—', adaptive: '—', lectureBuffers: 0 }),
-    registryEntry('momentum', 'sgd', 'SGD + momentum', { momentum: 0.9 }, { momentum: 'heavy ball μ = 0.9', adaptive: '—', lectureBuffers: 0 }),
-    registryEntry('nesterov', 'sgd', 'SGD + Nesterov', { momentum: 0.9, nesterov: true }, { momentum: 'Nesterov μ = 0.9', adaptive: '—', lectureBuffers: 0 }),
+    registryEntry('sgd', 'sgd', 'SGD', {}, { momentum: '—', adaptive: '—', lectureBuffers: 0 }, SGD_CENTER),
+    registryEntry('momentum', 'sgd', 'SGD + momentum', { momentum: 0.9 }, { momentum: 'heavy ball μ = 0.9', adaptive: '—', lectureBuffers: 0 }, SGD_CENTER),
+    registryEntry('nesterov', 'sgd', 'SGD + Nesterov', { momentum: 0.9, nesterov: true }, { momentum: 'Nesterov μ = 0.9', adaptive: '—', lectureBuffers: 0 }, SGD_CENTER),
     registryEntry('adagrad', 'adagrad', 'Adagrad', {}, { momentum: '—', adaptive: 'Σ of all g²', lectureBuffers: 1 }),
     registryEntry('rmsprop', 'rmsprop', 'RMSprop', {}, { momentum: '—', adaptive: 'EMA of g² (α = 0.99)', lectureBuffers: 1 }),
     registryEntry('adadelta', 'adadelta', 'Adadelta', {}, { momentum: '—', adaptive: 'EMA of g² and of Δθ² (ρ = 0.9)', lectureBuffers: 2 }),
@@ -176,13 +181,13 @@ function buildEntries(): RaceEntry[] {
     registryEntry('sparseadam', 'sparseadam', 'SparseAdam', {}, { momentum: `EMA β₁ = ${beta1} (lazy)`, adaptive: `${ema} (lazy)`, lectureBuffers: null }),
     registryEntry('lamb', 'lamb', 'LAMB', {}, { momentum: `EMA β₁ = ${beta1}`, adaptive: `${ema} + layer trust ratio`, lectureBuffers: null }),
     registryEntry('lars', 'lars', 'LARS (μ = 0.9)', { momentum: 0.9 }, { momentum: 'heavy ball μ = 0.9', adaptive: 'layer trust ratio', lectureBuffers: null }),
-    registryEntry('lbfgs', 'lbfgs', 'L-BFGS (1 iteration/step)', { maxIter: 1, historySize: 10 }, { momentum: '—', adaptive: 'quasi-Newton, 10 curvature pairs', lectureBuffers: null }, 0.1),
+    registryEntry('lbfgs', 'lbfgs', 'L-BFGS (1 iteration/step)', { maxIter: 1, historySize: 10 }, { momentum: '—', adaptive: 'quasi-Newton, 10 curvature pairs', lectureBuffers: null }, { network: 0.1 }),
     registryEntry('rprop', 'rprop', 'Rprop', {}, { momentum: '—', adaptive: 'sign of g, a step size per weight', lectureBuffers: null }),
     registryEntry('asgd', 'asgd', 'ASGD', {}, { momentum: '—', adaptive: '— (decaying η, averaged iterates)', lectureBuffers: null }),
     registryEntry('adafactor', 'adafactor', 'Adafactor', {}, { momentum: '—', adaptive: 'factored EMA of g² (row × column means), relative step', lectureBuffers: null }),
     muonEntry(),
     wrapperEntry('lookahead', 'Lookahead (Adam, k = 6, α = 0.5)', adamSpec, {}, { k: 6, alpha: 0.5 }, { momentum: 'inner Adam + slow weights', adaptive: 'inner Adam' }),
-    wrapperEntry('sam', 'SAM (SGD + momentum, ρ = 0.05)', sgdSpec, { momentum: 0.9 }, { rho: 0.05 }, { momentum: 'heavy ball μ = 0.9 (inner SGD)', adaptive: '— (2 gradients per step)' }),
+    wrapperEntry('sam', 'SAM (SGD + momentum, ρ = 0.05)', sgdSpec, { momentum: 0.9 }, { rho: 0.05 }, { momentum: 'heavy ball μ = 0.9 (inner SGD)', adaptive: '— (2 gradients per step)' }, SGD_CENTER),
   ];
   return entries;
 }
