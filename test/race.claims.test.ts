@@ -45,7 +45,7 @@ describe("claim 7: the measured buffers against the lecture's column", () => {
   const row = (optimizer: string, bytes: number): TableRow => {
     const entry = raceEntries().find((e) => e.id === optimizer)!;
     const none = { mean: Number.NaN, sd: Number.NaN, values: [] };
-    return { optimizer, label: entry.label, task: 'mnist', lr: 0.1, sweep: [], failed: false, momentum: '', adaptive: '', stateBytesPerParam: bytes, stateDictBytesPerParam: bytes, declaredStateBytesPerParam: bytes, trainLoss: none, testLoss: none, testAccuracy: none, stepsToTarget: [], curve: [], msPerStep: null };
+    return { optimizer, label: entry.label, task: 'mnist', lr: 0.1, sweep: [], failed: false, divergedSeeds: 0, momentum: '', adaptive: '', stateBytesPerParam: bytes, stateDictBytesPerParam: bytes, declaredStateBytesPerParam: bytes, trainLoss: none, testLoss: none, testAccuracy: none, stepsToTarget: [], curve: [], msPerStep: null };
   };
   const table = (rows: TableRow[]): TableOutcome => ({ description: '', steps: 1, lossTarget: 1, rows });
   it('holds when every listed optimizer keeps the buffers the lecture says', () => {

@@ -57,7 +57,8 @@ describe('paired differences, wins and shares', () => {
     expect(() => pairedDifference([1], [1, 2])).toThrow(/1 values against 2/);
   });
   it('counts wins', () => {
-    expect(winCount(4, (k) => k % 2 === 0, 'even')).toEqual({ count: 2, of: 4, what: 'even' });
+    expect(winCount(4, (k) => k % 2 === 0, 'even')).toEqual({ count: 2, of: 4, what: 'even', unit: 'seeds' });
+    expect(winCount(3, () => true, 'faster', 'methods').unit).toBe('methods');
   });
   it('gives Wilson intervals worked out by hand', () => {
     // 8/10: centre (0.8 + 1.92/10)/(1 + 3.8415/10) = 0.7168, half-width 0.2271 → [0.490, 0.943]

@@ -9,7 +9,7 @@ import { Generator } from '../src/tensor/random.js';
 import { SGD, Adam, RMSprop } from '../src/optim/index.js';
 import { illConditioned, illConditionedRotated } from '../src/surfaces/index.js';
 import { quadraticBowl, quadraticHessian, QuadraticForm, logSpacedSpectrum, randomRotation } from '../src/surfaces/quadratic.js';
-import { Lockstep, firstToReach, octaveGrid, type GroupOptimizerFactory } from '../src/race/claims/lockstep.js';
+import { Lockstep, coarseThenFine, eighthOctavesAround, firstToReach, octaveGrid, type GroupOptimizerFactory } from '../src/race/claims/lockstep.js';
 import { assertAllclose } from './helpers/allclose.js';
 
 describe('quadraticBowl', () => {
@@ -125,14 +125,15 @@ describe('Lockstep', () => {
 });
 
 describe('firstToReach', () => {
+  // f = ½ λ w², one coordinate, λ = 1: GD's iterate is (1 − lr)^t w₀.
+  const problem = {
+    start: Float64Array.of(1),
+    value: (w: Float64Array) => 0.5 * w[0]! ** 2,
+    gradient: (w: Float64Array, out: Float64Array) => void (out[0] = w[0]!),
+  };
+  const sgd: GroupOptimizerFactory = (groups) => new SGD(groups as never);
+
   it("finds GD's step count from its closed form, (1 − lr·λ)^(2t) ≤ ε, and the learning rate that gets there first", () => {
-    // f = ½ λ w², one coordinate, λ = 1: GD's iterate is (1 − lr)^t w₀.
-    const problem = {
-      start: Float64Array.of(1),
-      value: (w: Float64Array) => 0.5 * w[0]! ** 2,
-      gradient: (w: Float64Array, out: Float64Array) => void (out[0] = w[0]!),
-    };
-    const sgd: GroupOptimizerFactory = (groups) => new SGD(groups as never);
     const reduction = 1e-6;
     const closedForm = (lr: number): number => Math.ceil(Math.log(reduction) / (2 * Math.log(Math.abs(1 - lr))));
     const winner = firstToReach(sgd, [{ lr: 0.1 }, { lr: 0.3 }, { lr: 0.6 }, { lr: 2.5 }], problem, { target: reduction * 0.5, maxSteps: 1000, divergeAbove: 1e6 });
@@ -140,6 +141,14 @@ describe('firstToReach', () => {
     expect(winner.steps).toBe(closedForm(0.6));
     const none = firstToReach(sgd, [{ lr: 0.001 }], problem, { target: reduction * 0.5, maxSteps: 50, divergeAbove: 1e6 });
     expect(none).toEqual({ steps: null, config: null });
+  });
+
+  it('refines around the coarse winner and keeps the faster of the two rounds', () => {
+    const limits = { target: 0.5e-6, maxSteps: 1000, divergeAbove: 1e6 };
+    // Coarse: 0.1 and 0.4 (0.4 wins); fine: 0.4 · 2^(k/8), k = −3…3, the largest 0.4 · 2^(3/8) ≈ 0.519 wins.
+    const winner = coarseThenFine(sgd, [{ lr: 0.1 }, { lr: 0.4 }], (w) => eighthOctavesAround(w.lr).map((lr) => ({ lr })), problem, limits);
+    expect(winner.config?.lr).toBeCloseTo(0.4 * 2 ** (3 / 8), 12);
+    expect(winner.steps).toBe(Math.ceil(Math.log(1e-6) / (2 * Math.log(1 - 0.4 * 2 ** (3 / 8)))));
   });
 
   it('lays grids evenly in log scale, ends included', () => {

@@ -46,7 +46,7 @@ export const ADVICE: readonly AdviceSpec[] = [
 
 function claimEvidence(claim: ClaimResult): string {
   const effect = claim.effect ? ` Effect ${num(claim.effect.mean)} (95 % CI ${num(claim.effect.lo)} to ${num(claim.effect.hi)}, n = ${claim.effect.n}).` : '';
-  const wins = claim.wins ? ` ${claim.wins.count}/${claim.wins.of} seeds: ${claim.wins.what}.` : '';
+  const wins = claim.wins ? ` ${claim.wins.count}/${claim.wins.of} ${claim.wins.unit}: ${claim.wins.what}.` : '';
   return `${claim.number}. ${claim.title} — ${claim.verdict}.${effect}${wins} ${claim.summary}`;
 }
 

@@ -96,13 +96,15 @@ export interface Wins {
   readonly of: number;
   /** What winning means, e.g. "Adagrad's online loss below SGD's". */
   readonly what: string;
+  /** What is counted: 'seeds' unless said otherwise (e.g. 'methods'). */
+  readonly unit: string;
 }
 
-/** Counts the seeds where `won(k)` holds. */
-export function winCount(of: number, won: (k: number) => boolean, what: string): Wins {
+/** Counts the seeds (or other units) where `won(k)` holds. */
+export function winCount(of: number, won: (k: number) => boolean, what: string, unit = 'seeds'): Wins {
   let count = 0;
   for (let k = 0; k < of; k++) if (won(k)) count += 1;
-  return { count, of, what };
+  return { count, of, what, unit };
 }
 
 /** The Wilson score interval (95 %) of a share: successes out of trials. */

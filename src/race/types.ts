@@ -255,6 +255,8 @@ export interface TableRow {
   readonly sweep: ReadonlyArray<{ readonly lr: number; readonly score: number }>;
   /** Failed at every learning rate: diverged or no better than chance. */
   readonly failed: boolean;
+  /** Seeds whose run at the chosen lr diverged (their losses are left out of the means). */
+  readonly divergedSeeds: number;
   readonly momentum: string;
   readonly adaptive: string;
   /** Bytes of optimizer state per parameter, measured from the live optimizer. */

@@ -331,7 +331,7 @@ export const drift = defineClaim<Settings, Spec, DriftRunResult[]>({
         {
           kind: 'line',
           name: 'claim-5-effective-lr',
-          title: `Effective learning rate |Δw|/|g| (median over coordinates), T = ${horizons[longest]}, lr tuned on the first quarter, seed ${firstSeed}`,
+          title: `Effective lr |Δw|/|g| (median), lr tuned on the first quarter, seed ${firstSeed}`,
           xLabel: 'step',
           yLabel: '|Δw| / |g|',
           logY: true,
@@ -340,9 +340,9 @@ export const drift = defineClaim<Settings, Spec, DriftRunResult[]>({
         {
           kind: 'line',
           name: 'claim-5-tracking-loss',
-          title: `Online loss on the turning target (mean per ${Math.round(horizons[longest]! / curves[0]!.steps.length)} steps), seed ${firstSeed}`,
+          title: `Online loss on the turning target, seed ${firstSeed}`,
           xLabel: 'step',
-          yLabel: 'mean squared error',
+          yLabel: `MSE, mean of ${Math.round(horizons[longest]! / curves[0]!.steps.length)} steps`,
           logY: true,
           series: curves.map((c) => ({ label: `${label(c.id)} (lr ${num(c.lr)})`, color: c.id, points: c.steps.map((t, p) => [t + 1, c.loss[p]!] as const) })),
         },

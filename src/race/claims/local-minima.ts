@@ -205,12 +205,13 @@ export const localMinima = defineClaim<Settings, Spec, LocalMinimaTrialResult>({
       },
       figures: [
         {
-          kind: 'bar',
+          kind: 'line',
           name: 'claim-2-global-share',
-          title: 'Share of runs ending in the global minimum of the two-well bowl, per effective step',
+          title: 'Share of runs ending in the global minimum of the two-well bowl',
+          xLabel: 'effective step η',
           yLabel: 'share in the global minimum',
-          categories: ids.map(label),
-          series: effectiveSteps.map((eta, e) => ({ label: `η = ${eta}`, color: `variant-${(e % 6) + 1}`, values: ids.map((id) => pooled(id, e).share) })),
+          logX: true,
+          series: ids.map((id) => ({ label: label(id), color: id, points: effectiveSteps.map((eta, e) => [eta, pooled(id, e).share] as const) })),
         },
       ],
     };

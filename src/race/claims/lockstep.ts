@@ -133,6 +133,28 @@ export function firstToReach(
   return { steps: null, config: null };
 }
 
+/**
+ * The grid search both quadratic claims use: race a coarse grid, then a finer one built around
+ * its winner, and keep whichever finished first (the coarse winner is usually in the fine grid too).
+ */
+export function coarseThenFine(
+  create: GroupOptimizerFactory,
+  coarse: readonly RunConfig[],
+  refine: (winner: RunConfig) => readonly RunConfig[],
+  problem: Parameters<typeof firstToReach>[2],
+  limits: Parameters<typeof firstToReach>[3],
+): Winner {
+  const first = firstToReach(create, coarse, problem, limits);
+  if (first.config === null) return first;
+  const second = firstToReach(create, refine(first.config), problem, limits);
+  return second.steps !== null && second.steps <= first.steps! ? second : first;
+}
+
+/** Learning rates an eighth of an octave apart, three either side of `lr`. */
+export function eighthOctavesAround(lr: number): number[] {
+  return [-3, -2, -1, 0, 1, 2, 3].map((k) => lr * 2 ** (k / 8));
+}
+
 /** 2^(k/perOctave) for every k with the value inside [low, high]: a grid even in log scale. */
 export function octaveGrid(low: number, high: number, perOctave: number): number[] {
   const out: number[] = [];

@@ -28,7 +28,7 @@ import { QuadraticForm, logSpacedSpectrum } from '../../surfaces/quadratic.js';
 import { interval, mean, verdictOf, winCount } from '../stats.js';
 import { defineClaim, type Verdict } from '../types.js';
 import { num } from './format.js';
-import { firstToReach, octaveGrid, type GroupOptimizerFactory, type RunConfig } from './lockstep.js';
+import { coarseThenFine, eighthOctavesAround, octaveGrid, type GroupOptimizerFactory, type RunConfig } from './lockstep.js';
 import { everyVerdict } from './verdicts.js';
 
 export const MOMENTUM_CONDITIONS = [10, 100, 1000, 10_000] as const;
@@ -82,13 +82,10 @@ export function runMomentumTrial({ seed, condition, dimension, reduction }: Mome
   const limits = { target: reduction * f0, maxSteps: Math.ceil(condition * Math.log(1 / reduction)) + 1000, divergeAbove: 1e6 * f0 };
 
   const search = (coarse: RunConfig[], refine: (best: RunConfig) => RunConfig[]): Tuned => {
-    const first = firstToReach(sgdGroups, coarse, problem, limits);
-    if (first.config === null) return { steps: null, lr: null, momentum: null };
-    const second = firstToReach(sgdGroups, refine(first.config), problem, limits);
-    const best = second.steps !== null && second.steps <= first.steps! ? second : first;
-    return { steps: best.steps, lr: best.config!.lr, momentum: best.config!.momentum as number };
+    const best = coarseThenFine(sgdGroups, coarse, refine, problem, limits);
+    return best.config === null ? { steps: null, lr: null, momentum: null } : { steps: best.steps, lr: best.config.lr, momentum: best.config.momentum as number };
   };
-  const fineLrs = (lr: number): number[] => [-3, -2, -1, 0, 1, 2, 3].map((k) => lr * 2 ** (k / 8));
+  const fineLrs = eighthOctavesAround;
   const fineGaps = (gap: number): number[] => (gap >= 1 ? [1, 2 ** -0.25, 2 ** -0.5] : [-2, -1, 0, 1, 2].map((k) => Math.min(1, gap * 2 ** (k / 4))));
 
   // L = 1: GD is stable below lr 2 and its best is 2/(1 + 1/κ) ≥ 1.8 for κ ≥ 10, heavy ball's

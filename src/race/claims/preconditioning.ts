@@ -27,7 +27,7 @@ import { raceEntry } from '../entries.js';
 import { interval, mean, verdictOf, winCount } from '../stats.js';
 import { defineClaim, type Verdict } from '../types.js';
 import { num } from './format.js';
-import { entryGroupFactory, firstToReach, octaveGrid, type RunConfig } from './lockstep.js';
+import { coarseThenFine, eighthOctavesAround, entryGroupFactory, octaveGrid, type RunConfig } from './lockstep.js';
 import { everyVerdict } from './verdicts.js';
 
 export const PRECONDITIONING_CONDITION = 1000;
@@ -79,11 +79,9 @@ export function runPreconditioningTrial({ seed, optimizer, condition, dimension,
     const f0 = form.value(start);
     const problem = { start, value: (w: Float64Array) => form.value(w), gradient: (w: Float64Array, out: Float64Array) => form.gradient(w, out) };
     const limits = { target: reduction * f0, maxSteps, divergeAbove: 1e6 * f0 };
-    const coarse = firstToReach(create, octaveGrid(low, high, 2).map((lr): RunConfig => ({ lr })), problem, limits);
-    if (coarse.config === null) return { steps: null, lr: null };
-    const fine = firstToReach(create, [-3, -2, -1, 0, 1, 2, 3].map((k): RunConfig => ({ lr: coarse.config!.lr * 2 ** (k / 8) })), problem, limits);
-    const best = fine.steps !== null && fine.steps <= coarse.steps! ? fine : coarse;
-    return { steps: best.steps, lr: best.config!.lr };
+    const lrs = (values: readonly number[]): RunConfig[] => values.map((lr) => ({ lr }));
+    const best = coarseThenFine(create, lrs(octaveGrid(low, high, 2)), (winner) => lrs(eighthOctavesAround(winner.lr)), problem, limits);
+    return { steps: best.steps, lr: best.config?.lr ?? null };
   };
   const aligned: OrientationResult[] = [];
   const turned: OrientationResult[] = [];
@@ -204,7 +202,7 @@ export const preconditioning = defineClaim<Settings, PreconditioningTrialSpec, P
         {
           kind: 'bar',
           name: 'claim-14-aligned-vs-turned',
-          title: `Steps to f ≤ ${num(PRECONDITIONING_REDUCTION)}·f(w₀) at κ = ${PRECONDITIONING_CONDITION}, each at its best lr (geometric mean over seeds)`,
+          title: `Steps to f ≤ ${num(PRECONDITIONING_REDUCTION)}·f(w₀), κ = ${PRECONDITIONING_CONDITION}, best lr each`,
           yLabel: 'steps',
           logY: true,
           categories: [CONTROL, ...methods].map(label),

@@ -16,7 +16,7 @@
 import { Generator } from '../../tensor/random.js';
 import { boundedSaddle } from '../../surfaces/functions.js';
 import { raceEntry } from '../entries.js';
-import { interval, median, verdictOf, winCount } from '../stats.js';
+import { interval, median, verdictOf } from '../stats.js';
 import { defineClaim, type Verdict } from '../types.js';
 import { num } from './format.js';
 import { Lockstep, entryGroupFactory, manyStarts } from './lockstep.js';
@@ -169,7 +169,6 @@ export const saddle = defineClaim<Settings, Spec, SaddleTrialResult>({
       // The effect shown is the slowest method's: the one the "every method" rule turns on.
       effect: others.map((id) => ratios.get(id)!).reduce((slowest, r) => (r.mean > slowest.mean ? r : slowest)),
       perSeed: Object.fromEntries(others.map((id) => [`ln escape ratio ${id}`, perSeed[id]!])),
-      wins: winCount(others.length, (k) => verdicts.get(others[k]!) === 'holds', 'methods that escape faster than SGD'),
       method:
         `The bounded saddle f = x² − y² + y⁴/4, from ${plan.settings.starts} starts per seed at x₀ = ${SADDLE_X0} (where the stable direction's gradient is 1) with |y₀| spread evenly in log scale over 10^${OFFSET_DECADES[0]} … 10^${OFFSET_DECADES[1]} (stratified, random sign). ` +
         `Steps until |y| ≥ ${ESCAPE_HEIGHT}, at most ${maxSteps}, at matched effective steps η ∈ {${effectiveSteps.join(', ')}}: every optimizer moves η per step under a steady unit gradient, so SGD runs at lr = η, heavy ball and Nesterov at lr = η(1 − μ) (their terminal velocity is lr/(1 − μ)), and the normalized methods at lr = η. ` +
@@ -183,7 +182,7 @@ export const saddle = defineClaim<Settings, Spec, SaddleTrialResult>({
         `Near the saddle the unstable gradient is 2|y|, so SGD's distance from it grows by (1 + 2η) per step and its escape time grows with ln(1/|y₀|): ${curve('sgd')
           .map(([y, t]) => `${num(t)} steps from |y₀| ≈ ${num(y)}`)
           .join(', ')} at η = ${effectiveSteps[middle]}. ` +
-        `A normalized method divides by the gradient's own scale and moves about η per step however small the gradient, so its escape time hardly depends on |y₀|${NORMALIZED_IDS.some((id) => ids.includes(id)) ? ` (${NORMALIZED_IDS.filter((id) => ids.includes(id)).map((id) => `${label(id)} ${num(median(curve(id).map(([, t]) => t)))}`).join(', ')} steps, median over decades)` : ''}; RMSProp's first steps are larger still, since it has no bias correction and its average of g² starts at zero. ` +
+        `A normalized method divides by the gradient's own scale and moves about η per step however small the gradient, so its escape time hardly depends on |y₀|${NORMALIZED_IDS.some((id) => ids.includes(id)) ? ` (${NORMALIZED_IDS.filter((id) => ids.includes(id)).map((id) => `${label(id)} ${num(median(curve(id).map(([, t]) => t)))}`).join(', ')} steps, median over decades)` : ''}${ids.includes('rmsprop') ? "; RMSProp's first steps are larger still, since it has no bias correction and its average of g² starts at zero" : ''}. ` +
         `Momentum matched at its terminal step does not help: along a direction whose gradient grows exponentially the velocity lags behind the gradient, and heavy ball's growth per step, the root of z² − (1 + μ + 2η(1 − μ))z + μ = 0, is below SGD's 1 + 2η; it escapes faster only when given a larger effective step (at SGD's own lr, heavy ball's terminal step is 1/(1 − μ) = ${num(1 / (1 - (raceEntry('momentum').options.momentum as number)))}× larger).`,
       values: {
         escapeHeight: ESCAPE_HEIGHT,

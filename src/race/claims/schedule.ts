@@ -30,7 +30,7 @@ import { defineClaim, type Budget, type Verdict } from '../types.js';
 import type { MnistTaskOptions } from '../tasks.js';
 import { bestByMean, edgeExtension, gridOver, perSeed } from './choices.js';
 import { num, percent } from './format.js';
-import { runTaskTrial, type TaskRunResult, type TaskRunSpec } from './task-runs.js';
+import { runTaskTrial, taskSpec, type TaskRunResult, type TaskRunSpec } from './task-runs.js';
 
 type Arm = 'momentum' | 'adam';
 const ARMS: readonly Arm[] = ['momentum', 'adam'];
@@ -40,12 +40,13 @@ interface Settings {
   readonly steps: number;
   readonly batchSize: number;
   readonly grids: Readonly<Record<Arm, readonly number[]>>;
+  /** Grid steps added beyond an edge where the best lr sits (0 at --quick, whose grids are two points). */
+  readonly extensions: number;
 }
 
 /** How far below Adam SGD's test accuracy may be and still count as "as well as": half a point. */
 export const NON_INFERIORITY_MARGIN = -0.005;
 const GRID_RATIO = Math.sqrt(10);
-const EDGE_EXTENSIONS = 1;
 
 /** The claim's rule as a pure function of the per-seed test accuracies. */
 export function scheduleVerdict(sgdAccuracy: readonly number[], adamAccuracy: readonly number[]): { verdict: Verdict; effect: Interval & { differences: readonly number[] } } {
@@ -53,16 +54,8 @@ export function scheduleVerdict(sgdAccuracy: readonly number[], adamAccuracy: re
   return { verdict: verdictOf(effect, 'above', NON_INFERIORITY_MARGIN), effect };
 }
 
-const specFor = (plan: { budget: { name: Budget }; settings: Settings }, optimizer: Arm, lr: number, seed: number): TaskRunSpec => ({
-  budget: plan.budget.name,
-  optimizer,
-  lr,
-  seed,
-  shape: { kind: 'cosine', warmupSteps: 0 },
-  steps: plan.settings.steps,
-  batchSize: plan.settings.batchSize,
-  task: plan.settings.task,
-});
+const specFor = (plan: { budget: { name: Budget }; settings: Settings }, optimizer: Arm, lr: number, seed: number): TaskRunSpec =>
+  taskSpec(plan, { optimizer, lr, seed, shape: { kind: 'cosine', warmupSteps: 0 } });
 
 const armGrid = (done: ReadonlyArray<{ spec: TaskRunSpec; result: TaskRunResult }>, seeds: readonly number[], arm: Arm, select: (r: TaskRunResult) => number) =>
   gridOver(done, seeds, (s) => s.optimizer === arm, (s) => s.lr, select);
@@ -75,9 +68,9 @@ export const schedule = defineClaim<Settings, TaskRunSpec, TaskRunResult>({
   literature: ['Wilson et al. (2017), The marginal value of adaptive gradient methods in machine learning', 'Loshchilov & Hutter (2017), SGDR: stochastic gradient descent with warm restarts'],
   requires: { all: ['momentum', 'adam'], oneOf: [] },
   budgets: {
-    quick: { task: { side: 14, trainSize: 1200, validationSize: 300, testSize: 500, hidden: [32], splitSeed: 0 }, steps: 250, batchSize: 32, grids: { momentum: [0.1, 0.316], adam: [0.01, 0.0316] } },
-    default: { task: { side: 14, trainSize: 5000, validationSize: 1000, testSize: 1667, hidden: [32], splitSeed: 0 }, steps: 1000, batchSize: 32, grids: { momentum: decades(-1.5, -0.5, 2), adam: decades(-2.5, -1, 2) } },
-    full: { task: { side: 14, trainSize: 7333, validationSize: 1000, testSize: 1667, hidden: [64], splitSeed: 0 }, steps: 3000, batchSize: 32, grids: { momentum: decades(-2, -0.5, 2), adam: decades(-3, -1, 2) } },
+    quick: { task: { side: 14, trainSize: 1200, validationSize: 300, testSize: 500, hidden: [32], splitSeed: 0 }, steps: 250, batchSize: 32, grids: { momentum: [0.1, 0.316], adam: [0.01, 0.0316] }, extensions: 0 },
+    default: { task: { side: 14, trainSize: 5000, validationSize: 1000, testSize: 1667, hidden: [32], splitSeed: 0 }, steps: 1000, batchSize: 32, grids: { momentum: decades(-1.5, -0.5, 2), adam: decades(-2.5, -1, 2) }, extensions: 1 },
+    full: { task: { side: 14, trainSize: 7333, validationSize: 1000, testSize: 1667, hidden: [64], splitSeed: 0 }, steps: 3000, batchSize: 32, grids: { momentum: decades(-2, -0.5, 2), adam: decades(-3, -1, 2) }, extensions: 1 },
   },
   shared: [],
   seeded: true,
@@ -85,7 +78,7 @@ export const schedule = defineClaim<Settings, TaskRunSpec, TaskRunResult>({
   followUp(plan, done) {
     return ARMS.flatMap((arm) => {
       const grid = armGrid(done, plan.seeds, arm, (r) => r.validationAccuracy);
-      const next = edgeExtension(bestByMean(grid, 'higher'), grid.length - plan.settings.grids[arm].length, GRID_RATIO, EDGE_EXTENSIONS);
+      const next = edgeExtension(bestByMean(grid, 'higher'), grid.length - plan.settings.grids[arm].length, GRID_RATIO, plan.settings.extensions);
       return next === null ? [] : plan.seeds.map((seed) => specFor(plan, arm, next, seed));
     });
   },
@@ -112,7 +105,7 @@ export const schedule = defineClaim<Settings, TaskRunSpec, TaskRunResult>({
       effect,
       wins: winCount(seeds.length, (k) => effect.differences[k]! >= 0, "SGD + momentum's test accuracy at least Adam's"),
       perSeed: { 'SGD + momentum test accuracy': sgd.test, 'Adam test accuracy': adam.test },
-      method: `An MLP ${[task.side * task.side, ...task.hidden, 10].join('–')} (ReLU) on ${task.trainSize} MNIST digits at ${task.side}×${task.side} px, ${steps} steps of mini-batches of ${plan.settings.batchSize} from the same start and batches per seed, for SGD with heavy-ball momentum 0.9 and for Adam, both under the same cosine schedule from the base lr to 0 at step ${steps}. Each optimizer's lr is the point of its half-decade grid with the best mean accuracy over ${seeds.length} seeds on ${task.validationSize} held-out training digits (extended by half a decade once when the best is at an edge): ${arms.map((a) => `${a.label} ${a.grid.map((p) => num(p.setting)).join(', ')}`).join('; ')}. Test accuracy on ${task.testSize} other digits is then compared seed by seed. As in Wilson et al. (2017), every method's lr is tuned on validation data at the full horizon; unlike them, this is a small MLP trained for a few epochs, so both methods still underfit.`,
+      method: `An MLP ${[task.side * task.side, ...task.hidden, 10].join('–')} (ReLU) on ${task.trainSize} MNIST digits at ${task.side}×${task.side} px, ${steps} steps of mini-batches of ${plan.settings.batchSize} from the same start and batches per seed, for SGD with heavy-ball momentum 0.9 and for Adam, both under the same cosine schedule from the base lr to 0 at step ${steps}. Each optimizer's lr is the point of its half-decade grid with the best mean accuracy over ${seeds.length} seeds on ${task.validationSize} held-out training digits (extended by half a decade${plan.settings.extensions > 0 ? ` up to ${plan.settings.extensions} time(s)` : ' never, at this budget'} when the best is at an edge): ${arms.map((a) => `${a.label} ${a.grid.map((p) => num(p.setting)).join(', ')}`).join('; ')}. Test accuracy on ${task.testSize} other digits is then compared seed by seed. As in Wilson et al. (2017), every method's lr is tuned on validation data at the full horizon; unlike them, this is a small MLP trained for a few epochs, so both methods still underfit.`,
       summary: `Test accuracy: ${arms.map((a) => `${a.label} ${percent(mean(a.test))} ± ${percent(sd(a.test))} (lr ${num(a.choice.setting)})`).join(', ')}; SGD − Adam = ${num(100 * effect.mean)} points (95 % CI ${num(100 * effect.lo)} to ${num(100 * effect.hi)}).${edges.length > 0 ? ` The chosen lr of ${edges.join(' and ')} is at an edge of its grid.` : ''}`,
       interpretation:
         `Both optimizers got the same decaying schedule and their own lr tuned on validation digits, so what differs is only how each scales its steps. ` +

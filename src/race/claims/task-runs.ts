@@ -55,6 +55,22 @@ export interface TaskRunSpec {
   readonly curvature?: { readonly digits: number; readonly iterations: number; readonly rho: number };
 }
 
+/** What a claim's settings fix for all its runs: the task, the horizon and the batch. */
+export interface TaskShape {
+  readonly task: MnistTaskOptions;
+  readonly steps: number;
+  readonly batchSize: number;
+}
+
+/** A run's spec: the claim's fixed shape, and what this run varies. */
+export function taskSpec(
+  plan: { readonly budget: { readonly name: Budget }; readonly settings: TaskShape },
+  run: Pick<TaskRunSpec, 'optimizer' | 'lr' | 'seed' | 'shape'> & Partial<Pick<TaskRunSpec, 'options' | 'labelNoise' | 'curvature'>>,
+): TaskRunSpec {
+  const { task, steps, batchSize } = plan.settings;
+  return { budget: plan.budget.name, task, steps, batchSize, ...run };
+}
+
 export interface TaskRunResult {
   /** Mean mini-batch training loss over the last fifth of the steps (+∞ when diverged). */
   readonly finalLoss: number;

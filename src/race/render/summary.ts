@@ -45,7 +45,7 @@ export function tableCells(row: TableRow, table: TableOutcome, name: 'label' | '
     row.lr === null ? NOT_MEASURED : shortNumber(row.lr),
     shortNumber(row.stateBytesPerParam),
     timing === null ? NOT_MEASURED : `${ms(timing.median)} (${ms(timing.lo)}–${ms(timing.hi)})`,
-    meanSd(row.trainLoss, (v) => v.toFixed(3)),
+    meanSd(row.trainLoss, (v) => v.toFixed(3)) + (row.divergedSeeds > 0 ? ` (${row.divergedSeeds} div.)` : ''),
     meanSd(row.testAccuracy, pct),
     row.task === 'mnist' ? stepsToTargetCell(row, table.steps) : NOT_MEASURED,
   ];
@@ -66,7 +66,7 @@ export const OTHER_TASKS: Readonly<Record<string, string>> = {
 export function evidenceLine(claim: ClaimResult): string {
   const parts: string[] = [];
   if (claim.effect) parts.push(`effect ${shortNumber(claim.effect.mean)} (95 % CI ${shortNumber(claim.effect.lo)} to ${shortNumber(claim.effect.hi)}, n = ${claim.effect.n})`);
-  if (claim.wins) parts.push(`${claim.wins.count}/${claim.wins.of} seeds: ${claim.wins.what}`);
+  if (claim.wins) parts.push(`${claim.wins.count}/${claim.wins.of} ${claim.wins.unit}: ${claim.wins.what}`);
   return parts.join('; ');
 }
 
@@ -91,7 +91,7 @@ export function terminalSummary(results: RaceResults, outDir: string | null, wid
   const table = results.table;
   if (table !== null) {
     lines.push('');
-    lines.push(wrap(`Comparison table: ${table.description}; mean ± sd over seeds; ms/step: median and interquartile range of interleaved timings; to target: median step where the running loss reaches ${shortNumber(table.lossTarget)}, >N = not reached in N steps; ${NOT_MEASURED} = not measured.`, width, ''));
+    lines.push(wrap(`Comparison table: ${table.description}; mean ± sd over seeds; ms/step: median and interquartile range of interleaved timings; to target: median step where the running loss reaches ${shortNumber(table.lossTarget)}, >N = not reached in N steps; k div. = k seeds diverged (left out of the loss); ${NOT_MEASURED} = not measured.`, width, ''));
     for (const block of tableBlocks(table)) {
       if (block.task !== 'mnist') {
         lines.push('');

@@ -200,8 +200,11 @@ export const tableStage: Experiment<null, Spec, TableTrialResult | TimingTrialRe
         stateBytesPerParam: runs[0]?.stateBytesPerParam ?? Number.NaN,
         stateDictBytesPerParam: runs[0]?.stateDictBytesPerParam ?? null,
         declaredStateBytesPerParam: runs[0]?.declaredStateBytesPerParam ?? null,
-        trainLoss: overSeeds(runs.map((r) => r.trainLoss)),
-        testLoss: overSeeds(runs.map((r) => r.testLoss)),
+        divergedSeeds: runs.filter((r) => r.diverged).length,
+        // A diverged seed has no loss to average: the means are over the seeds that trained,
+        // and the row says how many diverged. Its accuracy (chance or worse) stays in.
+        trainLoss: overSeeds(runs.filter((r) => !r.diverged).map((r) => r.trainLoss)),
+        testLoss: overSeeds(runs.filter((r) => !r.diverged).map((r) => r.testLoss)),
         testAccuracy: overSeeds(runs.map((r) => r.testAccuracy)),
         stepsToTarget: runs.map((r) => r.stepsToTarget),
         curve: Array.from({ length: steps }, (_, t) => mean(runs.map((r) => r.curve[t]!))),
