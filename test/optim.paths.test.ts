@@ -24,7 +24,7 @@ import { withKernelBackend, type KernelBackend } from '../src/wasm/backend.js';
 import type { Optimizer, OptimizerStateDict } from '../src/optim/optimizer.js';
 import { KernelOptimizer } from '../src/optim/runner.js';
 import { Adam, LAMB, NAdam, RMSprop, SGD } from '../src/optim/index.js';
-import { optimizerSpecs, type OptionSpec, type OptimizerSpec } from '../src/optim/registry.js';
+import { optimizerSpecs, type KernelOptimizerSpec, type OptionSpec, type OptimizerSpec } from '../src/optim/registry.js';
 import { assertAllclose } from './helpers/allclose.js';
 import { compareStateDict } from './helpers/golden.js';
 
@@ -33,7 +33,7 @@ const RUNS = 30;
 
 /** The optimizers with a fused path: those built on KernelOptimizer (not LBFGS, Lookahead, SAM). */
 const fusedSpecs = optimizerSpecs.filter((spec) => {
-  const probe = new Tensor(new Float32Array(1), [1], { requiresGrad: true });
+  const probe = new Tensor(new Float32Array(1), [1, 1], { requiresGrad: true });
   return spec.create([probe], {}) instanceof KernelOptimizer;
 });
 
@@ -50,7 +50,8 @@ function optionValue(option: OptionSpec): fc.Arbitrary<unknown> {
   // doubles but to ±1e-17 in float32, or the other way round, and its trust ratio jumps from
   // ‖θ‖/‖u‖ → 0 to 1 at ‖θ‖ = 0.
   const unit = fc.integer({ min: 0, max: option.name === 'lr' ? 999 : 1000 }).map((k) => k / 1000);
-  const inRange = option.scale === 'log' ? unit.map((u) => lo * (hi / lo) ** u) : unit.map((u) => lo + u * (hi - lo));
+  const onScale = option.scale === 'log' ? unit.map((u) => lo * (hi / lo) ** u) : unit.map((u) => lo + u * (hi - lo));
+  const inRange = option.integer === true ? onScale.map(Math.round) : onScale;
   switch (option.type) {
     case 'boolean':
       return fc.boolean();
@@ -64,6 +65,10 @@ function optionValue(option: OptionSpec): fc.Arbitrary<unknown> {
       return fc.option(inRange, { nil: null });
     case 'choice':
       return fc.constantFrom(...(option.choices ?? []));
+    case 'tuple':
+      // A tuple without a slider range (Muon's Newton–Schulz coefficients) keeps its default.
+      if (option.range === undefined) return fc.constant(option.default);
+      return fc.tuple(...Array.from({ length: option.length ?? 0 }, (_, i) => ((option.nullableAt ?? []).includes(i) ? fc.option(inRange, { nil: null }) : inRange)));
     default:
       return inRange;
   }
@@ -74,7 +79,7 @@ function optionsOf(spec: OptimizerSpec): fc.Arbitrary<Record<string, unknown>> {
     // The one constraint between options the ranges do not encode: Nesterov needs momentum and no dampening.
     if (o.nesterov === true && !((o.momentum as number) > 0 && o.dampening === 0)) o.nesterov = false;
     return o;
-  });
+  }).filter((o) => spec.constraint?.({ ...spec.defaults, ...o } as never) == null);
 }
 
 interface Case {
@@ -109,12 +114,14 @@ function caseOf(spec: OptimizerSpec): fc.Arbitrary<Case> {
       seed: fc.integer({ min: 0, max: 2 ** 30 }),
     })
     .map((r) => {
-      const n = r.shapes.length;
+      // An optimizer of matrices (Muon) gets each vector as a one-row matrix.
+      const shapes = r.shapes.map((s) => (spec.acceptsParam?.(s) ? [1, s[0]!] : s));
+      const n = shapes.length;
       const useSparse = sparseOnly || (mayBeSparse && r.sparse);
       // Adagrad refuses weight decay with sparse gradients (PyTorch does too).
       const options = useSparse && mayBeSparse ? { ...r.options, weightDecay: 0 } : r.options;
       const plan = Array.from({ length: r.steps }, (_, t) =>
-        r.shapes.map((_, k): 'none' | 'dense' | 'sparse' => {
+        shapes.map((_, k): 'none' | 'dense' | 'sparse' => {
           const d = r.draws[t * 40 + k]!;
           if (d < 25) return 'none';
           if (sparseOnly) return 'sparse';
@@ -124,7 +131,7 @@ function caseOf(spec: OptimizerSpec): fc.Arbitrary<Case> {
       // At least one step leaves a parameter without a gradient.
       plan[1]![r.draws[0]! % n] = 'none';
       const split = r.twoGroups && n > 1 ? { at: 1 + (r.splitAt % (n - 1)), lr: r.secondLr as number } : null;
-      return { shapes: r.shapes, split, options, steps: r.steps, plan, seed: r.seed };
+      return { shapes, split, options, steps: r.steps, plan, seed: r.seed };
     });
 }
 
@@ -172,7 +179,10 @@ function run(spec: OptimizerSpec, c: Case, backend: KernelBackend): Trace {
       });
       trace.push(params.map((p) => Float32Array.from(p.data)));
     }
-    const shared = [...optimizer.state].flatMap(([p, s]) => Object.values(s).filter((v) => v instanceof Tensor).map((v) => (v as Tensor).data.buffer === p.data.buffer));
+    // Parameter-shaped entries live in the arena on the fused path; the others (Adafactor's
+    // factors, copied into the arena's workspace for each call) in arrays of their own.
+    const table = (spec as KernelOptimizerSpec).state;
+    const shared = [...optimizer.state].flatMap(([p, s]) => Object.entries(s).filter(([key, v]) => v instanceof Tensor && table[key]?.kind === 'param').map(([, v]) => (v as Tensor).data.buffer === p.data.buffer));
     const storage = shared.length === 0 ? 'no tensors' : shared.every(Boolean) ? 'arena' : 'own';
     return { params: trace, stateDict: JSON.parse(JSON.stringify(optimizer.stateDict())) as OptimizerStateDict, storage };
   });
@@ -191,7 +201,7 @@ function toleranceUsed(actual: ArrayLike<number>, expected: ArrayLike<number>): 
 
 describe('the fused WebAssembly path equals the plain one, through the optimizer classes', () => {
   test('every kernel-backed optimizer is covered', () => {
-    expect(fusedSpecs.map((s) => s.id).sort()).toEqual(['adadelta', 'adagrad', 'adam', 'adamax', 'adamw', 'lamb', 'lars', 'nadam', 'radam', 'rmsprop', 'sgd', 'sparseadam']);
+    expect(fusedSpecs.map((s) => s.id).sort()).toEqual(['adadelta', 'adafactor', 'adagrad', 'adam', 'adamax', 'adamw', 'asgd', 'lamb', 'lars', 'muon', 'nadam', 'radam', 'rmsprop', 'rprop', 'sgd', 'sparseadam']);
   });
 
   test.each(fusedSpecs.map((s) => [s.displayName, s] as const))('%s: params after every step, and the state dict', (_name, spec) => {

@@ -45,7 +45,7 @@ describe("claim 7: the measured buffers against the lecture's column", () => {
   const row = (optimizer: string, bytes: number): TableRow => {
     const entry = raceEntries().find((e) => e.id === optimizer)!;
     const none = { mean: Number.NaN, sd: Number.NaN, values: [] };
-    return { optimizer, label: entry.label, task: 'mnist', lr: 0.1, sweep: [], failed: false, divergedSeeds: 0, momentum: '', adaptive: '', stateBytesPerParam: bytes, stateDictBytesPerParam: bytes, trainLoss: none, testLoss: none, testAccuracy: none, stepsToTarget: [], curve: [], msPerStep: null };
+    return { optimizer, label: entry.label, task: 'mnist', lr: 0.1, sweep: [], failed: false, divergedSeeds: 0, momentum: '', adaptive: '', stateBytesPerParam: bytes, stateDictBytesPerParam: bytes, declaredStateBytesPerParam: bytes, trainLoss: none, testLoss: none, testAccuracy: none, stepsToTarget: [], curve: [], msPerStep: null };
   };
   const table = (rows: TableRow[]): TableOutcome => ({ description: '', steps: 1, lossTarget: 1, rows });
   it('holds when every listed optimizer keeps the buffers the lecture says', () => {
@@ -59,6 +59,17 @@ describe("claim 7: the measured buffers against the lecture's column", () => {
   });
   it('does not hold when one keeps fewer', () => {
     expect(memory.conclude([], plan(null, { table: table([row('adam', 4)]) })).verdict).toBe('does not hold here');
+  });
+  it("declares state for the task's shapes: Adafactor's factored rows and columns, Muon's split with AdamW", () => {
+    // An MLP 784 → 128 → 10: two matrices and two bias vectors.
+    const shapes = [[128, 784], [128], [10, 128], [10]];
+    const values = 128 * 784 + 128 + 10 * 128 + 10;
+    const entry = (id: string) => raceEntries().find((e) => e.id === id)!;
+    // Adafactor: R + C per matrix, the whole vector for a bias: far below one buffer.
+    expect(entry('adafactor').declaredStateBytes(shapes)).toBeCloseTo((4 * (128 + 784 + 10 + 128 + 128 + 10)) / values, 12);
+    // Muon takes the first matrix (one buffer), AdamW the output layer and biases (two).
+    expect(entry('muon').declaredStateBytes(shapes)).toBeCloseTo((4 * 128 * 784 + 8 * (128 + 10 * 128 + 10)) / values, 12);
+    expect(entry('adam').declaredStateBytes(shapes)).toBe(8);
   });
 });
 

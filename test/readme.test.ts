@@ -46,10 +46,11 @@ function typecheck(blocks: string[]): void {
 
 const TOUR = "## The lecture's optimizers, as PyTorch calls them";
 const TFJS = '## Your TensorFlow.js model, trained by descent';
+const MUON = '## Muon for the hidden matrices, AdamW for the rest';
 
 describe('README', () => {
   it('type-checks every example', () => {
-    typecheck([readmeBlock('## Example'), readmeBlock('## A small CNN'), readmeBlock(TOUR), readmeBlock(TFJS), readmeBlock('## Schedules')]);
+    typecheck([readmeBlock('## Example'), readmeBlock('## A small CNN'), readmeBlock(TOUR), readmeBlock(MUON), readmeBlock(TFJS), readmeBlock('## Schedules')]);
   });
 
   it('lists every optimizer of the registry, with its defaults', () => {
@@ -81,6 +82,18 @@ describe('README', () => {
     const output = runExample(readmeBlock('## A small CNN'));
     const accuracy = Number(/CNN test accuracy: ([\d.]+)%/.exec(output)?.[1]);
     expect(accuracy).toBeGreaterThan(90);
+  });
+
+  it('runs the Muon recipe: the loss falls from above 1 to below 0.1, and it prints what the README says', () => {
+    const output = runExample(readmeBlock(MUON));
+    const before = Number(/loss before: ([\d.]+)/.exec(output)![1]);
+    const after = Number(/loss after 100 steps: ([\d.]+)/.exec(output)![1]);
+    const accuracy = Number(/training accuracy ([\d.]+)%/.exec(output)![1]);
+    expect(before).toBeGreaterThan(1);
+    expect(after).toBeLessThan(0.1);
+    expect(accuracy).toBeGreaterThanOrEqual(95);
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    expect(readme).toContain(`a loss of ${before.toFixed(3)} before and ${after.toFixed(3)} after the 100 steps, at ${accuracy.toFixed(1)} %`);
   });
 
   it('runs the optimizer tour (the lecture\'s PyTorch calls in descent)', () => {

@@ -33,6 +33,8 @@ export function flagSyntax(option: OptionSpec): string {
       return `${flag} <b1,b2>`;
     case 'choice':
       return `${flag} <${(option.choices ?? []).map(String).join('|')}>`;
+    case 'tuple':
+      return `${flag} <${Array.from({ length: option.length ?? 0 }, (_, i) => `x${i + 1}`).join(',')}>`;
     default:
       return `${flag} <number>`;
   }
@@ -93,10 +95,24 @@ function parseValue(option: OptionSpec, raw: unknown, flag: string): unknown {
     parts.forEach((p, i) => checkRange(option, p, `${flag} (beta ${i + 1})`));
     return parts;
   }
+  if (option.type === 'tuple') return parseTuple(option, text, flag);
   const value = Number(text);
   if (text === '' || !Number.isFinite(value)) throw new UsageError(`invalid value ${JSON.stringify(text)} for ${flag}: expected a number`);
   checkRange(option, value, flag);
   return value;
+}
+
+/** "0.5,1.2" → [0.5, 1.2]; "null" where the option allows it (Adafactor's `--eps null,1e-3`). */
+function parseTuple(option: OptionSpec, text: string, flag: string): Array<number | null> {
+  const parts = text.split(',').map((p) => p.trim());
+  const nullable = option.nullableAt ?? [];
+  const values = parts.map((p, i) => (nullable.includes(i) && ['null', 'none'].includes(p.toLowerCase()) ? null : p === '' ? NaN : Number(p)));
+  if (values.length !== option.length || values.some((v) => v !== null && !Number.isFinite(v))) {
+    const example = (option.default as unknown[]).map(String).join(',');
+    throw new UsageError(`invalid value ${JSON.stringify(text)} for ${flag}: expected ${option.length} comma-separated numbers, e.g. ${example}`);
+  }
+  values.forEach((v, i) => v !== null && checkRange(option, v, `${flag} (value ${i + 1})`));
+  return values;
 }
 
 function checkRange(option: OptionSpec, value: number, flag: string): void {

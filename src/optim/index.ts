@@ -20,6 +20,10 @@ export { RAdam, RADAM_DEFAULTS, type RAdamOptions, type RAdamState } from './rad
 export { SparseAdam, SPARSE_ADAM_DEFAULTS, type SparseAdamOptions, type SparseAdamState } from './sparse_adam.js';
 export { LAMB, LAMB_DEFAULTS, type LAMBOptions, type LAMBState } from './lamb.js';
 export { LARS, LARS_DEFAULTS, type LARSOptions, type LARSState } from './lars.js';
+export { Rprop, rpropSpec, RPROP_DEFAULTS, type RpropOptions, type RpropState } from './rprop.js';
+export { ASGD, asgdSpec, ASGD_DEFAULTS, type ASGDOptions, type ASGDState } from './asgd.js';
+export { Adafactor, adafactorSpec, ADAFACTOR_DEFAULTS, type AdafactorOptions, type AdafactorState } from './adafactor.js';
+export { Muon, muonSpec, MUON_DEFAULTS, type MuonOptions, type MuonState } from './muon.js';
 export { LBFGS, LBFGS_DEFAULTS, type LBFGSOptions, type LineSearchFn } from './lbfgs.js';
 export { Lookahead, LOOKAHEAD_DEFAULTS, type LookaheadOptions, type LookaheadStateDict } from './lookahead.js';
 export { SAM, SAM_DEFAULTS, type SAMOptions, type SAMStateDict } from './sam.js';

@@ -163,6 +163,13 @@ export abstract class Optimizer<O extends object = Record<string, unknown>, S ex
     if (this.named !== null && this.named !== isNamed) {
       throw new TypeError(`${this.name}: all param groups must be named ([name, tensor] pairs) or all unnamed; ${where} is ${isNamed ? 'named' : 'unnamed'} and the others are not`);
     }
+    const accepts = this.spec.acceptsParam;
+    if (accepts !== undefined) {
+      params.forEach((p, i) => {
+        const problem = accepts(p.shape);
+        if (problem !== null) throw new TypeError(`${this.name}: ${where}'s parameter ${i}${names ? ` ('${names[i]}')` : ''}: ${problem}`);
+      });
+    }
     const seen = new Set<Tensor>();
     params.forEach((p, i) => {
       if (seen.has(p)) throw new Error(`${this.name}: ${where} lists the parameter at position ${i}${names ? ` ('${names[i]}')` : ''} twice`);

@@ -69,11 +69,18 @@ function inBounds(row: OptionSpec, x: number): boolean {
   return true;
 }
 
+/** `length` numbers within the row's bounds, or null where `nullableAt` allows. */
+function isTuple(row: OptionSpec, value: unknown): boolean {
+  if (!Array.isArray(value) || value.length !== row.length) return false;
+  return value.every((x: unknown, i) => (x === null ? (row.nullableAt ?? []).includes(i) : inBounds(row, x as number)));
+}
+
 /** How an error names a row: `learning rate`, `maxIter value (a positive integer)`. */
 function labelOf(row: OptionSpec): string {
   if (row.label !== undefined) return row.label;
   if (row.integer === true && row.min === 1) return `${row.name} value (a positive integer)`;
   if (row.type === 'choice') return `${row.name} value (one of ${(row.choices ?? []).map((c) => formatValue(c)).join(', ')})`;
+  if (row.type === 'tuple') return `${row.name} value (a list of ${row.length} numbers${row.nullableAt?.length ? `, null allowed at position ${row.nullableAt.join(', ')}` : ''})`;
   return `${row.name} value`;
 }
 
@@ -90,6 +97,8 @@ export function checkOption(optimizer: string, row: OptionSpec, value: unknown):
       return requireOption(value === null || inBounds(row, value as number), optimizer, labelOf(row), value);
     case 'number':
       return requireOption(inBounds(row, value as number), optimizer, labelOf(row), value);
+    case 'tuple':
+      return requireOption(isTuple(row, value), optimizer, labelOf(row), value);
   }
 }
 

@@ -23,6 +23,10 @@ import { sparseAdamSpec } from './sparse_adam.js';
 import { lambSpec } from './lamb.js';
 import { larsSpec } from './lars.js';
 import { lbfgsSpec } from './lbfgs.js';
+import { rpropSpec } from './rprop.js';
+import { asgdSpec } from './asgd.js';
+import { adafactorSpec } from './adafactor.js';
+import { muonSpec } from './muon.js';
 import { lookaheadSpec } from './lookahead.js';
 import { samSpec } from './sam.js';
 
@@ -32,7 +36,7 @@ export type { OptionSpec, OptimizerSpec, PaperReference, TestConfigs, WrapperSpe
 const specs = (...list: object[]): readonly OptimizerSpec[] => Object.freeze(list as OptimizerSpec[]);
 
 /** Every optimizer, in the lecture's order. */
-export const optimizerSpecs: readonly OptimizerSpec[] = specs(sgdSpec, adagradSpec, rmspropSpec, adadeltaSpec, adamSpec, adamwSpec, adamaxSpec, nadamSpec, radamSpec, sparseAdamSpec, lambSpec, larsSpec, lbfgsSpec);
+export const optimizerSpecs: readonly OptimizerSpec[] = specs(sgdSpec, adagradSpec, rmspropSpec, adadeltaSpec, adamSpec, adamwSpec, adamaxSpec, nadamSpec, radamSpec, sparseAdamSpec, lambSpec, larsSpec, lbfgsSpec, rpropSpec, asgdSpec, adafactorSpec, muonSpec);
 
 /** The spec with this id (`adam`) or class name (`Adam`); throws listing the known ids. */
 export function getOptimizerSpec(name: string): OptimizerSpec {

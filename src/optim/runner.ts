@@ -91,7 +91,7 @@ export class KernelOptimizer<O extends object = Record<string, unknown>, S exten
   /** A parameter's state before its first step: every entry its group's options give it. */
   private readonly newState = (group: Readonly<O>, p: Tensor): S => {
     const state: ParamState = {};
-    for (const [key, entry] of this.entries) if (entry.when === undefined || entry.when(group)) state[key] = initialValue(entry, group, p);
+    for (const [key, entry] of this.entries) if (exists(entry, group, p)) state[key] = initialValue(entry, group, p);
     return state as S;
   };
 
@@ -160,13 +160,19 @@ export class KernelOptimizer<O extends object = Record<string, unknown>, S exten
   }
 }
 
+/** Whether a parameter of `group` has the entry: its options call for it, and its shape does. */
+function exists<O>(entry: StateEntrySpec<O>, options: Readonly<O>, p: Tensor): boolean {
+  return (entry.when === undefined || entry.when(options)) && (entry.shape === undefined || entry.shape(p.shape) !== null);
+}
+
 function initialValue<O>(entry: StateEntrySpec<O>, options: Readonly<O>, p: Tensor): number | Tensor | null {
   const initial = typeof entry.initial === 'function' ? entry.initial(options) : entry.initial;
-  if (entry.kind !== 'param') return initial ?? 0;
+  if (entry.kind !== 'param' && entry.shape === undefined) return initial ?? 0;
   if (initial === null) return null;
-  const data = allocate(p.data.length, p.dtype);
+  const shape = entry.shape?.(p.shape) ?? [...p.shape];
+  const data = allocate(shape.reduce((a, b) => a * b, 1), p.dtype);
   if (initial !== undefined && initial !== 0) data.fill(initial);
-  return new Tensor(data, [...p.shape]);
+  return new Tensor(data, shape);
 }
 
 function plainGradSumOfSquares(params: readonly Tensor[]): number {

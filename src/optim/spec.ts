@@ -28,10 +28,15 @@ export interface OptionSpec {
   name: string;
   /**
    * `betas`: a pair of numbers in [0, 1); `nullableNumber`: a number or null (LAMB's
-   * maxGradNorm); `choice`: one of `choices` (LBFGS's lineSearchFn).
+   * maxGradNorm); `choice`: one of `choices` (LBFGS's lineSearchFn); `tuple`: `length` numbers,
+   * each within min/max (Rprop's etas), null where `nullableAt` allows it (Adafactor's ε₁).
    */
-  type: 'number' | 'boolean' | 'betas' | 'nullableNumber' | 'choice';
+  type: 'number' | 'boolean' | 'betas' | 'nullableNumber' | 'choice' | 'tuple';
   choices?: readonly unknown[];
+  /** `tuple`: how many numbers. */
+  length?: number;
+  /** `tuple`: the positions where null is valid. */
+  nullableAt?: readonly number[];
   /** PyTorch's default. */
   default: unknown;
   /** The valid values (what the constructor accepts); numbers are always finite. */
@@ -110,6 +115,8 @@ export interface StateField {
   nullable?: boolean;
   /** Every value must be ≥ 0 (second moments, sums of squares); every value is finite in any case. */
   nonNegative?: boolean;
+  /** A `tensor` entry's shape for a parameter of this shape; null: such a parameter has no such entry. */
+  shape?: (paramShape: readonly number[]) => number[] | null;
 }
 
 export type StateLayout = Readonly<Record<string, StateField>>;
@@ -126,6 +133,12 @@ export interface StateEntrySpec<O> {
   initial?: number | null | ((options: Readonly<O>) => number);
   /** Loading: the entry may be absent even when `when` holds. */
   optional?: boolean;
+  /**
+   * A `tensor` entry whose shape follows the parameter's (Adafactor's row and column factors):
+   * its shape for a parameter of this shape, or null where such a parameter has no such entry.
+   * A fresh entry is that many zeros; a loaded one must have that shape.
+   */
+  shape?: (paramShape: readonly number[]) => number[] | null;
   /** Whether the fused kernel keeps a `param` entry in the arena (default: whenever it exists). */
   arena?: (options: Readonly<O>) => boolean;
   /** Its values are never negative (second moments, sums of squares): a state dict saying otherwise is refused. */
@@ -139,7 +152,9 @@ export function layoutOf<O>(table: StateTable<O>, options: Readonly<O>): StateLa
   const layout: Record<string, StateField> = {};
   for (const [key, entry] of Object.entries(table)) {
     const present = entry.when === undefined || entry.when(options);
-    layout[key] = { kind: entry.kind, required: present && entry.optional !== true, nullable: entry.initial === null, nonNegative: entry.nonNegative === true };
+    // An entry whose shape follows the parameter's is required where the parameter has one (state_dict.ts).
+    layout[key] = { kind: entry.kind, required: present && entry.optional !== true && entry.shape === undefined, nullable: entry.initial === null, nonNegative: entry.nonNegative === true };
+    if (entry.shape !== undefined) layout[key]!.shape = entry.shape;
   }
   return layout;
 }
@@ -219,6 +234,11 @@ export interface KernelSpec<O, S, H> {
   fused?(h: H, options: Readonly<O>, arena: ParamArena, run: Run<S>): void;
   /** The fused path on one parameter's staged row-sparse gradient (`run.rows`). */
   fusedRows?(h: H, options: Readonly<O>, arena: ParamArena, run: Run<S>): void;
+  /**
+   * Floats of scratch memory a fused call needs, for the group's largest parameter (Muon's
+   * Newton–Schulz matrices, Adafactor's factors): the arena keeps one such workspace per group.
+   */
+  workspace?(params: readonly Tensor[]): number;
   /** Arena arrays beyond the state (LAMB's direction `update`). */
   scratch?: readonly string[];
   /** Whether two parameters can share a call (default: all counters and numbers of their states agree). */
@@ -281,7 +301,16 @@ export interface OptimizerSpec<O extends object = Record<string, unknown>> {
   /** Checks between options that no single row expresses; returns the problem, or null. */
   constraint?(options: Readonly<O>): string | null;
   /** Bytes of optimizer state per float32 parameter element under these options (default: derived from the state table). */
-  stateBytesPerParam(options?: Partial<O>): number;
+  stateBytesPerParam(options?: Partial<O>, shapes?: ReadonlyArray<readonly number[]>): number;
+  /** How the state bytes depend on the parameters' shapes, where they do (Adafactor), for tables. */
+  stateBytesNote?: string;
+  /**
+   * Set where `lr` only seeds state (Rprop's step sizes, ASGD's η), so that a live edit of
+   * `group.lr` acts through that state rather than on the next step: says how.
+   */
+  lrSeedsState?: string;
+  /** Why a parameter of this shape cannot be optimized (Muon: not a matrix), or null. */
+  acceptsParam?(shape: readonly number[]): string | null;
   /** `step(closure)` needs a closure (re-evaluates the loss). */
   needsClosure: boolean;
   /** Which gradients it accepts. */

@@ -311,12 +311,12 @@ function isTensorJSON(x: unknown): x is TensorJSON {
   return x !== null && typeof x === 'object' && !Array.isArray(x) && Array.isArray((x as TensorJSON).shape) && Array.isArray((x as TensorJSON).data);
 }
 
-function readTensor(x: unknown, key: string, like: Tensor, expectShape: readonly number[] | null, nonNegative: boolean): Tensor {
+function readTensor(x: unknown, key: string, like: Tensor, expectShape: readonly number[] | null, nonNegative: boolean, expected = 'the parameter has shape'): Tensor {
   if (!isTensorJSON(x)) throw new Error(`'${key}' must be a tensor { shape, data }, got ${describe(x)}`);
   const shape = x.shape;
   if (shape.length > MAX_RANK || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`'${key}' has an invalid shape ${formatJSON(shape.slice(0, 8))}`);
   if (expectShape !== null && (shape.length !== expectShape.length || shape.some((d, i) => d !== expectShape[i]))) {
-    throw new Error(`'${key}' has shape ${shapeString(shape)} but the parameter has shape ${shapeString(expectShape)}`);
+    throw new Error(`'${key}' has shape ${shapeString(shape)} but ${expected} ${shapeString(expectShape)}`);
   }
   if (x.data.length !== numel(shape)) throw new Error(`'${key}' has ${x.data.length} values for shape ${shapeString(shape)}`);
   // A moment or a sum that is NaN, infinite or (where it is a square) negative is no state a
@@ -353,8 +353,10 @@ export function deserializeState(entry: Record<string, unknown>, layout: StateLa
     }
   }
   for (const [key, field] of Object.entries(layout)) {
+    const shape = field.shape?.(param.shape);
+    if (shape === null && Object.hasOwn(entry, key)) throw new Error(`unexpected state entry '${key}' for a parameter of shape ${shapeString(param.shape)}`);
     if (!Object.hasOwn(entry, key) || entry[key] === undefined) {
-      if (field.required ?? true) throw new Error(`missing state entry '${key}'`);
+      if ((field.required ?? true) || (shape !== undefined && shape !== null)) throw new Error(`missing state entry '${key}'`);
       continue;
     }
     const x = entry[key];
@@ -377,7 +379,7 @@ export function deserializeState(entry: Record<string, unknown>, layout: StateLa
         out[key] = readTensor(x, key, param, param.shape, field.nonNegative === true);
         break;
       case 'tensor':
-        out[key] = readTensor(x, key, param, null, false);
+        out[key] = readTensor(x, key, param, shape ?? null, field.nonNegative === true, `a parameter of shape ${shapeString(param.shape)} needs`);
         break;
       case 'tensorList':
         if (!Array.isArray(x)) throw new Error(`'${key}' must be a list of tensors`);

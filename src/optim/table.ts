@@ -8,7 +8,7 @@ import { optimizerSpecs, wrapperSpecs, type OptionSpec } from './registry.js';
 function formatDefault(option: OptionSpec): string {
   const value = option.default;
   if (value === undefined) return `${option.name} (required)`;
-  if (Array.isArray(value)) return `${option.name} [${value.join(', ')}]`;
+  if (Array.isArray(value)) return `${option.name} [${value.map((v) => (typeof v === 'number' ? formatNumber(v) : String(v))).join(', ')}]`;
   return `${option.name} ${typeof value === 'string' ? `'${value}'` : typeof value === 'number' ? formatNumber(value) : String(value)}`;
 }
 
@@ -28,7 +28,7 @@ export function optimizerTable(): string {
   ];
   for (const spec of optimizerSpecs) {
     const options = spec.options.map(formatDefault).join(', ');
-    rows.push(`| \`${spec.displayName}\` | ${spec.torchName ?? '—'} | ${options} | ${spec.stateBytesPerParam(spec.defaults as never)} | ${formatAuthors(spec.paper.authors)} ${spec.paper.year} |`);
+    rows.push(`| \`${spec.displayName}\` | ${spec.torchName ?? '—'} | ${options} | ${spec.stateBytesNote ?? spec.stateBytesPerParam(spec.defaults as never)} | ${formatAuthors(spec.paper.authors)} ${spec.paper.year} |`);
   }
   for (const spec of wrapperSpecs) {
     const options = spec.options.map(formatDefault).join(', ');

@@ -31,11 +31,20 @@ export interface RaceEntry {
    * ("O(1)" counts as 0); null where the lecture's table has no row for it.
    */
   readonly lectureBuffers: number | null;
-  /** The registry's declared state bytes per parameter for this configuration (null for wrappers). */
-  readonly declaredStateBytes: number | null;
+  /**
+   * The registry's declared state bytes per parameter for this configuration, for parameters of
+   * these shapes (Adafactor's depend on them; the others' do not).
+   */
+  declaredStateBytes(shapes: ReadonlyArray<readonly number[]>): number | null;
   /** Builds the optimizer, with extra options (weight decay, β₂, ...) over the entry's own. */
   factory(extra?: Readonly<Record<string, unknown>>): OptimizerFactory;
 }
+
+/**
+ * Where SGD's sweeps centre: the values PyTorch's examples use, 0.1 for networks and 0.01 on the
+ * surfaces. Its PyTorch default (1e-3 since 2.0; 1.13 had none) is a placeholder far below both.
+ */
+const SGD_CENTER = { network: 0.1, surface: 0.01 };
 
 function registryEntry(
   id: string,
@@ -43,14 +52,12 @@ function registryEntry(
   label: string,
   options: Record<string, unknown>,
   table: { momentum: string; adaptive: string; lectureBuffers: number | null },
-  networkLr?: number,
+  center: { network?: number; surface?: number } = {},
 ): RaceEntry {
   const spec = getOptimizerSpec(specId);
   const defaultLr = (spec.defaults as { lr?: number }).lr;
-  // SGD has no default learning rate (PyTorch 1.13 requires one): centre its sweep on the
-  // values the PyTorch examples use, 0.1 for networks and 0.01 on the surfaces.
-  const network = networkLr ?? defaultLr ?? 0.1;
-  const surface = defaultLr ?? 0.01;
+  const network = center.network ?? defaultLr ?? 0.1;
+  const surface = center.surface ?? defaultLr ?? 0.01;
   return {
     id,
     label,
@@ -60,7 +67,7 @@ function registryEntry(
     ...table,
     centerLr: { network, surface },
     gradients: spec.gradients,
-    declaredStateBytes: spec.stateBytesPerParam(options as never),
+    declaredStateBytes: (shapes) => spec.stateBytesPerParam(options as never, shapes),
     factory: (extra = {}) => (params: Tensor[], lr: number) => spec.create(params, { ...options, ...extra, lr }) as unknown as OptimizerLike,
   };
 }
@@ -73,6 +80,7 @@ function wrapperEntry(
   innerOptions: Record<string, unknown>,
   wrapperOptions: Record<string, unknown>,
   table: { momentum: string; adaptive: string },
+  center: { network?: number; surface?: number } = {},
 ): RaceEntry {
   const wrapper = getWrapperSpec(id);
   const innerLr = (inner.defaults as { lr?: number }).lr;
@@ -83,11 +91,73 @@ function wrapperEntry(
     wrapper,
     options: { ...innerOptions, ...wrapperOptions },
     ...table,
-    centerLr: { network: innerLr ?? 0.1, surface: innerLr ?? 0.01 },
+    centerLr: { network: center.network ?? innerLr ?? 0.1, surface: center.surface ?? innerLr ?? 0.01 },
     gradients: 'dense',
     lectureBuffers: null,
-    declaredStateBytes: inner.stateBytesPerParam(innerOptions as never) + wrapper.extraBytesPerParam,
+    declaredStateBytes: (shapes) => inner.stateBytesPerParam(innerOptions as never, shapes) + wrapper.extraBytesPerParam,
     factory: (extra = {}) => (params: Tensor[], lr: number) => wrapper.create(inner.create(params, { ...innerOptions, ...extra, lr }), wrapperOptions) as unknown as OptimizerLike,
+  };
+}
+
+/** AdamW's learning rate beside Muon's: the README recipe's 3e-3 beside 0.02. */
+const MUON_ADAMW_LR_RATIO = 0.15;
+
+/**
+ * The weight matrices Muon takes and the parameters AdamW takes, as Muon is used: every matrix
+ * but the last (the output layer), or the only one; AdamW the rest (the output layer, biases).
+ */
+function muonSplit<T extends { shape: readonly number[] }>(params: readonly T[]): { muon: T[]; adamw: T[] } {
+  const matrices = params.filter((p) => p.shape.length === 2);
+  const head = matrices.length > 1 ? matrices[matrices.length - 1] : undefined;
+  const muon = matrices.filter((p) => p !== head);
+  return { muon, adamw: params.filter((p) => !muon.includes(p)) };
+}
+
+/**
+ * Muon as it is used: Muon on the hidden weight matrices, AdamW (lr × 0.15) on the rest, stepped
+ * together as one optimizer whose groups are both optimizers' groups (a schedule scales both).
+ */
+function muonEntry(): RaceEntry {
+  const muonSpec = getOptimizerSpec('muon');
+  const adamwSpec = getOptimizerSpec('adamw');
+  const network = 0.02;
+  return {
+    id: 'muon',
+    label: 'Muon (+ AdamW for the output layer and biases)',
+    spec: muonSpec,
+    wrapper: null,
+    options: {},
+    momentum: `EMA μ = ${(muonSpec.defaults as { momentum: number }).momentum}, Nesterov`,
+    adaptive: 'orthogonalized (Newton–Schulz), per matrix',
+    centerLr: { network, surface: network },
+    gradients: 'dense',
+    lectureBuffers: null,
+    declaredStateBytes: (shapes) => {
+      const { muon, adamw } = muonSplit(shapes.map((shape) => ({ shape })));
+      const count = (list: ReadonlyArray<{ shape: readonly number[] }>) => list.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+      const total = count(muon) + count(adamw);
+      return total === 0 ? 0 : (count(muon) * muonSpec.stateBytesPerParam() + count(adamw) * adamwSpec.stateBytesPerParam()) / total;
+    },
+    factory: (extra = {}) => (params: Tensor[], lr: number) => {
+      const split = muonSplit(params);
+      const muon = muonSpec.create(split.muon as never, { ...extra, lr });
+      const adamw = split.adamw.length === 0 ? null : adamwSpec.create(split.adamw as never, { lr: MUON_ADAMW_LR_RATIO * lr });
+      const groups = [...muon.paramGroups, ...(adamw?.paramGroups ?? [])] as unknown as OptimizerLike['paramGroups'];
+      return {
+        paramGroups: groups,
+        step(closure) {
+          // The closure (if any) computes every gradient once; AdamW steps on the same ones.
+          const loss = muon.step(closure as never);
+          adamw?.step();
+          return loss;
+        },
+        zeroGrad(options) {
+          muon.zeroGrad(options);
+          adamw?.zeroGrad(options);
+        },
+        stateDict: () => ({ muon: muon.stateDict(), adamw: adamw?.stateDict() ?? null }),
+      } as OptimizerLike;
+    },
   };
 }
 
@@ -97,9 +167,9 @@ function buildEntries(): RaceEntry[] {
   const [beta1, beta2] = (adamSpec.defaults as { betas: [number, number] }).betas;
   const ema = `EMA of g² (β₂ = ${beta2})`;
   const entries: RaceEntry[] = [
-    registryEntry('sgd', 'sgd', 'SGD', {}, { momentum: '—', adaptive: '—', lectureBuffers: 0 }),
-    registryEntry('momentum', 'sgd', 'SGD + momentum', { momentum: 0.9 }, { momentum: 'heavy ball μ = 0.9', adaptive: '—', lectureBuffers: 0 }),
-    registryEntry('nesterov', 'sgd', 'SGD + Nesterov', { momentum: 0.9, nesterov: true }, { momentum: 'Nesterov μ = 0.9', adaptive: '—', lectureBuffers: 0 }),
+    registryEntry('sgd', 'sgd', 'SGD', {}, { momentum: '—', adaptive: '—', lectureBuffers: 0 }, SGD_CENTER),
+    registryEntry('momentum', 'sgd', 'SGD + momentum', { momentum: 0.9 }, { momentum: 'heavy ball μ = 0.9', adaptive: '—', lectureBuffers: 0 }, SGD_CENTER),
+    registryEntry('nesterov', 'sgd', 'SGD + Nesterov', { momentum: 0.9, nesterov: true }, { momentum: 'Nesterov μ = 0.9', adaptive: '—', lectureBuffers: 0 }, SGD_CENTER),
     registryEntry('adagrad', 'adagrad', 'Adagrad', {}, { momentum: '—', adaptive: 'Σ of all g²', lectureBuffers: 1 }),
     registryEntry('rmsprop', 'rmsprop', 'RMSprop', {}, { momentum: '—', adaptive: 'EMA of g² (α = 0.99)', lectureBuffers: 1 }),
     registryEntry('adadelta', 'adadelta', 'Adadelta', {}, { momentum: '—', adaptive: 'EMA of g² and of Δθ² (ρ = 0.9)', lectureBuffers: 2 }),
@@ -111,9 +181,13 @@ function buildEntries(): RaceEntry[] {
     registryEntry('sparseadam', 'sparseadam', 'SparseAdam', {}, { momentum: `EMA β₁ = ${beta1} (lazy)`, adaptive: `${ema} (lazy)`, lectureBuffers: null }),
     registryEntry('lamb', 'lamb', 'LAMB', {}, { momentum: `EMA β₁ = ${beta1}`, adaptive: `${ema} + layer trust ratio`, lectureBuffers: null }),
     registryEntry('lars', 'lars', 'LARS (μ = 0.9)', { momentum: 0.9 }, { momentum: 'heavy ball μ = 0.9', adaptive: 'layer trust ratio', lectureBuffers: null }),
-    registryEntry('lbfgs', 'lbfgs', 'L-BFGS (1 iteration/step)', { maxIter: 1, historySize: 10 }, { momentum: '—', adaptive: 'quasi-Newton, 10 curvature pairs', lectureBuffers: null }, 0.1),
+    registryEntry('lbfgs', 'lbfgs', 'L-BFGS (1 iteration/step)', { maxIter: 1, historySize: 10 }, { momentum: '—', adaptive: 'quasi-Newton, 10 curvature pairs', lectureBuffers: null }, { network: 0.1 }),
+    registryEntry('rprop', 'rprop', 'Rprop', {}, { momentum: '—', adaptive: 'sign of g, a step size per weight', lectureBuffers: null }),
+    registryEntry('asgd', 'asgd', 'ASGD', {}, { momentum: '—', adaptive: '— (decaying η, averaged iterates)', lectureBuffers: null }),
+    registryEntry('adafactor', 'adafactor', 'Adafactor', {}, { momentum: '—', adaptive: 'factored EMA of g² (row × column means), relative step', lectureBuffers: null }),
+    muonEntry(),
     wrapperEntry('lookahead', 'Lookahead (Adam, k = 6, α = 0.5)', adamSpec, {}, { k: 6, alpha: 0.5 }, { momentum: 'inner Adam + slow weights', adaptive: 'inner Adam' }),
-    wrapperEntry('sam', 'SAM (SGD + momentum, ρ = 0.05)', sgdSpec, { momentum: 0.9 }, { rho: 0.05 }, { momentum: 'heavy ball μ = 0.9 (inner SGD)', adaptive: '— (2 gradients per step)' }),
+    wrapperEntry('sam', 'SAM (SGD + momentum, ρ = 0.05)', sgdSpec, { momentum: 0.9 }, { rho: 0.05 }, { momentum: 'heavy ball μ = 0.9 (inner SGD)', adaptive: '— (2 gradients per step)' }, SGD_CENTER),
   ];
   return entries;
 }

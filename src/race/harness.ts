@@ -37,6 +37,8 @@ export interface SurfaceTrace {
 export interface SurfaceRunOptions {
   readonly steps: number;
   readonly start?: readonly [number, number];
+  /** The point as a 1 × 2 matrix, for an optimizer of matrices only (Muon); else a vector. */
+  readonly asMatrix?: boolean;
 }
 
 /** One point of a surface run: where the optimizer is after `step` steps (step 0 is the start). */
@@ -61,14 +63,15 @@ export interface SurfaceWalk {
  * not float32 noise. A step that leaves the finite numbers (or passes |f| = 10¹²) ends the run
  * as diverged and is not yielded.
  */
-export function* surfacePath(surface: Surface, factory: OptimizerFactory, lr: number, { steps, start = surface.start }: SurfaceRunOptions) {
-  const point = new Tensor(Float64Array.of(start[0], start[1]), [2], { requiresGrad: true });
+export function* surfacePath(surface: Surface, factory: OptimizerFactory, lr: number, { steps, start = surface.start, asMatrix = false }: SurfaceRunOptions) {
+  const shape = asMatrix ? [1, 2] : [2];
+  const point = new Tensor(Float64Array.of(start[0], start[1]), shape, { requiresGrad: true });
   const optimizer = factory([point], lr);
   const gradient = new Float64Array(2);
   const closure = (): number => {
     const [x, y] = point.data as Float64Array;
     surface.gradient(x!, y!, gradient);
-    point.grad = new Tensor(Float64Array.of(gradient[0]!, gradient[1]!), [2]);
+    point.grad = new Tensor(Float64Array.of(gradient[0]!, gradient[1]!), [...shape]);
     return surface.value(x!, y!);
   };
   yield { step: 0, x: start[0], y: start[1], value: surface.value(start[0], start[1]) };

@@ -48,6 +48,10 @@ const OPTIMIZER_STYLES: Readonly<Record<string, SeriesStyle>> = {
   lbfgs: { color: COLORS.black, dash: DASHED },
   lookahead: { color: COLORS.orange, dash: DASHED },
   sam: { color: COLORS.green, dash: DASHED },
+  rprop: { color: COLORS.sky, dash: DASHED },
+  asgd: { color: COLORS.olive, dash: DASHED },
+  adafactor: { color: COLORS.indigo, dash: DASHED },
+  muon: { color: COLORS.wine, dash: DASHED },
 };
 
 const ROLE_STYLES: Readonly<Record<string, SeriesStyle>> = {

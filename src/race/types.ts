@@ -263,6 +263,8 @@ export interface TableRow {
   readonly stateBytesPerParam: number;
   /** Bytes per parameter of the state dict (what a checkpoint saves), where it differs from what persists. */
   readonly stateDictBytesPerParam: number | null;
+  /** What the registry's spec declares for the task's parameter shapes. */
+  readonly declaredStateBytesPerParam: number | null;
   readonly trainLoss: OverSeeds;
   readonly testLoss: OverSeeds;
   readonly testAccuracy: OverSeeds;

@@ -16,13 +16,13 @@ export function listText(): string {
 
 function showDefault(value: unknown): string {
   if (value === undefined) return '(required)';
-  if (Array.isArray(value)) return value.join(',');
+  if (Array.isArray(value)) return value.map(String).join(',');
   return String(value);
 }
 
 function optionRows(options: readonly OptionSpec[]): string[][] {
   return options.map((o) => {
-    const valid = o.type === 'boolean' ? 'true | false' : o.type === 'choice' ? (o.choices ?? []).map(String).join(' | ') : rangeText(o);
+    const valid = o.type === 'boolean' ? 'true | false' : o.type === 'choice' ? (o.choices ?? []).map(String).join(' | ') : o.type === 'tuple' ? `${o.length} numbers, each ${rangeText(o)}` : rangeText(o);
     const slider = o.range ? `, typical ${o.range[0]} … ${o.range[1]}${o.scale === 'log' ? ' (log)' : ''}` : '';
     return [flagSyntax(o), showDefault(o.default), `${o.description} Valid: ${valid}${slider}.`];
   });
@@ -51,7 +51,7 @@ function describeOptimizer(spec: OptimizerSpec): string {
     "Options (flags of `descent run`; defaults are PyTorch's)",
     indent(formatTable(['flag', 'default', 'meaning'], optionRows(spec.options), ['left', 'left', 'left'])),
     '',
-    `State: ${spec.stateBytesPerParam(defaults as never)} bytes per float32 parameter with the defaults · gradients: ${spec.gradients} · step needs a closure: ${spec.needsClosure ? 'yes' : 'no'}`,
+    `State: ${spec.stateBytesNote === undefined ? `${spec.stateBytesPerParam(defaults as never)} bytes per float32 parameter with the defaults` : `bytes per float32 parameter: ${spec.stateBytesNote}`} · gradients: ${spec.gradients} · step needs a closure: ${spec.needsClosure ? 'yes' : 'no'}`,
     '',
     'Reference',
     indent(reference(spec.paper)),

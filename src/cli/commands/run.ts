@@ -56,6 +56,8 @@ export interface TrajectoryPlan {
   readonly steps: number;
   readonly lr: number;
   readonly factory: OptimizerFactory;
+  /** The point as a 1 × 2 matrix, for an optimizer of matrices only (Muon). */
+  readonly asMatrix: boolean;
 }
 
 /** Checks every flag before anything runs; every mistake is a UsageError naming it. */
@@ -84,8 +86,10 @@ export function planTrajectory(options: RunOptions): TrajectoryPlan {
     return (chosen.wrapper ? chosen.wrapper.create(optimizer, wrapper) : optimizer) as unknown as OptimizerLike;
   };
   // Build once up front so that the optimizer's own checks (PyTorch's) become usage errors.
+  // An optimizer of matrices only (Muon) sees the point as a 1 × 2 matrix.
+  const asMatrix = chosen.optimizer.acceptsParam?.([2]) != null;
   try {
-    factory([surfaceProbe()], lr);
+    factory([surfaceProbe(asMatrix)], lr);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -98,6 +102,7 @@ export function planTrajectory(options: RunOptions): TrajectoryPlan {
     steps,
     lr,
     factory,
+    asMatrix,
   };
 }
 
@@ -107,8 +112,8 @@ function surfaceCapable(): string[] {
 }
 
 /** A throwaway 2-D parameter, to let the optimizer check its options before the run. */
-function surfaceProbe(): Tensor {
-  return new Tensor(new Float64Array(2), [2], { requiresGrad: true });
+function surfaceProbe(asMatrix: boolean): Tensor {
+  return new Tensor(new Float64Array(2), asMatrix ? [1, 2] : [2], { requiresGrad: true });
 }
 
 /** How many points are written at once: few enough to stay small, enough to keep writes cheap. */
@@ -128,7 +133,7 @@ export async function streamTrajectory(plan: TrajectoryPlan, format: string, wri
   } else {
     await write('step,x,y,value\n');
   }
-  const path = surfacePath(plan.surface, plan.factory, plan.lr, { steps: plan.steps, start: plan.start });
+  const path = surfacePath(plan.surface, plan.factory, plan.lr, { steps: plan.steps, start: plan.start, asMatrix: plan.asMatrix });
   let chunk: string[] = [];
   for (let next = path.next(); ; next = path.next()) {
     if (next.done) {

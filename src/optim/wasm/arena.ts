@@ -46,6 +46,8 @@ export interface ArenaOptions {
   state: readonly string[];
   /** Starting value of a state array where it is not 0 (Adagrad's `sum`: `initial_accumulator_value`). */
   initial?: Readonly<Record<string, number>>;
+  /** Floats of scratch the kernels share, after the regions (Muon's Newton–Schulz matrices). */
+  workspace?: number;
 }
 
 /** What `stageGrad` found for a param. */
@@ -81,6 +83,9 @@ export class ParamArena {
   readonly regionBytes: number;
   readonly tableAddress = TABLE_START;
   readonly normsAddress: number;
+  /** The kernels' shared scratch (`ArenaOptions.workspace` floats), and a view of it for copies. */
+  readonly workspaceAddress: number;
+  readonly workspace: Float32Array;
   readonly indicesAddress: number;
   private readonly addresses: number[];
   private readonly counts: number[];
@@ -129,7 +134,10 @@ export class ParamArena {
       offset += alignTo(Math.max(n, 1), 8) * 4;
     }
     const regionBytes = alignTo(offset - base, 64);
-    const totalBytes = base + regionBytes * (2 + names.length);
+    const workspaceAddress = base + regionBytes * (2 + names.length);
+    const workspaceFloats = options.workspace ?? 0;
+    // 64 bytes of slack past the workspace: vector loads may read a little past an array's end.
+    const totalBytes = workspaceAddress + (workspaceFloats > 0 ? alignTo(4 * workspaceFloats + 64, 64) : 0);
     const pages = Math.ceil(totalBytes / PAGE);
     if (pages > MAX_PAGES) {
       throw new RangeError(`ParamArena: ${counts.reduce((a, b) => a + b, 0)} parameters with ${names.length} state arrays need ${(totalBytes / 2 ** 30).toFixed(2)} GiB, over WebAssembly's 4 GiB memory`);
@@ -145,11 +153,13 @@ export class ParamArena {
     this.stateNames = names;
     this.regionBytes = regionBytes;
     this.normsAddress = normsAddress;
+    this.workspaceAddress = workspaceAddress;
     this.indicesAddress = indicesAddress;
     this.addresses = addresses;
     this.counts = counts;
     this.table = new DataView(this.memory.buffer);
     const buffer = this.memory.buffer;
+    this.workspace = new Float32Array(buffer, workspaceAddress, workspaceFloats);
     const region = (k: number): Float32Array[] => list.map((_, i) => new Float32Array(buffer, addresses[i]! + k * regionBytes, counts[i]!));
     this.paramViews = region(0);
     this.gradViews = region(1);

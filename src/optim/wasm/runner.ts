@@ -166,17 +166,17 @@ export class FusedRunner<O extends object, S extends ParamState, H> {
     let built = this.arenas.get(group);
     if (built === undefined || built.arrays !== arrays || !sameTensors(built.params, group.params)) {
       const params = [...group.params];
-      built = { arena: buildArena(params, arrays), params, arrays, states: [], bound: new Uint8Array(params.length), version: -1 };
+      built = { arena: buildArena(params, arrays, this.spec.kernels.workspace?.(params) ?? 0), params, arrays, states: [], bound: new Uint8Array(params.length), version: -1 };
       this.arenas.set(group, built);
     }
     return built.arena === null ? null : (built as FusedGroup<S>);
   }
 }
 
-function buildArena(params: readonly Tensor[], arrays: readonly string[]): ParamArena | null {
+function buildArena(params: readonly Tensor[], arrays: readonly string[], workspace: number): ParamArena | null {
   if (params.some((p) => p.dtype !== 'float32')) return null;
   try {
-    return new ParamArena(params, { state: arrays });
+    return new ParamArena(params, { state: arrays, workspace });
   } catch (e) {
     // Too large for a 4 GiB memory, or the memory could not be had: the plain path still works.
     if (e instanceof RangeError) return null;

@@ -40,7 +40,7 @@ export const memory = defineClaim<null, never, never>({
       const agrees = entry.lectureBuffers === null ? null : Math.abs(buffers - entry.lectureBuffers) < 0.01;
       if (agrees === false) mismatches.push(`${entry.label} keeps ${num(buffers)} buffer(s) (${num(row.stateBytesPerParam)} B/param), the lecture says ${lectureColumn(entry.lectureBuffers)}`);
       const label = row.task === 'mnist' ? row.label : `${row.label} (${row.task} task)`;
-      return [label, lectureColumn(entry.lectureBuffers), num(row.stateBytesPerParam), num(buffers), row.stateDictBytesPerParam === null ? 'n/m' : num(row.stateDictBytesPerParam), entry.declaredStateBytes === null ? 'n/m' : num(entry.declaredStateBytes), agrees === null ? '—' : agrees ? 'yes' : 'no'];
+      return [label, lectureColumn(entry.lectureBuffers), num(row.stateBytesPerParam), num(buffers), row.stateDictBytesPerParam === null ? 'n/m' : num(row.stateDictBytesPerParam), row.declaredStateBytesPerParam === null ? 'n/m' : num(row.declaredStateBytesPerParam), agrees === null ? '—' : agrees ? 'yes' : 'no'];
     });
     const holds = mismatches.length === 0;
     const lbfgs = rows.find((r) => r.optimizer === 'lbfgs');
@@ -48,7 +48,7 @@ export const memory = defineClaim<null, never, never>({
     return {
       verdict: holds ? 'holds' : 'does not hold here',
       rule: 'holds when every optimizer the lecture\'s column lists keeps exactly the number of float32 buffers it says (O(1) = none); deterministic, no seeds',
-      method: `After each optimizer trained the table task (SparseAdam: the sparse task), every typed array reachable from the optimizer object (its per-parameter state, a wrapper's copies, L-BFGS's history and work vectors), excluding the parameters and their gradients, is summed and divided by the number of parameters: what persists between steps. The state dict column counts the tensors of \`stateDict()\` (what a checkpoint saves). One float32 buffer per parameter is 4 bytes; "declared" is what the registry says for that configuration; n/m = not measured.`,
+      method: `After each optimizer trained the table task (SparseAdam: the sparse task), every typed array reachable from the optimizer object (its per-parameter state, a wrapper's copies, L-BFGS's history and work vectors), excluding the parameters and their gradients, is summed and divided by the number of parameters: what persists between steps. The state dict column counts the tensors of \`stateDict()\` (what a checkpoint saves). One float32 buffer per parameter is 4 bytes; "declared" is what the registry's spec says for that configuration and the task's parameter shapes (Adafactor's factored state depends on them); n/m = not measured.`,
       summary: (holds ? `Every optimizer the lecture lists keeps the memory it says (${rows.length} measured).` : `${mismatches.join('; ')}.`) + lbfgsNote,
       interpretation: holds
         ? 'The measured state matches the lecture\'s column.'

@@ -38,7 +38,10 @@ export interface SurfaceTrialSpec {
 /** One optimizer at one learning rate on one surface, with its whole path. */
 export function runSurfaceTrial(spec: SurfaceTrialSpec): SurfaceRunData {
   const surface = getSurface(spec.surface);
-  const trace = runOnSurface(surface, raceEntry(spec.optimizer).factory(), spec.lr, { steps: spec.steps, start: spec.start ?? surface.start });
+  const entry = raceEntry(spec.optimizer);
+  // An optimizer of matrices only (Muon) sees the point as a 1 × 2 matrix.
+  const asMatrix = entry.spec.acceptsParam?.([2]) != null;
+  const trace = runOnSurface(surface, entry.factory(), spec.lr, { steps: spec.steps, start: spec.start ?? surface.start, asMatrix });
   const end: [number, number] = [trace.points[2 * trace.steps]!, trace.points[2 * trace.steps + 1]!];
   const nearest = trace.diverged ? null : nearestMinimum(surface, end);
   const points: number[] = [];

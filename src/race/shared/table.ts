@@ -61,6 +61,7 @@ export interface TableTrialResult {
   readonly stepsToTarget: number | null;
   readonly stateBytesPerParam: number;
   readonly stateDictBytesPerParam: number | null;
+  readonly declaredStateBytesPerParam: number | null;
   readonly msPerStep: number;
 }
 
@@ -90,6 +91,7 @@ function runTableTrial(spec: TableTrialSpec, env: TrialEnv): TableTrialResult {
       stepsToTarget: null,
       stateBytesPerParam: run.stateBytesPerParam,
       stateDictBytesPerParam: null,
+      declaredStateBytesPerParam: entry.declaredStateBytes([[run.weights.length]]),
       msPerStep: run.msPerStep,
     };
   }
@@ -109,6 +111,7 @@ function runTableTrial(spec: TableTrialSpec, env: TrialEnv): TableTrialResult {
     stepsToTarget: firstBelow(curve, budget.lossTarget),
     stateBytesPerParam: stateBytes(run.optimizer, params) / count,
     stateDictBytesPerParam: typeof optimizer.stateDict === 'function' ? stateDictBytes(optimizer.stateDict()) / count : null,
+    declaredStateBytesPerParam: entry.declaredStateBytes(params.map((p) => p.shape)),
     msPerStep: run.msPerStep,
   };
 }
@@ -196,6 +199,7 @@ export const tableStage: Experiment<null, Spec, TableTrialResult | TimingTrialRe
         adaptive: entry.adaptive,
         stateBytesPerParam: runs[0]?.stateBytesPerParam ?? Number.NaN,
         stateDictBytesPerParam: runs[0]?.stateDictBytesPerParam ?? null,
+        declaredStateBytesPerParam: runs[0]?.declaredStateBytesPerParam ?? null,
         divergedSeeds: runs.filter((r) => r.diverged).length,
         // A diverged seed has no loss to average: the means are over the seeds that trained,
         // and the row says how many diverged. Its accuracy (chance or worse) stays in.
