@@ -161,4 +161,44 @@ describe('files that belong to something else are refused, and nothing changes',
     expect(() => loadOptimizerBytes(adam, rewrite((n) => n.replace('state.1.exp_avg_sq', 'state.1.__proto__')), 'bad')).toThrow(/bad: .*unexpected state entry '__proto__'/);
     expect(snapshot(model, adam)).toBe(before);
   });
+
+  it('refuses a model whose parameters have other names, and a NaN in a moment, naming the field', () => {
+    const bytes = readFileSync(join(fixtures, 'adamw', 'optimizer.safetensors'));
+    class Net extends nn.Module {
+      fc1 = new nn.Linear(4, 8);
+      fc2 = new nn.Linear(8, 3);
+      forward(x: Tensor): Tensor {
+        return this.fc2.call(this.fc1.call(x).relu());
+      }
+    }
+    const net = new Net();
+    const renamed = makeOptimizer('AdamW', net, { lr: 0.1 });
+    const before = snapshot(net, renamed);
+    expect(() => loadOptimizerBytes(renamed, bytes, 'adamw.safetensors')).toThrow(/^adamw\.safetensors: .*names do not match .*not here: '0\.weight'.*not in the state dict: 'fc1\.weight'/);
+    expect(snapshot(net, renamed)).toBe(before);
+
+    const file = decodeSafetensors(bytes, 'fixture');
+    const poisoned = [...file.tensors].map(([name, t]): [string, { shape: readonly number[]; data: Float32Array }] => [
+      name,
+      { shape: t.shape, data: Float32Array.from(t.data, (v, i) => (name === 'state.2.exp_avg_sq' && i === 3 ? NaN : v)) },
+    ]);
+    const model = mlp();
+    const adamw = makeOptimizer('AdamW', model, { lr: 0.1 });
+    const clean = snapshot(model, adamw);
+    expect(() => loadOptimizerBytes(adamw, encodeSafetensors(poisoned, file.metadata), 'nan.safetensors')).toThrow(/^nan\.safetensors: .*state\['2'\] \('2\.weight'\): 'exp_avg_sq' holds NaN at element 3/);
+    expect(snapshot(model, adamw)).toBe(clean);
+  });
+});
+
+describe('an optimizer built without names loads by position', () => {
+  it('adamw: model.parameters() takes the fixture and reaches PyTorch’s numbers', () => {
+    const spec = JSON.parse(readFileSync(join(fixtures, 'adamw', 'continue.json'), 'utf8')) as Continuation;
+    const model = mlp();
+    const adamw = new optim.AdamW(model.parameters(), { lr: 0.5 });
+    loadModel(model, join(fixtures, 'adamw', 'model.safetensors'));
+    loadOptimizer(adamw, join(fixtures, 'adamw', 'optimizer.safetensors'));
+    expect(adamw.paramGroups[0]!.lr).toBe(0.01);
+    const losses = train(model, adamw, new Tensor(Float32Array.from(spec.X.flat()), [spec.X.length, 4]), new Tensor(Float32Array.from(spec.y), [spec.y.length]), 5);
+    expect(closeness(losses, spec.losses_after_load, { rtol: 1e-6, atol: 0 }).ok, `${losses}`).toBe(true);
+  });
 });
