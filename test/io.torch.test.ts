@@ -87,6 +87,28 @@ describe('descent writes the files PyTorch reads', () => {
     expect(file.metadata.state).toBeUndefined();
   });
 
+  it.each(CASES)('%s: loaded and saved again, the file holds what PyTorch wrote', (name) => {
+    const spec = JSON.parse(readFileSync(join(fixtures, name, 'continue.json'), 'utf8')) as Continuation;
+    const model = mlp();
+    const optimizer = makeOptimizer(spec.optimizer, model, {});
+    loadModel(model, join(fixtures, name, 'model.safetensors'));
+    loadOptimizer(optimizer, join(fixtures, name, 'optimizer.safetensors'));
+    const theirs = decodeSafetensors(readFileSync(join(fixtures, name, 'optimizer.safetensors')), 'pytorch');
+    const ours = decodeSafetensors(saveOptimizerBytes(optimizer, { model }), 'descent');
+    expect(Object.keys(ours.metadata).sort()).toEqual(Object.keys(theirs.metadata).sort());
+    expect([ours.metadata.format, ours.metadata.optimizer]).toEqual([theirs.metadata.format, theirs.metadata.optimizer]);
+    expect(JSON.parse(ours.metadata.param_names!)).toEqual(JSON.parse(theirs.metadata.param_names!));
+    // PyTorch ≥ 2.6 writes `param_names` in a group too when the optimizer was built from named parameters, as this one was.
+    const groups = (JSON.parse(ours.metadata.param_groups!) as Array<Record<string, unknown>>).map(({ param_names: _, ...group }) => group);
+    expect(groups).toEqual(JSON.parse(theirs.metadata.param_groups!));
+    expect([...ours.tensors.keys()].sort()).toEqual([...theirs.tensors.keys()].sort());
+    for (const [tensorName, tensor] of theirs.tensors) {
+      const mine = ours.tensors.get(tensorName)!;
+      expect([mine.dtype, mine.shape], tensorName).toEqual([tensor.dtype, tensor.shape]);
+      expect(Buffer.from(mine.data.buffer, mine.data.byteOffset, mine.data.byteLength).equals(Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength)), tensorName).toBe(true);
+    }
+  });
+
   it('reads its own files back bit for bit, through bytes and through files', () => {
     const { model, optimizer } = trained();
     const modelBytes = saveModelBytes(model);
