@@ -75,6 +75,16 @@ describe('LBFGS against PyTorch 2.14 (golden closure cases)', () => {
     });
   }
 
+  it.each(['lbfgs/closure_quadratic', 'lbfgs/strong_wolfe', 'lbfgs/maximize'])("%s: PyTorch 2.14's state dict loads, and so does 1.13's", (name) => {
+    for (const set of ['2.14', '1.13'] as const) {
+      const c = goldenCase(name === 'lbfgs/maximize' && set === '1.13' ? 'lbfgs/strong_wolfe' : name, set);
+      const params = c.trajectory[c.steps - 1]!.map((data, i) => tensor(data, c.params[i]!.shape, { requiresGrad: true }));
+      const optimizer = new LBFGS(params, camelOptions(c.options));
+      optimizer.loadStateDict(c.state_dict as OptimizerStateDict);
+      expect(optimizer.stateDict().state['0']!.func_evals).toBe((c.state_dict as OptimizerStateDict).state['0']!.func_evals);
+    }
+  });
+
   it("loads PyTorch's own LBFGS state dict (al padded with nulls) and writes it back without the padding", () => {
     const c = goldenCase('lbfgs/strong_wolfe');
     const params = c.trajectory[c.steps - 1]!.map((data, i) => tensor(data, c.params[i]!.shape, { requiresGrad: true }));

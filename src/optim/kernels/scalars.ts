@@ -3,7 +3,7 @@
  * NAdam's momentum schedule, RAdam's rectification, LAMB's and LARS's trust ratios. Each is
  * computed once per step, in doubles, into the hyperparameter object that both kernels read:
  * the plain TypeScript kernel beside this file and the fused WebAssembly one
- * (../wasm/fused.ts). The two paths therefore differ in their loops only.
+ * (each spec's `fused` call, asm/optim/). The two paths therefore differ in their loops only.
  *
  * Every function fills `h` (reused by its caller, so a step allocates nothing) and returns it.
  * `step` is the count after this update: 1 on a parameter's first step.
