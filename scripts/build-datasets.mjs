@@ -26,7 +26,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeSafetensors, dtypeOfArray } from '../src/io/safetensors.ts';
-import { readSafetensorsHeader } from '../src/platform/files.ts';
+import { makeFolder, readSafetensorsHeader } from '../src/platform/files.ts';
 
 const FORMAT = 'descent-dataset/1';
 const DATASETS = ['iris', 'mnist', 'spam'];
@@ -113,7 +113,7 @@ function writeDatasetFile(file, arrays, metadata) {
     }
   }
   const bytes = encodeSafetensors(arrays.map(({ name, shape, data }) => [name, { shape, data }]), metadata, { seal: true });
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makeFolder(path.dirname(file));
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     fs.writeFileSync(temporary, bytes);

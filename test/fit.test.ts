@@ -3,7 +3,7 @@
  * resume bit-identically or are refused without changing anything.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -216,6 +216,14 @@ describe('fit', () => {
     );
     expect(onEpochEnd).not.toHaveBeenCalled();
     expect(snapshot(run)).toBe(before);
+  });
+
+  // Node's recursive mkdir retries forever where /proc refuses a new folder.
+  it.skipIf(!existsSync('/proc/self'))('refuses /proc/x as checkpoint.dir at once, where a recursive mkdir would spin', async () => {
+    const run = buildRun(14, 1, { oneCycle: false });
+    const started = Date.now();
+    await expect(fit(run.model, { ...run.options, checkpoint: { dir: '/proc/x/run' } })).rejects.toThrow(/fit: checkpoint\.dir \/proc\/x\/run cannot hold checkpoints \(ENOENT.*mkdir '\/proc\/x'/);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('refuses a 6 GB file as a checkpoint after reading its header', () => {

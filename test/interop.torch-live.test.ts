@@ -29,6 +29,10 @@ interface Case {
 
 const CASES: Case[] = [
   { optimizer: 'Adam', options: { lr: 0.01, amsgrad: true } },
+  { optimizer: 'AdamW', options: { lr: 0.01, weightDecay: 0.05 } },
+  { optimizer: 'SGD', options: { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.001 } },
+  { optimizer: 'RMSprop', options: { lr: 0.005, centered: true, momentum: 0.5 } },
+  { optimizer: 'Adagrad', options: { lr: 0.05, lrDecay: 0.01 } },
   // Lists of tensors (its history) and plain numbers in its state. One iteration a step: with
   // PyTorch's default 20, float32 rounding differences grow until the trajectories part.
   { optimizer: 'LBFGS', options: { lr: 0.5, historySize: 4, maxIter: 1 } },

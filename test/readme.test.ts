@@ -47,10 +47,11 @@ function typecheck(blocks: string[]): void {
 const TOUR = "## The lecture's optimizers, as PyTorch calls them";
 const TFJS = '## Your TensorFlow.js model, trained by descent';
 const MUON = '## Muon for the hidden matrices, AdamW for the rest';
+const INTEROP = '## Moving between descent and PyTorch';
 
 describe('README', () => {
   it('type-checks every example', () => {
-    typecheck([readmeBlock('## Example'), readmeBlock('## A small CNN'), readmeBlock(TOUR), readmeBlock(MUON), readmeBlock(TFJS), readmeBlock('## Schedules')]);
+    typecheck([readmeBlock('## Example'), readmeBlock('## A small CNN'), readmeBlock(TOUR), readmeBlock(MUON), readmeBlock(TFJS), readmeBlock('## Schedules'), readmeBlock(INTEROP)]);
   });
 
   it('lists every optimizer of the registry, with its defaults', () => {
@@ -103,8 +104,7 @@ describe('README', () => {
 
   it('runs the PyTorch interop example: files written, read back into fresh objects that step identically', async () => {
     const { mkdtempSync: makeFolder, readdirSync, rmSync } = await import('node:fs');
-    const code = readmeBlock('## Moving between descent and PyTorch');
-    typecheck([code]);
+    const code = readmeBlock(INTEROP);
     const cwd = makeFolder(join((await import('node:os')).tmpdir(), 'descent-readme-interop-'));
     try {
       const output = execFileSync(join(root, 'node_modules', '.bin', 'tsx'), [exampleFile(code, 'interop.ts')], { encoding: 'utf8', cwd, timeout: 120_000 });

@@ -40,12 +40,6 @@ export interface StatefulOptimizer {
   loadStateDict(state: OptimizerStateDict): void;
 }
 
-/** Tensors and metadata that one object contributes to a safetensors file. */
-export interface FilePart {
-  tensors: Array<[string, TensorInput]>;
-  metadata: Record<string, string>;
-}
-
 export interface SaveOptimizerOptions {
   /** The model the optimizer trains: its names become `param_names` (default: the optimizer's own names, if it has them). */
   model?: Module;
@@ -58,34 +52,16 @@ function fail(label: string, why: string): never {
 // ---------------------------------------------------------------------------------------------
 // Model weights
 
-export function modelPart(model: Module, prefix = ''): FilePart {
-  const dtypes = new Map(model.namedStateTensors().map(([name, t]) => [name, t.dtype] as const));
-  return modelStatePart(model.stateDict(), prefix, (name) => dtypes.get(name));
-}
-
-/** A model state dict's tensors (float64 where a value would not survive float32, unless `dtypeOf` says). */
-export function modelStatePart(state: StateDict, prefix = '', dtypeOf: (name: string) => DType | undefined = () => undefined): FilePart {
-  const tensors = Object.entries(state).map(([name, record]): [string, TensorInput] => [prefix + name, { shape: record.shape, data: floatArray(record.data, dtypeOf(name)) }]);
-  return { tensors, metadata: {} };
-}
-
-/** The model state dict under `prefix` in a file. */
-export function modelStateOf(file: SafetensorsFile, label: string, prefix = ''): StateDict {
+/** Loads a file's tensors into the model; every name and shape is checked before anything changes. */
+function loadModelFile(model: Module, file: SafetensorsFile, label: string): void {
   const entries: Array<[string, StateDict[string]]> = [];
   for (const [name, tensor] of file.tensors) {
-    if (!name.startsWith(prefix)) continue;
     if (tensor.dtype !== 'F32' && tensor.dtype !== 'F64' && tensor.dtype !== 'I64') fail(label, `tensor '${name}' is ${tensor.dtype}; model tensors are F32, F64 or I64 (a counter such as num_batches_tracked)`);
-    entries.push([name.slice(prefix.length), { shape: [...tensor.shape], data: tensor.data as unknown as number[] }]);
+    entries.push([name, { shape: [...tensor.shape], data: tensor.data as unknown as number[] }]);
   }
-  // fromEntries: a tensor named `__proto__` stays a key (and is refused as unexpected).
-  return Object.fromEntries(entries);
-}
-
-/** Loads the tensors under `prefix` into the model; every name and shape is checked first. */
-export function loadModelPart(model: Module, file: SafetensorsFile, label: string, prefix = ''): void {
-  const state = modelStateOf(file, label, prefix);
   try {
-    model.loadStateDict(state);
+    // fromEntries: a tensor named `__proto__` stays a key (and is refused as unexpected).
+    model.loadStateDict(Object.fromEntries(entries));
   } catch (error) {
     fail(label, `the model does not match: ${(error as Error).message}`);
   }
@@ -93,12 +69,13 @@ export function loadModelPart(model: Module, file: SafetensorsFile, label: strin
 
 /** `model.safetensors`'s bytes. */
 export function saveModelBytes(model: Module): Uint8Array {
-  const { tensors, metadata } = modelPart(model);
-  return encodeSafetensors(tensors, metadata);
+  const dtypes = new Map(model.namedStateTensors().map(([name, t]) => [name, t.dtype] as const));
+  const tensors = Object.entries(model.stateDict()).map(([name, record]): [string, TensorInput] => [name, { shape: record.shape, data: floatArray(record.data, dtypes.get(name)) }]);
+  return encodeSafetensors(tensors);
 }
 
 export function loadModelBytes(model: Module, bytes: Uint8Array, label = 'model.safetensors'): void {
-  loadModelPart(model, decodeSafetensors(bytes, label), label);
+  loadModelFile(model, decodeSafetensors(bytes, label), label);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,42 +91,34 @@ function parameterNames(optimizer: StatefulOptimizer, model: Module | undefined)
   return null;
 }
 
-export function optimizerPart(optimizer: StatefulOptimizer, { model }: SaveOptimizerOptions = {}, prefix = ''): FilePart {
-  const params = optimizer.paramGroups.flatMap((g) => g.params);
-  return optimizerStatePart(optimizer.name, optimizer.stateDict(), parameterNames(optimizer, model), prefix, (index) => params[index]?.dtype);
-}
-
 /**
- * An optimizer state dict's tensors and metadata (see the top of this file). A state tensor
- * takes its parameter's dtype (`dtypeOf(index)`), widened to float64 where float32 would change a value.
+ * `optimizer.safetensors`'s bytes (see the top of this file). A state tensor takes its
+ * parameter's dtype, widened to float64 where float32 would change a value.
  */
-export function optimizerStatePart(
-  name: string,
-  { state, param_groups: groups }: OptimizerStateDict,
-  names: readonly string[] | null,
-  prefix = '',
-  dtypeOf: (index: number) => DType | undefined = () => undefined,
-): FilePart {
+export function saveOptimizerBytes(optimizer: StatefulOptimizer, { model }: SaveOptimizerOptions = {}): Uint8Array {
+  const names = parameterNames(optimizer, model);
+  const params = optimizer.paramGroups.flatMap((g) => g.params);
+  const { state, param_groups: groups } = optimizer.stateDict();
   const tensors: Array<[string, TensorInput]> = [];
   const rest: Record<string, Record<string, unknown>> = {};
   for (const [index, entry] of Object.entries(state)) {
-    const dtype = dtypeOf(Number(index));
+    const dtype = params[Number(index)]?.dtype;
     for (const [key, value] of Object.entries(entry)) {
       // Tensors become file tensors; inside a list, the JSON keeps a reference in their place.
       const skeleton = splitTensors(value, `state.${index}.${key}`, (tensorName, tensor) => {
-        tensors.push([prefix + tensorName, { shape: tensor.shape, data: floatArray(tensor.data, dtype) }]);
+        tensors.push([tensorName, { shape: tensor.shape, data: floatArray(tensor.data, dtype) }]);
       });
       if (!isTensorJSON(value)) (rest[index] ??= {})[key] = skeleton;
     }
   }
   const metadata: Record<string, string> = {
     format: OPTIMIZER_FORMAT,
-    optimizer: name,
+    optimizer: optimizer.name,
     param_groups: stringifyExact(groups),
     param_names: JSON.stringify(names),
   };
   if (Object.keys(rest).length > 0) metadata.state = stringifyExact(rest);
-  return { tensors, metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [prefix + k, v])) };
+  return encodeSafetensors(tensors, metadata);
 }
 
 const INDEX = '(0|[1-9][0-9]*)';
@@ -164,44 +133,40 @@ function parseMetadataJSON(text: string | undefined, key: string, label: string)
   }
 }
 
-/** The state dict that the file's part under `prefix` holds, checked for its layout (not yet for the optimizer). */
-export function optimizerStateOf(file: SafetensorsFile, label: string, prefix = ''): { name: string; stateDict: OptimizerStateDict; paramNames: string[] | null } {
-  const meta = (key: string): string | undefined => file.metadata[prefix + key];
-  if (meta('format') !== OPTIMIZER_FORMAT) fail(label, `not an optimizer state dict (__metadata__.${prefix}format is ${JSON.stringify(meta('format'))}, expected "${OPTIMIZER_FORMAT}")`);
-  const name = meta('optimizer');
-  if (name === undefined) fail(label, `__metadata__ has no ${prefix}optimizer (the class name)`);
-  const groups = parseMetadataJSON(meta('param_groups'), `${prefix}param_groups`, label);
-  if (!Array.isArray(groups) || !groups.every((g) => g !== null && typeof g === 'object' && !Array.isArray(g))) {
-    fail(label, `__metadata__.${prefix}param_groups must be a JSON list of groups`);
-  }
-  const names = meta('param_names') === undefined ? null : parseMetadataJSON(meta('param_names'), `${prefix}param_names`, label);
-  if (names !== null && !(Array.isArray(names) && names.every((n) => typeof n === 'string'))) {
-    fail(label, `__metadata__.${prefix}param_names must be a JSON list of names or null`);
-  }
+/**
+ * Loads a file's optimizer state into `optimizer`. The file must hold the same class's state;
+ * the optimizer's `loadStateDict` checks the rest (groups, options, every state entry) and
+ * changes nothing when it refuses.
+ */
+function loadOptimizerFile(optimizer: StatefulOptimizer, file: SafetensorsFile, label: string): void {
+  const meta = file.metadata;
+  if (meta.format !== OPTIMIZER_FORMAT) fail(label, `not an optimizer state dict (__metadata__.format is ${JSON.stringify(meta.format)}, expected "${OPTIMIZER_FORMAT}")`);
+  if (meta.optimizer !== optimizer.name) fail(label, `it holds ${meta.optimizer ?? 'unnamed'} state, but the optimizer is ${optimizer.name}`);
+  const groups = parseMetadataJSON(meta.param_groups, 'param_groups', label);
+  if (!Array.isArray(groups) || !groups.every((g) => g !== null && typeof g === 'object' && !Array.isArray(g))) fail(label, '__metadata__.param_groups must be a JSON list of groups');
+  const names = meta.param_names === undefined ? null : parseMetadataJSON(meta.param_names, 'param_names', label);
+  if (names !== null && !(Array.isArray(names) && names.every((n) => typeof n === 'string'))) fail(label, '__metadata__.param_names must be a JSON list of names or null');
 
   // Maps, so that a key such as `__proto__` stays a key (and is refused by loadStateDict).
   const state = new Map<string, Map<string, StateJSONValue>>();
   const entryOf = (index: string): Map<string, StateJSONValue> => state.get(index) ?? state.set(index, new Map()).get(index)!;
   const listed = new Map<string, TensorJSON>();
-  for (const [fullName, tensor] of file.tensors) {
-    if (!fullName.startsWith(prefix)) continue;
-    const tensorName = fullName.slice(prefix.length);
-    const match = STATE_TENSOR.exec(tensorName);
-    if (match === null) fail(label, `tensor '${fullName}' is not named state.<index>.<key> (an index is written without leading zeros)`);
-    if (tensor.dtype !== 'F32' && tensor.dtype !== 'F64') fail(label, `tensor '${fullName}' is ${tensor.dtype}; optimizer state is F32 or F64`);
+  for (const [name, tensor] of file.tensors) {
+    const match = STATE_TENSOR.exec(name);
+    if (match === null) fail(label, `tensor '${name}' is not named state.<index>.<key> (an index is written without leading zeros)`);
+    if (tensor.dtype !== 'F32' && tensor.dtype !== 'F64') fail(label, `tensor '${name}' is ${tensor.dtype}; optimizer state is F32 or F64`);
     const value: TensorJSON = { shape: [...tensor.shape], data: Array.from(tensor.data) };
     const [, index, key, list] = match as unknown as [string, string, string, string];
-    if (list !== '') listed.set(tensorName, value);
+    if (list !== '') listed.set(name, value);
     else entryOf(index).set(key, value);
   }
-
-  const rest = meta('state') === undefined ? {} : parseMetadataJSON(meta('state'), `${prefix}state`, label);
-  if (rest === null || typeof rest !== 'object' || Array.isArray(rest)) fail(label, `__metadata__.${prefix}state must be a JSON object keyed by parameter index`);
+  const rest = meta.state === undefined ? {} : parseMetadataJSON(meta.state, 'state', label);
+  if (rest === null || typeof rest !== 'object' || Array.isArray(rest)) fail(label, '__metadata__.state must be a JSON object keyed by parameter index');
   for (const [index, entry] of Object.entries(rest as Record<string, unknown>)) {
-    if (!new RegExp(`^${INDEX}$`).test(index)) fail(label, `__metadata__.${prefix}state has key '${index}', not a parameter index`);
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) fail(label, `__metadata__.${prefix}state['${index}'] must be an object`);
+    if (!new RegExp(`^${INDEX}$`).test(index)) fail(label, `__metadata__.state has key '${index}', not a parameter index`);
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) fail(label, `__metadata__.state['${index}'] must be an object`);
     for (const [key, value] of Object.entries(entry as Record<string, unknown>)) {
-      if (state.get(index)?.has(key)) fail(label, `state entry ${index}.${key} is both a tensor and a value in __metadata__.${prefix}state`);
+      if (state.get(index)?.has(key)) fail(label, `state entry ${index}.${key} is both a tensor and a value in __metadata__.state`);
       try {
         entryOf(index).set(key, joinTensors(value, listed, `state['${index}'].${key}`) as StateJSONValue);
       } catch (error) {
@@ -209,43 +174,28 @@ export function optimizerStateOf(file: SafetensorsFile, label: string, prefix = 
       }
     }
   }
-  if (listed.size > 0) fail(label, `tensor(s) ${[...listed.keys()].map((n) => `'${prefix}${n}'`).join(', ')} belong to no list of the state`);
-  const stateDict = { state: Object.fromEntries([...state].map(([index, entry]) => [index, Object.fromEntries(entry)])), param_groups: groups as ParamGroupJSON[] };
-  return { name: name!, stateDict, paramNames: names as string[] | null };
-}
+  if (listed.size > 0) fail(label, `tensor(s) ${[...listed.keys()].map((n) => `'${n}'`).join(', ')} belong to no list of the state`);
 
-/**
- * Loads the optimizer part under `prefix` into `optimizer`. The file must hold the same class's
- * state; the optimizer's `loadStateDict` checks the rest (groups, options, every state entry)
- * and changes nothing when it refuses.
- */
-export function loadOptimizerPart(optimizer: StatefulOptimizer, file: SafetensorsFile, label: string, prefix = ''): void {
-  const { name, stateDict, paramNames } = optimizerStateOf(file, label, prefix);
-  if (name !== optimizer.name) fail(label, `it holds ${name} state, but the optimizer is ${optimizer.name}`);
+  const paramGroups = groups as ParamGroupJSON[];
   // Names written beside the groups (as PyTorch keeps them in `named_parameters()` order) let a
   // named optimizer match parameters by name rather than by position.
-  if (paramNames !== null && optimizer.paramGroups.every((g) => g.paramNames !== undefined)) {
-    for (const group of stateDict.param_groups) {
-      if (group.param_names === undefined && Array.isArray(group.params) && group.params.every((i) => Number.isInteger(i) && i >= 0 && i < paramNames.length)) {
-        group.param_names = group.params.map((i) => paramNames[i]!);
+  if (names !== null && optimizer.paramGroups.every((g) => g.paramNames !== undefined)) {
+    const list = names as string[];
+    for (const group of paramGroups) {
+      if (group.param_names === undefined && Array.isArray(group.params) && group.params.every((i) => Number.isInteger(i) && i >= 0 && i < list.length)) {
+        group.param_names = group.params.map((i) => list[i]!);
       }
     }
   }
   try {
-    optimizer.loadStateDict(stateDict);
+    optimizer.loadStateDict({ state: Object.fromEntries([...state].map(([index, entry]) => [index, Object.fromEntries(entry)])), param_groups: paramGroups });
   } catch (error) {
     fail(label, (error as Error).message);
   }
 }
 
-/** `optimizer.safetensors`'s bytes. */
-export function saveOptimizerBytes(optimizer: StatefulOptimizer, options: SaveOptimizerOptions = {}): Uint8Array {
-  const { tensors, metadata } = optimizerPart(optimizer, options);
-  return encodeSafetensors(tensors, metadata);
-}
-
 export function loadOptimizerBytes(optimizer: StatefulOptimizer, bytes: Uint8Array, label = 'optimizer.safetensors'): void {
-  loadOptimizerPart(optimizer, decodeSafetensors(bytes, label), label);
+  loadOptimizerFile(optimizer, decodeSafetensors(bytes, label), label);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,7 +207,7 @@ export function saveModel(model: Module, path: string): void {
 }
 
 export function loadModel(model: Module, path: string): void {
-  loadModelPart(model, readFile(path), path);
+  loadModelFile(model, readFile(path), path);
 }
 
 /** Writes `optimizer.safetensors`; pass `{ model }` to record the parameters' names. */
@@ -266,7 +216,7 @@ export function saveOptimizer(optimizer: StatefulOptimizer, path: string, option
 }
 
 export function loadOptimizer(optimizer: StatefulOptimizer, path: string): void {
-  loadOptimizerPart(optimizer, readFile(path), path);
+  loadOptimizerFile(optimizer, readFile(path), path);
 }
 
 function readFile(path: string): SafetensorsFile {

@@ -75,6 +75,27 @@ export function readFilePrefix(path: string, length: number): { bytes: Uint8Arra
   }
 }
 
+/**
+ * Creates `dir` and its missing parents. Not `mkdirSync(dir, { recursive: true })`: where a
+ * folder cannot be created inside an existing one (`/proc/x`), Node's recursive mkdir retries
+ * forever; here each missing folder is made once, and the first refusal is thrown.
+ */
+export function makeFolder(dir: string): void {
+  const fs = nodeBuiltin('node:fs', 'creating folders');
+  const path = nodeBuiltin('node:path', 'creating folders');
+  const missing: string[] = [];
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    try {
+      if (!fs.statSync(current).isDirectory()) throw new Error(`${current} is not a folder`);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(current) === current) throw error;
+      missing.push(current);
+    }
+  }
+  for (const folder of missing.reverse()) fs.mkdirSync(folder);
+}
+
 /** `<target>.tmp-<pid>-<time>`: where `writeFileAtomic` writes before the rename. */
 const TEMPORARY = /\.tmp-(\d+)-\d+$/;
 

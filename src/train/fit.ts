@@ -28,7 +28,7 @@ import { Generator, defaultGenerator } from '../tensor/random.js';
 import { noGrad } from '../autograd/engine.js';
 import type { Module } from '../nn/module.js';
 import type { Scheduler } from '../schedulers/scheduler.js';
-import { removeOrphanTemporaries } from '../platform/files.js';
+import { makeFolder, removeOrphanTemporaries } from '../platform/files.js';
 import { captureTraining, loadCheckpoint, restoreTraining, saveCheckpoint, CheckpointError, type CheckpointOptimizer } from './checkpoint.js';
 import { Progress, type ProgressMode, type ProgressStream } from './progress.js';
 
@@ -207,7 +207,7 @@ function prepareCheckpointFolder(dir: string): void {
   const fs = nodeBuiltin('node:fs', 'fit checkpoints');
   const probe = nodeBuiltin('node:path', 'fit checkpoints').join(dir, `.descent-probe-${process.pid}`);
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeFolder(dir);
     fs.writeFileSync(probe, '');
     fs.rmSync(probe);
     removeOrphanTemporaries(dir, (target) => CHECKPOINT_FILE.test(target));
