@@ -60,8 +60,12 @@ export abstract class Module {
   /** Training mode (dropout active) or evaluation mode; set with `train()` / `eval()`. */
   training = true;
 
-  /** Tensors that are state but not parameters (BatchNorm's running statistics), by their PyTorch names. */
-  readonly #buffers = new Map<string, BufferSlot>();
+  /**
+   * Tensors that are state but not parameters (BatchNorm's running statistics), by their PyTorch
+   * names. A plain field (PyTorch's `_buffers`), so a copy of the module (AveragedModel's) copies
+   * them too; use registerBuffer/getBuffer rather than this.
+   */
+  readonly _buffers: Record<string, BufferSlot> = Object.create(null) as Record<string, BufferSlot>;
 
   /** The computation. Subclasses give it their own signature; `call` forwards to it. */
   abstract forward(...inputs: unknown[]): unknown;
@@ -151,12 +155,12 @@ export abstract class Module {
     if (tensor instanceof Parameter) throw new TypeError(`registerBuffer: '${name}' is a Parameter; register it with registerParameter`);
     const member: unknown = (this as Record<string, unknown>)[name];
     if (member instanceof Parameter || member instanceof Module) throw new RangeError(`registerBuffer: '${name}' is already a parameter or module of ${this.constructor.name}`);
-    this.#buffers.set(name, { tensor, persistent });
+    this._buffers[name] = { tensor, persistent };
   }
 
   /** The buffer registered as `name` (null when registered empty); an error for an unknown name. */
   getBuffer(name: string): Tensor | null {
-    const slot = this.#buffers.get(name);
+    const slot = Object.hasOwn(this._buffers, name) ? this._buffers[name] : undefined;
     if (slot === undefined) throw new RangeError(`${this.constructor.name} has no buffer '${name}'`);
     return slot.tensor;
   }
@@ -184,7 +188,7 @@ export abstract class Module {
     };
     for (const [moduleName, module] of this.namedModules()) {
       if (parameters) for (const [name, value] of module.ownMembers()) if (value instanceof Parameter) add(moduleName, name, value);
-      for (const [name, slot] of module.#buffers) if (slot.tensor !== null && (nonPersistent || slot.persistent)) add(moduleName, name, slot.tensor);
+      for (const [name, slot] of Object.entries(module._buffers)) if (slot.tensor !== null && (nonPersistent || slot.persistent)) add(moduleName, name, slot.tensor);
     }
     return out;
   }
