@@ -5,6 +5,7 @@
  * `toString` or `constructor` never pass for one.
  */
 import type { OptionSpec } from './spec.js';
+import { describeValue } from '../util/describe.js';
 
 /** Throws `<Optimizer>: Invalid <what>: <value>` unless `ok`. */
 export function requireOption(ok: boolean, optimizer: string, what: string, value: unknown): void {
@@ -46,9 +47,7 @@ export function checkBoolean(optimizer: string, option: string, value: unknown):
 }
 
 export function formatValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
-  return String(value);
+  return describeValue(value);
 }
 
 /** Whether a number lies in the row's valid values. */
