@@ -170,15 +170,8 @@ export class ParamArena {
       p.gradBuffer = this.gradViews[i]!;
     });
     // When the arena is collected, its block stays while a live param still reads from it (a
-    // model outlives its optimizer); the closure holds views and weak references, not the arena.
-    const held = list.map((p) => new WeakRef(p));
-    const { paramViews, gradViews } = this;
-    releaseWhenUnused(this, this.block, () =>
-      held.some((ref, i) => {
-        const p = ref.deref();
-        return p !== undefined && (p.data === paramViews[i] || p.gradBuffer === gradViews[i] || (p.grad !== null && !p.grad.isSparse && p.grad.data === gradViews[i]));
-      }),
-    );
+    // model outlives its optimizer).
+    releaseWhenUnused(this, this.block, stillReadBy(list, this.paramViews, this.gradViews));
   }
 
   /** Byte distance from a param's values to its gradient. */
@@ -416,6 +409,21 @@ export class ParamArena {
   get norms(): Float64Array {
     return this.normValues;
   }
+}
+
+/**
+ * Whether a param still reads from the arena's block: its values or gradient are still the
+ * arena's views. Built outside the constructor so that the closure holds the views and weak
+ * references only: a closure made in the constructor would share its scope, which holds the
+ * arena and its params, and keep them alive for ever.
+ */
+function stillReadBy(params: readonly Tensor[], paramViews: readonly Float32Array[], gradViews: readonly Float32Array[]): () => boolean {
+  const held = params.map((p) => new WeakRef(p));
+  return () =>
+    held.some((ref, i) => {
+      const p = ref.deref();
+      return p !== undefined && (p.data === paramViews[i] || p.gradBuffer === gradViews[i] || (p.grad !== null && !p.grad.isSparse && p.grad.data === gradViews[i]));
+    });
 }
 
 function sameList(a: readonly number[], b: readonly number[]): boolean {
