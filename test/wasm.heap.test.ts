@@ -52,6 +52,32 @@ describe('one heap for every arena', () => {
     if (before !== null) expect(virtualBytes()! - before).toBeLessThan(2 ** 30);
   });
 
+  it("a dropped optimizer's block comes back once collected, unless a live param still reads from it", async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    expect(gc, 'vitest runs with --expose-gc').toBeTypeOf('function');
+    const collect = async (): Promise<void> => {
+      for (let k = 0; k < 3; k++) {
+        gc!();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    await collect();
+    release(allocate(64)); // an allocation reclaims what the collector reported
+    const before = heapReport().blockBytes;
+    // One optimizer dropped with its params, one dropped while its model (the param) lives on.
+    stepped((p) => new Adam(p.map((params) => ({ params }))), 1, 4096);
+    const kept = stepped((p) => new Adam(p.map((params) => ({ params }))), 1, 4096);
+    const withBoth = heapReport().blockBytes;
+    expect(withBoth).toBeGreaterThan(before + 2 * 3 * 4 * 4096);
+    await collect();
+    release(allocate(64));
+    const keptBytes = heapReport().blockBytes - before;
+    // The live model's block stays (its values are there); the other one is free again.
+    expect(keptBytes).toBeGreaterThan(3 * 4 * 4096);
+    expect(keptBytes).toBeLessThan(withBoth - before);
+    expect(kept[0]![0]!.data.length).toBe(4096);
+  });
+
   it('a released block is reused first-fit and merges with free neighbours', () => {
     const a = allocate(1000);
     const b = allocate(64);
