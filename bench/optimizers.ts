@@ -89,8 +89,8 @@ const adagradH: AdagradHyper = { clr: 0, eps: 0, gradScale: 1, weightDecay: 0 };
 const rmspropH: RmspropHyper = { lr: 0, alpha: 0, eps: 0, momentum: 0, gradScale: 1, weightDecay: 0 };
 const adadeltaH: AdadeltaHyper = { lr: 0, rho: 0, eps: 0, gradScale: 1, weightDecay: 0 };
 const adamaxH: AdamaxHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, stepSize: 0 };
-const nadamH: NadamHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, bc2: 1, gradStep: 0, momentumStep: 0 };
-const radamH: RadamHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, adaptiveStep: 0, plainStep: 0 };
+const nadamH: NadamHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, paramDecay: 1, bc2: 1, gradStep: 0, momentumStep: 0 };
+const radamH: RadamHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, paramDecay: 1, adaptiveStep: 0, plainStep: 0 };
 const sparseAdamH: SparseAdamHyper = { beta1: 0, beta2: 0, eps: 0, gradScale: 1, stepSize: 0 };
 
 const betas: [number, number] = [0.9, 0.999];

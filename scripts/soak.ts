@@ -41,7 +41,7 @@ function model(seed: number, rows: number, columns: number): Tensor[] {
 /** A gradient that changes every step (so the moments keep moving) and is written in place. */
 function setGradients(params: Tensor[], t: number): void {
   for (const p of params) {
-    const grad = p.grad ?? new Tensor(new Float32Array(p.data.length), [...p.shape]);
+    const grad = (p.grad as Tensor | null) ?? new Tensor(new Float32Array(p.data.length), [...p.shape]);
     const g = grad.data;
     const wave = Math.sin(0.001 * t);
     for (let i = 0; i < g.length; i++) g[i] = p.data[i]! * 0.01 + wave * ((i % 7) - 3);

@@ -51,9 +51,9 @@ describe('descent describe', () => {
     expect(stdout).toContain('8 bytes per float32 parameter');
   });
 
-  it('marks options without a default, as SGD\'s learning rate', async () => {
+  it("shows PyTorch 2.x's defaults, as SGD's learning rate 1e-3", async () => {
     const { stdout } = await cli('describe', 'SGD');
-    expect(stdout).toMatch(/--lr <number>\s+\(required\)/);
+    expect(stdout).toMatch(/--lr <number>\s+0\.001\b/);
   });
 
   it('describes a wrapper with the optimizer it wraps by default', async () => {
@@ -162,7 +162,6 @@ describe('descent errors', () => {
     ['a malformed pair', ['run', '--optimizer', 'adam', '--betas', '0.9'], /expected two numbers "b1,b2"/],
     ['a negative option', ['run', '--optimizer', 'sgd', '--lr', '0.1', '--momentum', '-1'], /invalid value -1 for --momentum: valid values are ≥ 0/],
     ['the optimizer\'s own check', ['run', '--optimizer', 'sgd', '--lr', '0.1', '--nesterov'], /Nesterov momentum requires a momentum and zero dampening/],
-    ['a missing required lr', ['run', '--optimizer', 'sgd'], /--lr is required for sgd/],
     ['a choice not offered', ['run', '--optimizer', 'lbfgs', '--line-search-fn', 'wolfe'], /invalid value "wolfe" for --line-search-fn; valid: null, strong_wolfe/],
     ['a sparse-only optimizer on a surface', ['run', '--optimizer', 'sparseadam'], /sparseadam takes row-sparse gradients only.*use one of: sgd,/],
     ['zero steps', ['run', '--optimizer', 'adam', '--steps', '0'], /invalid value "0" for --steps: expected a positive integer/],

@@ -2,6 +2,8 @@
  * Relatives are configurations, so some optimizers must coincide exactly (STYLE §3):
  *  - AdamW with weightDecay 0 is Adam: the same kernel with the decay factor 1 − γ·0 = 1 and no
  *    L2 term, so every bit agrees (with AMSGrad and maximize too);
+ *  - Adam with decoupledWeightDecay is AdamW (PyTorch 2.x's AdamW is exactly that Adam), and
+ *    AdamW's state dict loads into such an Adam;
  *  - Adagrad on a row-sparse gradient is Adagrad on the same gradient made dense: rows a step
  *    does not name get g = 0, so their sum gains 0 and the parameter moves by 0;
  *  - on the plain path the classes run the kernels of the kernel table, so a replacement is used.
@@ -55,6 +57,25 @@ describe.each(['js', 'wasm'] as const)('%s kernels', (backend) => {
       params.forEach((p, i) => expect(copies[i]!.data).toEqual(p.data));
       // Same state too; the state dicts differ only in PyTorch's implementation keys.
       expect(adamw.stateDict().state).toEqual(adam.stateDict().state);
+    });
+
+    test.each([
+      ['plain', {}],
+      ['amsgrad', { amsgrad: true }],
+      ['maximize', { maximize: true }],
+    ])('Adam with decoupledWeightDecay is AdamW, bit for bit (%s)', (_label, extra) => {
+      const gen = new Generator(5);
+      const params = [randomTensor([4, 5], gen), randomTensor([7], gen)];
+      const copies = twin(params);
+      const adam = runSide((p) => new Adam(p, { lr: 0.05, weightDecay: 0.1, decoupledWeightDecay: true, ...extra }), params, 11, 25);
+      const adamw = runSide((p) => new AdamW(p, { lr: 0.05, weightDecay: 0.1, ...extra }), copies, 11, 25);
+      params.forEach((p, i) => expect(copies[i]!.data).toEqual(p.data));
+      expect(adamw.stateDict().state).toEqual(adam.stateDict().state);
+      // AdamW's state dict says decoupled_weight_decay: true; Adam takes it and steps on as AdamW.
+      const resumed = new Adam(twin(copies), { lr: 0.05 });
+      resumed.loadStateDict(JSON.parse(JSON.stringify(adamw.stateDict())));
+      expect(resumed.paramGroups[0]!.decoupledWeightDecay).toBe(true);
+      expect(resumed.stateDict()).toEqual({ ...adamw.stateDict(), param_groups: adamw.stateDict().param_groups.map((g) => ({ ...g, decoupled_weight_decay: true })) });
     });
 
     test('and with weightDecay > 0 they differ (coupled L2 vs decoupled decay)', () => {

@@ -1,5 +1,5 @@
 /**
- * Every scheduler case in golden/schedulers.json, replayed on descent's own SGD and Adam:
+ * Every scheduler case in golden-2.14/schedulers.json (PyTorch 2.14.1), replayed on descent's own SGD and Adam:
  * lr (and SGD's momentum or Adam's betas[0]) after construction and after each
  * `optimizer.step(); scheduler.step()`.
  *
@@ -31,7 +31,7 @@ interface GoldenSchedulerCase extends GoldenSchedulerSpec {
   momentum: number[];
 }
 
-const golden = JSON.parse(readFileSync(new URL('./fixtures/golden/schedulers.json', import.meta.url), 'utf8')) as { cases: GoldenSchedulerCase[] };
+const golden = JSON.parse(readFileSync(new URL('./fixtures/golden-2.14/schedulers.json', import.meta.url), 'utf8')) as { cases: GoldenSchedulerCase[] };
 
 const TOLERANCE = { rtol: 1e-13, atol: 1e-18 };
 
@@ -73,7 +73,7 @@ afterAll(() => {
   console.log(`scheduler golden parity (max abs / max rel error over lr and momentum):\n${reached.join('\n')}\nworst relative error: ${worstRelative.toExponential(2)}`);
 });
 
-describe('schedulers match PyTorch 1.13 (golden/schedulers.json)', () => {
+describe('schedulers match PyTorch 2.14 (golden-2.14/schedulers.json)', () => {
   it('covers every scheduler class the fixtures name', () => {
     const names = new Set(golden.cases.map((c) => c.scheduler));
     for (const name of names) expect(typeof (schedulers as unknown as Record<string, unknown>)[name]).toBe('function');

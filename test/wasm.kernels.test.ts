@@ -1,8 +1,8 @@
 /**
  * The fused WebAssembly kernels against PyTorch's own numbers.
  *
- * Every golden case of a kernel-backed optimizer (test/fixtures/golden/optimizers.json, made
- * by PyTorch 1.13 on CPU in float32) is replayed straight through src/optim/wasm/fused.ts,
+ * Every golden case of a kernel-backed optimizer (test/fixtures/golden-2.14/optimizers.json, made
+ * by PyTorch 2.14 on CPU in float32) is replayed straight through each optimizer's fused call,
  * below the optimizer classes: one arena per param group, the recorded gradients written in
  * (alternately through `accumulateGrad`, which lands in the arena's gradient slot, and by
  * assigning `p.grad`, which the arena copies in), the per-step numbers from
@@ -31,6 +31,7 @@ import { sparseAdamFusedRows } from '../src/optim/sparse_adam.js';
 import { lambFused } from '../src/optim/lamb.js';
 import { larsTrustRatio } from '../src/optim/kernels/scalars.js';
 import { getOptimizerSpec } from '../src/optim/registry.js';
+import { snakeCase } from '../src/optim/options.js';
 import { arenaArraysOf, type KernelOptimizerSpec } from '../src/optim/spec.js';
 
 /** The arena arrays the optimizer `id` keeps under these options (its spec's state table). */
@@ -63,28 +64,19 @@ interface GoldenCase {
   state_dict?: { state: Record<string, Record<string, unknown>> };
 }
 
-const golden = JSON.parse(readFileSync(new URL('./fixtures/golden/optimizers.json', import.meta.url), 'utf8')) as { cases: GoldenCase[] };
+const golden = JSON.parse(readFileSync(new URL('./fixtures/golden-2.14/optimizers.json', import.meta.url), 'utf8')) as { cases: GoldenCase[] };
 const TOLERANCE = { rtol: 1e-4, atol: 1e-5 };
 
-/** PyTorch 1.13's defaults (and the golden README's for LAMB and LARS), snake_case as in the fixtures. */
-const DEFAULTS: Record<string, Record<string, unknown>> = {
-  SGD: { momentum: 0, dampening: 0, weight_decay: 0, nesterov: false, maximize: false },
-  Adagrad: { lr: 0.01, lr_decay: 0, weight_decay: 0, initial_accumulator_value: 0, eps: 1e-10, maximize: false },
-  RMSprop: { lr: 0.01, alpha: 0.99, eps: 1e-8, weight_decay: 0, momentum: 0, centered: false, maximize: false },
-  Adam: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false },
-  AdamW: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 1e-2, amsgrad: false, maximize: false },
-  Adadelta: { lr: 1.0, rho: 0.9, eps: 1e-6, weight_decay: 0, maximize: false },
-  Adamax: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, maximize: false },
-  NAdam: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, momentum_decay: 4e-3, maximize: false },
-  RAdam: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, maximize: false },
-  SparseAdam: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, maximize: false },
-  LAMB: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-6, weight_decay: 0, max_grad_norm: 1.0, trust_clip: false },
-  LARS: { lr: 1.0, momentum: 0, dampening: 0, weight_decay: 0, nesterov: false, trust_coefficient: 0.001, eps: 1e-8, trust_clip: false, maximize: false },
-};
+/** The optimizers with a fused kernel here, by PyTorch's class name (the golden README's for LAMB and LARS). */
 const FUSED_NAME: Record<string, string> = {
   SGD: 'sgd', Adagrad: 'adagrad', RMSprop: 'rmsprop', Adam: 'adam', AdamW: 'adamw', Adadelta: 'adadelta',
   Adamax: 'adamax', NAdam: 'nadam', RAdam: 'radam', SparseAdam: 'sparseadam', LAMB: 'lamb', LARS: 'lars',
 };
+
+/** Each one's defaults (PyTorch 2.14's), snake_case as in the fixtures. */
+const DEFAULTS: Record<string, Record<string, unknown>> = Object.fromEntries(
+  Object.entries(FUSED_NAME).map(([name, id]) => [name, Object.fromEntries(Object.entries(getOptimizerSpec(id).defaults).map(([k, v]) => [snakeCase(k), v]))]),
+);
 
 const replayable = golden.cases.filter((c) => c.optimizer in FUSED_NAME && c.grads !== undefined && c.closure === undefined);
 
@@ -107,8 +99,8 @@ const rmspropH = (): RmspropHyper => ({ lr: 0, alpha: 0, eps: 0, momentum: 0, gr
 const adamH = (): AdamHyper => ({ beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, paramDecay: 1, stepSize: 0, bc2Sqrt: 1 });
 const adadeltaH = (): AdadeltaHyper => ({ lr: 0, rho: 0, eps: 0, gradScale: 1, weightDecay: 0 });
 const adamaxH = (): AdamaxHyper => ({ beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, stepSize: 0 });
-const nadamH = (): NadamHyper => ({ beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, bc2: 1, gradStep: 0, momentumStep: 0 });
-const radamH = (): RadamHyper => ({ beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, adaptiveStep: 0, plainStep: 0 });
+const nadamH = (): NadamHyper => ({ beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, paramDecay: 1, bc2: 1, gradStep: 0, momentumStep: 0 });
+const radamH = (): RadamHyper => ({ beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, paramDecay: 1, adaptiveStep: 0, plainStep: 0 });
 const sparseAdamH = (): SparseAdamHyper => ({ beta1: 0, beta2: 0, eps: 0, gradScale: 1, stepSize: 0 });
 
 function stepGroup(c: GoldenCase, group: Group, all: Group[], params: Tensor[]): void {
@@ -139,7 +131,7 @@ function stepGroup(c: GoldenCase, group: Group, all: Group[], params: Tensor[]):
       break;
     case 'Adam':
     case 'AdamW':
-      adamFused(arena, denseIndices, scalars.adamScalars(adamH(), options, c.optimizer === 'AdamW', t), o.amsgrad);
+      adamFused(arena, denseIndices, scalars.adamScalars(adamH(), options, c.optimizer === 'AdamW' || o.decoupled_weight_decay === true, t), o.amsgrad);
       break;
     case 'Adadelta':
       adadeltaFused(arena, denseIndices, scalars.adadeltaScalars(adadeltaH(), { ...options, rho: o.rho }));
@@ -149,12 +141,12 @@ function stepGroup(c: GoldenCase, group: Group, all: Group[], params: Tensor[]):
       break;
     case 'NAdam': {
       const h = nadamH();
-      group.muProduct = scalars.nadamScalars(h, { ...options, momentumDecay: o.momentum_decay }, t, group.muProduct);
+      group.muProduct = scalars.nadamScalars(h, { ...options, momentumDecay: o.momentum_decay, decoupledWeightDecay: o.decoupled_weight_decay }, t, group.muProduct);
       nadamFused(arena, denseIndices, h);
       break;
     }
     case 'RAdam':
-      radamFused(arena, denseIndices, scalars.radamScalars(radamH(), options, t));
+      radamFused(arena, denseIndices, scalars.radamScalars(radamH(), { ...options, decoupledWeightDecay: o.decoupled_weight_decay }, t));
       break;
     case 'SparseAdam': {
       const h = scalars.sparseAdamScalars(sparseAdamH(), options, t);

@@ -4,7 +4,7 @@
  */
 import { segmentAddress, segmentEnd, at, decayed, lerp } from '../lib/segments';
 
-@inline function nadamVector(p: usize, gOff: i32, mOff: i32, vOff: i32, vb1c: v128, vb2c: v128, vbc: v128, veps: v128, vwd: v128, vsign: v128, vgc: v128, vmc: v128, plain: bool): void {
+@inline function nadamVector(p: usize, gOff: i32, mOff: i32, vOff: i32, vb1c: v128, vb2c: v128, vbc: v128, veps: v128, vwd: v128, vsign: v128, vgc: v128, vmc: v128, vdecay: v128, plain: bool): void {
   const w = v128.load(p);
   const g = v128.load(at(p, gOff));
   const d = plain ? g : decayed(g, w, vsign, vwd);
@@ -14,7 +14,9 @@ import { segmentAddress, segmentEnd, at, decayed, lerp } from '../lib/segments';
   v128.store(at(p, vOff), v);
   // PyTorch's two addcdiv_ calls over one denominator, as one division.
   const den = f32x4.add(f32x4.sqrt(f32x4.mul(v, vbc)), veps);
-  v128.store(p, f32x4.sub(w, f32x4.div(f32x4.add(f32x4.mul(vgc, d), f32x4.mul(vmc, m)), den)));
+  // Decoupled weight decay shrinks θ before the step (PyTorch's `param.mul_(1 − lr·λ)`).
+  const kept = plain ? w : f32x4.mul(vdecay, w);
+  v128.store(p, f32x4.sub(kept, f32x4.div(f32x4.add(f32x4.mul(vgc, d), f32x4.mul(vmc, m)), den)));
 }
 
 /**
@@ -26,7 +28,7 @@ import { segmentAddress, segmentEnd, at, decayed, lerp } from '../lib/segments';
  */
 export function nadam(
   table: usize, count: i32, gOff: i32, mOff: i32, vOff: i32,
-  beta1: f64, beta2: f64, invBc2: f32, eps: f32, weightDecay: f32, sign: f32, gradCoef: f32, momentumCoef: f32,
+  beta1: f64, beta2: f64, invBc2: f32, eps: f32, weightDecay: f32, sign: f32, gradCoef: f32, momentumCoef: f32, decay: f32,
 ): void {
   const vb1c = f32x4.splat(<f32>(1 - beta1));
   const vb2c = f32x4.splat(<f32>(1 - beta2));
@@ -36,19 +38,20 @@ export function nadam(
   const vsign = f32x4.splat(sign);
   const vgc = f32x4.splat(gradCoef);
   const vmc = f32x4.splat(momentumCoef);
-  const plain = weightDecay == 0 && sign == 1;
+  const vdecay = f32x4.splat(decay);
+  const plain = weightDecay == 0 && sign == 1 && decay == 1;
   for (let s = 0; s < count; s++) {
     const end = segmentEnd(table, s);
     let p = segmentAddress(table, s);
     if (plain) {
       for (; p < end; p += 32) {
-        nadamVector(p, gOff, mOff, vOff, vb1c, vb2c, vbc, veps, vwd, vsign, vgc, vmc, true);
-        nadamVector(p + 16, gOff, mOff, vOff, vb1c, vb2c, vbc, veps, vwd, vsign, vgc, vmc, true);
+        nadamVector(p, gOff, mOff, vOff, vb1c, vb2c, vbc, veps, vwd, vsign, vgc, vmc, vdecay, true);
+        nadamVector(p + 16, gOff, mOff, vOff, vb1c, vb2c, vbc, veps, vwd, vsign, vgc, vmc, vdecay, true);
       }
     } else {
       for (; p < end; p += 32) {
-        nadamVector(p, gOff, mOff, vOff, vb1c, vb2c, vbc, veps, vwd, vsign, vgc, vmc, false);
-        nadamVector(p + 16, gOff, mOff, vOff, vb1c, vb2c, vbc, veps, vwd, vsign, vgc, vmc, false);
+        nadamVector(p, gOff, mOff, vOff, vb1c, vb2c, vbc, veps, vwd, vsign, vgc, vmc, vdecay, false);
+        nadamVector(p + 16, gOff, mOff, vOff, vb1c, vb2c, vbc, veps, vwd, vsign, vgc, vmc, vdecay, false);
       }
     }
   }

@@ -4,7 +4,7 @@
  */
 import { segmentAddress, segmentEnd, at, decayed, lerp, timesUnlessZero } from '../lib/segments';
 
-@inline function radamVector(p: usize, gOff: i32, mOff: i32, vOff: i32, vb1c: v128, vb2c: v128, vwd: v128, vsign: v128, vscale: v128, vnumer: v128, vsw: v128, vfloor: v128, plain: bool): void {
+@inline function radamVector(p: usize, gOff: i32, mOff: i32, vOff: i32, vb1c: v128, vb2c: v128, vwd: v128, vsign: v128, vscale: v128, vnumer: v128, vsw: v128, vfloor: v128, vdecay: v128, plain: bool): void {
   const w = v128.load(p);
   const g = v128.load(at(p, gOff));
   const d = plain ? g : decayed(g, w, vsign, vwd);
@@ -14,7 +14,9 @@ import { segmentAddress, segmentEnd, at, decayed, lerp, timesUnlessZero } from '
   v128.store(at(p, vOff), v);
   // Unrectified steps weigh √v by 0: an infinite v must not turn that into NaN.
   const adaptive = f32x4.div(vnumer, f32x4.add(timesUnlessZero(f32x4.sqrt(v), vsw), vfloor));
-  v128.store(p, f32x4.sub(w, f32x4.mul(f32x4.mul(vscale, m), adaptive)));
+  // Decoupled weight decay shrinks θ before the step (PyTorch's `param.mul_(1 − lr·λ)`).
+  const kept = plain ? w : f32x4.mul(vdecay, w);
+  v128.store(p, f32x4.sub(kept, f32x4.mul(f32x4.mul(vscale, m), adaptive)));
 }
 
 /**
@@ -27,7 +29,7 @@ import { segmentAddress, segmentEnd, at, decayed, lerp, timesUnlessZero } from '
  */
 export function radam(
   table: usize, count: i32, gOff: i32, mOff: i32, vOff: i32,
-  beta1: f64, beta2: f64, weightDecay: f32, sign: f32, scale: f32, numer: f32, sqrtWeight: f32, floor: f32,
+  beta1: f64, beta2: f64, weightDecay: f32, sign: f32, scale: f32, numer: f32, sqrtWeight: f32, floor: f32, decay: f32,
 ): void {
   const vb1c = f32x4.splat(<f32>(1 - beta1));
   const vb2c = f32x4.splat(<f32>(1 - beta2));
@@ -37,19 +39,20 @@ export function radam(
   const vnumer = f32x4.splat(numer);
   const vsw = f32x4.splat(sqrtWeight);
   const vfloor = f32x4.splat(floor);
-  const plain = weightDecay == 0 && sign == 1;
+  const vdecay = f32x4.splat(decay);
+  const plain = weightDecay == 0 && sign == 1 && decay == 1;
   for (let s = 0; s < count; s++) {
     const end = segmentEnd(table, s);
     let p = segmentAddress(table, s);
     if (plain) {
       for (; p < end; p += 32) {
-        radamVector(p, gOff, mOff, vOff, vb1c, vb2c, vwd, vsign, vscale, vnumer, vsw, vfloor, true);
-        radamVector(p + 16, gOff, mOff, vOff, vb1c, vb2c, vwd, vsign, vscale, vnumer, vsw, vfloor, true);
+        radamVector(p, gOff, mOff, vOff, vb1c, vb2c, vwd, vsign, vscale, vnumer, vsw, vfloor, vdecay, true);
+        radamVector(p + 16, gOff, mOff, vOff, vb1c, vb2c, vwd, vsign, vscale, vnumer, vsw, vfloor, vdecay, true);
       }
     } else {
       for (; p < end; p += 32) {
-        radamVector(p, gOff, mOff, vOff, vb1c, vb2c, vwd, vsign, vscale, vnumer, vsw, vfloor, false);
-        radamVector(p + 16, gOff, mOff, vOff, vb1c, vb2c, vwd, vsign, vscale, vnumer, vsw, vfloor, false);
+        radamVector(p, gOff, mOff, vOff, vb1c, vb2c, vwd, vsign, vscale, vnumer, vsw, vfloor, vdecay, false);
+        radamVector(p + 16, gOff, mOff, vOff, vb1c, vb2c, vwd, vsign, vscale, vnumer, vsw, vfloor, vdecay, false);
       }
     }
   }

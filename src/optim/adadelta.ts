@@ -16,7 +16,8 @@
  * return θₜ
  * ```
  *
- * Compatibility: PyTorch 1.13's `torch.optim.Adadelta` (state `step` is a plain number). The
+ * Compatibility: PyTorch 2.14's `torch.optim.Adadelta` (state `step` a 0-d tensor; 1.13 wrote a
+ * plain number, which loads). The
  * paper has no learning rate (γ = 1, PyTorch's default); optax's `adadelta` matches PyTorch.
  */
 import type { Tensor } from '../tensor/tensor.js';
@@ -83,8 +84,9 @@ export const adadeltaSpec = defineKernelOptimizer<AdadeltaOptions, AdadeltaState
     weightDecay(),
     maximize,
   ],
-  torchGroupKeys: { foreach: null },
-  state: { step: { kind: 'count' }, square_avg: { kind: 'param' }, acc_delta: { kind: 'param' } },
+  torchGroupKeys: { foreach: null, capturable: false, differentiable: false },
+  legacyTorchGroupKeys: ['foreach'],
+  state: { step: { kind: 'count0d' }, square_avg: { kind: 'param', nonNegative: true }, acc_delta: { kind: 'param', nonNegative: true } },
   kernels: {
     hyper: () => ({ lr: 0, rho: 0, eps: 0, gradScale: 1, weightDecay: 0 }),
     scalars: (h, o) => adadeltaScalars(h, o),

@@ -17,7 +17,7 @@
  * A row-sparse gradient (an embedding's) is summed per row first (repeated rows add up, as
  * PyTorch's `coalesce()`), then only the rows it names are updated, their sums included.
  *
- * Compatibility: PyTorch 1.13's `torch.optim.Adagrad`: `step` is a 0-d tensor in the state dict,
+ * Compatibility: PyTorch 2.14's `torch.optim.Adagrad`: `step` is a 0-d tensor in the state dict,
  * weight decay with a sparse gradient is an error. One difference: PyTorch creates every
  * parameter's state in the constructor; here, as in every other optimizer, a parameter gets state
  * on its first step with a gradient, so one that never has a gradient has no entry in the state
@@ -98,8 +98,9 @@ export const adagradSpec = defineKernelOptimizer<AdagradOptions, AdagradState, A
     eps(1e-10),
     maximize,
   ],
-  torchGroupKeys: { foreach: null },
-  state: { step: { kind: 'count0d' }, sum: { kind: 'param', initial: (o) => o.initialAccumulatorValue } },
+  torchGroupKeys: { foreach: null, differentiable: false, fused: null },
+  legacyTorchGroupKeys: ['foreach'],
+  state: { step: { kind: 'count0d' }, sum: { kind: 'param', nonNegative: true, initial: (o) => o.initialAccumulatorValue } },
   kernels: {
     hyper: () => ({ clr: 0, eps: 0, gradScale: 1, weightDecay: 0 }),
     scalars: (h, o, run) => adagradScalars(h, o, run.states[0]!.step),

@@ -4,14 +4,14 @@
  *
  * ```text
  * input:  γ (lr), β₁, β₂ (betas), θ₀ (params), f(θ) (objective), λ (weightDecay),
- *         ε (eps), amsgrad, maximize
+ *         ε (eps), amsgrad, maximize, decoupledWeightDecay
  * initialize:  m₀ ← 0 (exp_avg), v₀ ← 0 (exp_avg_sq), v̂₀ᵐᵃˣ ← 0 (max_exp_avg_sq)
  * for t = 1 to … do
  *     gₜ ← ∇θ fₜ(θₜ₋₁)
  *     if maximize:  gₜ ← −gₜ
  *     if λ ≠ 0:
- *         Adam:   gₜ ← gₜ + λ θₜ₋₁                 (L2, through the moments)
- *         AdamW:  θₜ₋₁ ← θₜ₋₁ (1 − γλ)               (decoupled, see adamw.ts)
+ *         if decoupledWeightDecay (AdamW):  θₜ₋₁ ← θₜ₋₁ (1 − γλ)
+ *         else:                             gₜ ← gₜ + λ θₜ₋₁     (L2, through the moments)
  *     mₜ ← β₁ mₜ₋₁ + (1 − β₁) gₜ
  *     vₜ ← β₂ vₜ₋₁ + (1 − β₂) gₜ²
  *     m̂ₜ ← mₜ / (1 − β₁ᵗ)
@@ -21,7 +21,8 @@
  * return θₜ
  * ```
  *
- * Compatibility: PyTorch 1.13's `torch.optim.Adam` (state `step` is a 0-d tensor; the AMSGrad
+ * Compatibility: PyTorch 2.14's `torch.optim.Adam`, whose AdamW is this Adam with
+ * `decoupled_weight_decay` (state `step` is a 0-d tensor; the AMSGrad
  * maximum is kept of the raw vₜ and bias-corrected afterwards, as PyTorch does). optax's `adam`
  * adds ε the same way (outside the root, after bias correction) and has `eps_root` inside;
  * optax's `amsgrad` takes the maximum of the bias-corrected v̂ instead.
@@ -33,19 +34,19 @@ import type { ParamArena } from './wasm/arena.js';
 import { KernelOptimizer } from './runner.js';
 import type { ParamsInput } from './optimizer.js';
 import { momentOptions, momentState, type MomentState } from './moments.js';
-import { defineKernelOptimizer, flag, invalid, maximize, type KernelSpec } from './spec.js';
+import { decoupledWeightDecay, defineKernelOptimizer, flag, invalid, maximize, type KernelSpec } from './spec.js';
 
 /** The box above, for `descent describe` and the registry (a test keeps the two the same). */
 const BOX = `
 input:  γ (lr), β₁, β₂ (betas), θ₀ (params), f(θ) (objective), λ (weightDecay),
-        ε (eps), amsgrad, maximize
+        ε (eps), amsgrad, maximize, decoupledWeightDecay
 initialize:  m₀ ← 0 (exp_avg), v₀ ← 0 (exp_avg_sq), v̂₀ᵐᵃˣ ← 0 (max_exp_avg_sq)
 for t = 1 to … do
     gₜ ← ∇θ fₜ(θₜ₋₁)
     if maximize:  gₜ ← −gₜ
     if λ ≠ 0:
-        Adam:   gₜ ← gₜ + λ θₜ₋₁                 (L2, through the moments)
-        AdamW:  θₜ₋₁ ← θₜ₋₁ (1 − γλ)               (decoupled, see adamw.ts)
+        if decoupledWeightDecay (AdamW):  θₜ₋₁ ← θₜ₋₁ (1 − γλ)
+        else:                             gₜ ← gₜ + λ θₜ₋₁     (L2, through the moments)
     mₜ ← β₁ mₜ₋₁ + (1 − β₁) gₜ
     vₜ ← β₂ vₜ₋₁ + (1 − β₂) gₜ²
     m̂ₜ ← mₜ / (1 − β₁ᵗ)
@@ -68,6 +69,8 @@ export interface AdamOptions {
   amsgrad: boolean;
   /** Climb the objective instead of descending (default false). */
   maximize: boolean;
+  /** Decoupled weight decay, as AdamW (default false; PyTorch 2.x). */
+  decoupledWeightDecay: boolean;
 }
 
 export interface AdamState extends MomentState {
@@ -76,10 +79,10 @@ export interface AdamState extends MomentState {
 }
 
 /** Adam and AdamW: where the weight decay goes (`decoupled`) is their one difference. */
-export function adamKernels(decoupled: boolean): KernelSpec<AdamOptions, AdamState, AdamHyper> {
+export function adamKernels<O extends AdamWOptions>(decoupled: (options: Readonly<O>) => boolean): KernelSpec<O, AdamState, AdamHyper> {
   return {
     hyper: () => ({ beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, paramDecay: 1, stepSize: 0, bc2Sqrt: 1 }),
-    scalars: (h, o, run) => adamScalars(h, o, decoupled, run.states[0]!.step),
+    scalars: (h, o, run) => adamScalars(h, o, decoupled(o), run.states[0]!.step),
     plain: (h, o, p, grad, s) => kernels.adamUpdate(p.data, (grad as Tensor).data, s.exp_avg.data, s.exp_avg_sq.data, o.amsgrad ? s.max_exp_avg_sq!.data : null, p.data.length, h),
     fused: (h, o, arena, run) => adamFused(arena, run.indices, h, o.amsgrad),
   };
@@ -93,7 +96,10 @@ export function adamFused(arena: ParamArena, indices: readonly number[], h: Adam
 }
 
 /** Adam's and AdamW's state: the moments, and the AMSGrad maximum when asked for. */
-export const adamState = { ...momentState<AdamOptions>(), max_exp_avg_sq: { kind: 'param' as const, when: (o: Readonly<AdamOptions>) => o.amsgrad } };
+export const adamState = { ...momentState<AdamWOptions>(), max_exp_avg_sq: { kind: 'param' as const, nonNegative: true, when: (o: Readonly<AdamWOptions>) => o.amsgrad } };
+
+/** AdamW's options: Adam's, with the decay always decoupled (not an option). */
+export type AdamWOptions = Omit<AdamOptions, 'decoupledWeightDecay'>;
 
 export const adamInvalid = [invalid.lr, invalid.eps, ...invalid.betas, invalid.weightDecay, { options: { amsgrad: 'no' }, error: /Invalid amsgrad value: "no"/ }, invalid.maximize, invalid.unknownOption];
 
@@ -106,10 +112,11 @@ export const adamSpec = defineKernelOptimizer<AdamOptions, AdamState, AdamHyper>
   summary: 'Momentum plus per-coordinate RMS scaling, both bias-corrected; AMSGrad as an option.',
   algorithm: BOX,
   paper: { title: 'Adam: A Method for Stochastic Optimization', authors: 'Kingma, Ba', year: 2015, url: 'https://arxiv.org/abs/1412.6980' },
-  options: [...momentOptions({ lr: 1e-3, eps: 1e-8 }, 'L2 penalty λ added to the gradient (coupled; see AdamW for decoupled decay).'), amsgrad, maximize],
-  torchGroupKeys: { foreach: null, capturable: false, differentiable: false, fused: false },
+  options: [...momentOptions({ lr: 1e-3, eps: 1e-8 }, 'Weight decay λ: added to the gradient (L2), or decoupled (AdamW) with decoupledWeightDecay.'), amsgrad, maximize, decoupledWeightDecay],
+  torchGroupKeys: { foreach: null, capturable: false, differentiable: false, fused: null },
+  legacyTorchGroupKeys: ['foreach', 'capturable', 'differentiable', 'fused'],
   state: adamState,
-  kernels: adamKernels(false),
+  kernels: adamKernels<AdamOptions>((o) => o.decoupledWeightDecay),
   gradients: 'dense',
   gradientHint: ', please consider SparseAdam instead',
   testConfigs: {

@@ -15,7 +15,7 @@
  * return θₜ
  * ```
  *
- * Compatibility: PyTorch 1.13's `torch.optim.Adamax` (state `step` a 0-d tensor). ε sits inside
+ * Compatibility: PyTorch 2.14's `torch.optim.Adamax` (state `step` a 0-d tensor). ε sits inside
  * the maximum, as in PyTorch; the paper has none, and optax's `adamax` adds ε to uₜ afterwards.
  */
 import type { Tensor } from '../tensor/tensor.js';
@@ -73,7 +73,8 @@ export const adamaxSpec = defineKernelOptimizer<AdamaxOptions, AdamaxState, Adam
   algorithm: BOX,
   paper: { title: 'Adam: A Method for Stochastic Optimization (section 7.1, AdaMax)', authors: 'Kingma, Ba', year: 2015, url: 'https://arxiv.org/abs/1412.6980' },
   options: [...momentOptions({ lr: 2e-3, eps: 1e-8 }, undefined, 'Decay rates (β₁, β₂) of the first moment and of the infinity norm.'), maximize],
-  torchGroupKeys: { foreach: null },
+  torchGroupKeys: { foreach: null, capturable: false, differentiable: false },
+  legacyTorchGroupKeys: ['foreach'],
   state: momentState<AdamaxOptions>('count0d', 'exp_inf'),
   kernels: {
     hyper: () => ({ beta1: 0, beta2: 0, eps: 0, gradScale: 1, weightDecay: 0, stepSize: 0 }),

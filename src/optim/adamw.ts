@@ -20,14 +20,15 @@
  * One row differs from Adam's box, so AdamW is Adam's spec and kernel with the decay moved:
  * with λ = 0 the two are the same computation, bit for bit.
  *
- * Compatibility: PyTorch 1.13's `torch.optim.AdamW` (default λ = 1e-2; decay scaled by γ, so a
+ * Compatibility: PyTorch 2.14's `torch.optim.AdamW`, Adam with `decoupled_weight_decay` fixed to
+ * true, which its state dicts say (default λ = 1e-2; decay scaled by γ, so a
  * schedule on γ also schedules the decay). The paper scales the decay by the schedule multiplier
  * only (λ not multiplied by γ); optax's `adamw` multiplies by γ, as PyTorch.
  */
 import type { AdamHyper } from './kernels/index.js';
 import { KernelOptimizer } from './runner.js';
 import type { ParamsInput } from './optimizer.js';
-import { adamInvalid, adamKernels, adamState, type AdamOptions, type AdamState } from './adam.js';
+import { adamInvalid, adamKernels, adamState, type AdamState, type AdamWOptions } from './adam.js';
 import { momentOptions } from './moments.js';
 import { defineKernelOptimizer, flag, maximize } from './spec.js';
 
@@ -50,7 +51,7 @@ for t = 1 to … do
 return θₜ
 `.trim();
 
-export type AdamWOptions = AdamOptions;
+export type { AdamWOptions };
 export type AdamWState = AdamState;
 
 export const adamwSpec = defineKernelOptimizer<AdamWOptions, AdamWState, AdamHyper>({
@@ -61,9 +62,11 @@ export const adamwSpec = defineKernelOptimizer<AdamWOptions, AdamWState, AdamHyp
   algorithm: BOX,
   paper: { title: 'Decoupled Weight Decay Regularization', authors: 'Loshchilov, Hutter', year: 2019, url: 'https://arxiv.org/abs/1711.05101' },
   options: [...momentOptions({ lr: 1e-3, eps: 1e-8, weightDecay: 1e-2 }, 'Decoupled weight decay λ: each step shrinks θ by γλθ.'), flag('amsgrad', 'AMSGrad: divide by the running maximum of the second moment.'), maximize],
-  torchGroupKeys: { foreach: null, capturable: false },
+  // PyTorch 2.x's AdamW is Adam with this key fixed to true.
+  torchGroupKeys: { foreach: null, capturable: false, differentiable: false, fused: null, decoupled_weight_decay: true },
+  legacyTorchGroupKeys: ['foreach', 'capturable'],
   state: adamState,
-  kernels: adamKernels(true),
+  kernels: adamKernels<AdamWOptions>(() => true),
   gradients: 'dense',
   gradientHint: ', please consider SparseAdam instead',
   testConfigs: {

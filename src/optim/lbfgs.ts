@@ -3,9 +3,10 @@
  *
  * ```text
  * input: x₀ (all params as one flat vector), f (the closure), lr, maxIter, maxEval,
- *        toleranceGrad, toleranceChange, historySize m, lineSearchFn
+ *        toleranceGrad, toleranceChange, historySize m, lineSearchFn, maximize
  * each step(closure):
  *   f, g ← closure()                                      (its loss is what step returns)
+ *   if maximize: f ← −f, g ← −g, at every evaluation
  *   if ‖g‖∞ ≤ toleranceGrad: return
  *   repeat at most maxIter times:
  *     if this is the very first iteration: d ← −g, H₀ ← 1
@@ -22,7 +23,7 @@
  *              | ‖t·d‖∞ ≤ toleranceChange | |f − f_prev| < toleranceChange
  * ```
  *
- * Compatibility: PyTorch 1.13's `torch.optim.LBFGS`, iteration for iteration: the same
+ * Compatibility: PyTorch 2.14's `torch.optim.LBFGS` (with 2.x's `maximize`), iteration for iteration: the same
  * stopping tests in the same order, the same first-step scaling, `maxEval` defaulting to
  * ⌊maxIter·5/4⌋, one param group only, and the strong Wolfe search of PyTorch's
  * `_strong_wolfe` (c₁ = 10⁻⁴, c₂ = 0.9, 25 trials and its own toleranceChange of 10⁻⁹, all
@@ -41,7 +42,7 @@ import { SparseRows } from '../tensor/sparse.js';
 import { enableGrad } from '../autograd/engine.js';
 import { Optimizer, type ParamGroup, type ParamGroupInput, type ParamsInput } from './optimizer.js';
 import type { OptimizerStateDict, ParamState, StateJSONValue, TensorJSON } from './state_dict.js';
-import { defineOptimizer, invalid, lr, type StateLayout } from './spec.js';
+import { defineOptimizer, invalid, lr, maximize, type StateLayout } from './spec.js';
 import { createLbfgsWorkspace, lbfgsStep, type FlatProblem, type LbfgsState, type LbfgsWorkspace } from './kernels/lbfgs.js';
 
 export type LineSearchFn = 'strong_wolfe' | null;
@@ -61,14 +62,20 @@ export interface LBFGSOptions {
   historySize: number;
   /** `'strong_wolfe'` or null (fixed step lr). Default null. */
   lineSearchFn: LineSearchFn;
+  /** Climb the objective: minimize −f (PyTorch 2.x). Default false. */
+  maximize: boolean;
 }
+
+/** The most curvature pairs an LBFGS keeps (`historySize`): PyTorch sets no bound, but each pair costs two flat vectors of every parameter. */
+export const LBFGS_MAX_HISTORY = 10_000;
 
 /** The box above, for `descent describe` and the registry (a test keeps the two the same). */
 const BOX = `
 input: x₀ (all params as one flat vector), f (the closure), lr, maxIter, maxEval,
-       toleranceGrad, toleranceChange, historySize m, lineSearchFn
+       toleranceGrad, toleranceChange, historySize m, lineSearchFn, maximize
 each step(closure):
   f, g ← closure()                                      (its loss is what step returns)
+  if maximize: f ← −f, g ← −g, at every evaluation
   if ‖g‖∞ ≤ toleranceGrad: return
   repeat at most maxIter times:
     if this is the very first iteration: d ← −g, H₀ ← 1
@@ -98,8 +105,10 @@ export const lbfgsSpec = defineOptimizer<LBFGSOptions>({
     { name: 'maxEval', type: 'number', default: 25, min: 1, integer: true, range: [1, 125], scale: 'linear', description: 'Closure evaluations per step (an integer; default ⌊maxIter·5/4⌋).' },
     { name: 'toleranceGrad', type: 'number', default: 1e-7, min: 0, range: [1e-12, 1e-3], scale: 'log', description: 'Stop when the largest gradient entry is this small.' },
     { name: 'toleranceChange', type: 'number', default: 1e-9, min: 0, range: [1e-12, 1e-3], scale: 'log', description: 'Stop when the loss or the step changes by less than this.' },
-    { name: 'historySize', type: 'number', default: 100, min: 1, integer: true, range: [1, 100], scale: 'linear', description: 'Curvature pairs (s, y) kept (an integer).' },
+    // Bounded: each pair holds two vectors the size of all parameters together.
+    { name: 'historySize', type: 'number', default: 100, min: 1, max: LBFGS_MAX_HISTORY, integer: true, label: `historySize value (an integer in [1, ${LBFGS_MAX_HISTORY}])`, range: [1, 100], scale: 'linear', description: 'Curvature pairs (s, y) kept (an integer).' },
     { name: 'lineSearchFn', type: 'choice', choices: [null, 'strong_wolfe'], default: null, description: "null: fixed step lr; 'strong_wolfe': a line search meeting the strong Wolfe conditions." },
+    { ...maximize, addedIn: '2.x' },
   ],
   // The flat direction and previous gradient, plus 2 vectors per kept pair (float32).
   stateBytesPerParam: (o = {}) => 4 * (2 + 2 * (o.historySize ?? 100)),
@@ -112,7 +121,9 @@ export const lbfgsSpec = defineOptimizer<LBFGSOptions>({
     invalid: [
       invalid.lr,
       { options: { maxIter: 0 }, error: /Invalid maxIter value \(a positive integer\): 0/ },
-      { options: { historySize: 2.5 }, error: /Invalid historySize value \(a positive integer\): 2\.5/ },
+      { options: { historySize: 2.5 }, error: /Invalid historySize value \(an integer in \[1, 10000\]\): 2\.5/ },
+      { options: { historySize: 1e9 }, error: /Invalid historySize value \(an integer in \[1, 10000\]\): 1000000000/ },
+      invalid.maximize,
       { options: { toleranceGrad: -1 }, error: /Invalid toleranceGrad value: -1/ },
       { options: { lineSearchFn: 'wolfe' }, error: /Invalid lineSearchFn value .*: "wolfe"/ },
       invalid.unknownOption,
@@ -206,7 +217,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
         evaluated = true;
       }
       return value;
-    });
+    }, this.group.maximize);
 
     const g = this.group;
     const state = readState(this.state.get(params[0]!), size, g.historySize);
@@ -238,26 +249,23 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
     return firstLoss;
   }
 
-  /** PyTorch's layout: `al` lists `history_size` entries, null where never written. */
-  override stateDict(): OptimizerStateDict {
-    const dict = super.stateDict();
-    const historySize = this.group.historySize;
-    for (const entry of Object.values(dict.state)) {
-      const al = entry.al;
-      if (Array.isArray(al) && al.length < historySize) entry.al = [...al, ...new Array<null>(historySize - al.length).fill(null)];
-    }
-    return dict;
-  }
-
   /**
-   * Accepts this class's and PyTorch's LBFGS state dicts; checks that the flat vectors match
-   * the parameters' total size and that the memory is consistent before anything changes.
+   * Accepts this class's and PyTorch's LBFGS state dicts (whose `al` lists `history_size`
+   * entries, null where never written; descent writes only the written ones); checks that the
+   * state sits on the first parameter, that the flat vectors match the parameters' total size and
+   * that the memory is consistent before anything changes.
    */
   override loadStateDict(stateDict: OptimizerStateDict): void {
     const savedState = (stateDict as Partial<OptimizerStateDict> | null)?.state;
     if (savedState === null || typeof savedState !== 'object' || Array.isArray(savedState)) {
       super.loadStateDict(stateDict); // the base names what is wrong with it
       return;
+    }
+    const first = this.firstParamIndex(stateDict);
+    for (const key of Object.keys(savedState)) {
+      if (first !== null && key !== String(first)) {
+        throw new Error(`LBFGS.loadStateDict: state '${key}' is not the first parameter's (index ${first}): LBFGS keeps its whole state on the first parameter, so a state dict whose params are listed in another order would lose its history`);
+      }
     }
     const size = this.flatParams.reduce((n, p) => n + p.data.length, 0);
     const trimmed: OptimizerStateDict['state'] = {};
@@ -266,6 +274,16 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
     }
     super.loadStateDict({ ...stateDict, state: trimmed });
   }
+  /** The index the state dict gives this optimizer's first parameter (by name when both sides have names), or null where it cannot tell (the base then says what is wrong). */
+  private firstParamIndex(stateDict: OptimizerStateDict): number | null {
+    const saved = stateDict.param_groups?.[0];
+    if (saved === null || typeof saved !== 'object' || !Array.isArray(saved.params)) return null;
+    const ourName = this.group.paramNames?.[0];
+    const position = ourName !== undefined && Array.isArray(saved.param_names) ? saved.param_names.indexOf(ourName) : 0;
+    const id = saved.params[position] as unknown;
+    return typeof id === 'number' ? id : null;
+  }
+
 }
 
 /**
@@ -313,7 +331,8 @@ interface UndoBuffers {
 }
 
 /** The parameters seen as one flat vector x, and the closure as f(x) and ∇f(x). */
-function flatProblem(params: readonly Tensor[], evaluateClosure: () => unknown): FlatProblem {
+/** The closure's problem over all parameters as one vector; with `maximize`, the problem of −f (PyTorch negates the loss and the flat gradient). */
+function flatProblem(params: readonly Tensor[], evaluateClosure: () => unknown, maximize: boolean): FlatProblem {
   const size = params.reduce((n, p) => n + p.data.length, 0);
   const dtype = params[0]!.dtype;
   return {
@@ -321,7 +340,9 @@ function flatProblem(params: readonly Tensor[], evaluateClosure: () => unknown):
     evaluate: (gradient) => {
       const loss = lossValue(evaluateClosure());
       gatherFlatGrad(params, gradient);
-      return loss;
+      if (!maximize) return loss;
+      for (let i = 0; i < gradient.length; i++) gradient[i] = -gradient[i]!;
+      return -loss;
     },
     move: (t, direction) => {
       let offset = 0;

@@ -156,7 +156,8 @@ export class Lookahead<I extends OptimizerLike = OptimizerLike> implements Optim
     if (slow === null || typeof slow !== 'object' || Array.isArray(slow)) fail(`'slow_weights' must be an object keyed by parameter index`);
     const params = parametersOf(this.inner);
     const keys = Object.keys(slow);
-    const unknown = keys.filter((key) => !(Number.isInteger(Number(key)) && Number(key) >= 0 && Number(key) < params.length));
+    // One spelling per index, PyTorch's: '1', not '01' or '0x1' (which would silently shadow it).
+    const unknown = keys.filter((key) => !(Number.isInteger(Number(key)) && Number(key) >= 0 && Number(key) < params.length && String(Number(key)) === key));
     if (unknown.length > 0) fail(`'slow_weights' has entries for no parameter: ${unknown.map((key) => `'${key}'`).join(', ')} (${params.length} parameters)`);
     const restored = new Map<Tensor, FloatArray>();
     params.forEach((p, i) => {
@@ -167,8 +168,8 @@ export class Lookahead<I extends OptimizerLike = OptimizerLike> implements Optim
         fail(`slow_weights['${i}'] has shape ${Array.isArray(shape) ? shapeString(shape) : String(shape)} but the parameter has shape ${shapeString(p.shape)}`);
       }
       const data = saved!.data;
-      if (!Array.isArray(data) || data.length !== p.data.length || !data.every((v) => typeof v === 'number')) {
-        fail(`slow_weights['${i}'] must hold ${p.data.length} numbers`);
+      if (!Array.isArray(data) || data.length !== p.data.length || !data.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+        fail(`slow_weights['${i}'] must hold ${p.data.length} finite numbers`);
       }
       const values = allocate(p.data.length, p.dtype);
       values.set(data);

@@ -36,5 +36,5 @@ export function momentOptions(defaults: { lr: number; eps: number; weightDecay?:
  * tensor in PyTorch's state dicts (LAMB's reference and SparseAdam keep a plain count).
  */
 export function momentState<O>(step: 'count' | 'count0d' = 'count0d', second = 'exp_avg_sq'): StateTable<O> {
-  return { step: { kind: step }, exp_avg: { kind: 'param' }, [second]: { kind: 'param' } };
+  return { step: { kind: step }, exp_avg: { kind: 'param' }, [second]: { kind: 'param', nonNegative: true } };
 }

@@ -227,8 +227,9 @@ export abstract class Optimizer<O extends object = Record<string, unknown>, S ex
       name: this.name,
       groups: this.paramGroups as unknown as StateDictContext<S>['groups'],
       state: this.state,
-      optionKeys: Object.keys(this.spec.defaults),
+      options: this.spec.options,
       torchGroupKeys: this.spec.torchGroupKeys ?? {},
+      legacyTorchGroupKeys: this.spec.legacyTorchGroupKeys ?? [],
       layout: (options) => this.stateLayout(options as unknown as O),
       validate: (options) => this.validateOptions(options as unknown as O),
     };

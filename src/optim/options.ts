@@ -46,6 +46,7 @@ export function checkBoolean(optimizer: string, option: string, value: unknown):
   requireOption(typeof value === 'boolean', optimizer, `${option} value`, value);
 }
 
+/** A value as an error message shows it (bounded: see describeValue). */
 export function formatValue(value: unknown): string {
   return describeValue(value);
 }

@@ -22,7 +22,8 @@
  * return θₜ
  * ```
  *
- * Compatibility: PyTorch 1.13's `torch.optim.RMSprop` (state `step` is a plain number;
+ * Compatibility: PyTorch 2.14's `torch.optim.RMSprop` (state `step` a 0-d tensor, a plain number
+ * in 1.13;
  * `momentum_buffer` only with momentum, `grad_avg` only when centered). optax's `rmsprop`
  * defaults to decay 0.9 (PyTorch 0.99) and puts ε inside the square root; TensorFlow's too.
  */
@@ -106,11 +107,12 @@ export const rmspropSpec = defineKernelOptimizer<RMSpropOptions, RMSpropState, R
     flag('centered', 'Divide by the estimated variance v − (E g)² instead of v.'),
     maximize,
   ],
-  torchGroupKeys: { foreach: null, differentiable: false },
+  torchGroupKeys: { foreach: null, capturable: false, differentiable: false },
+  legacyTorchGroupKeys: ['foreach', 'differentiable'],
   // Buffers appear when the option that needs them does (also after a live change).
   state: {
-    step: { kind: 'count' },
-    square_avg: { kind: 'param' },
+    step: { kind: 'count0d' },
+    square_avg: { kind: 'param', nonNegative: true },
     momentum_buffer: { kind: 'param', when: (o) => o.momentum > 0 },
     grad_avg: { kind: 'param', when: (o) => o.centered },
   },

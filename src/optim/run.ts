@@ -39,10 +39,11 @@ export class RunSplitter<S> {
 
   constructor(private readonly sameRun: (a: S, b: S) => boolean) {}
 
-  forEachRun(batch: Run<S>, each: (run: Run<S>) => void): void {
+  /** `each(run, context)` per run; `each` is made once by the caller, so a step allocates no closure. */
+  forEachRun<C>(batch: Run<S>, context: C, each: (run: Run<S>, context: C) => void): void {
     let together = true;
     for (let k = 1; k < batch.states.length && together; k++) together = this.sameRun(batch.states[0]!, batch.states[k]!);
-    if (together) return each(batch);
+    if (together) return each(batch, context);
     const { runs, sizes } = this;
     let count = 0;
     for (let k = 0; k < batch.states.length; k++) {
@@ -60,7 +61,7 @@ export class RunSplitter<S> {
     for (let r = 0; r < count; r++) {
       const run = runs[r]!;
       fitRun(run, sizes[r]!);
-      each(run);
+      each(run, context);
       run.grads.fill(null as unknown as Gradient);
       run.arena = null;
     }

@@ -37,12 +37,14 @@ function scalarsAgree(counters: readonly string[]): (a: ParamState, b: ParamStat
   };
 }
 
-const isCounter = (e: StateEntrySpec<never>): boolean => e.kind === 'count' || e.kind === 'count0d';
 
 export class KernelOptimizer<O extends object = Record<string, unknown>, S extends ParamState = ParamState, H = unknown> extends Optimizer<O, S> {
   protected declare readonly spec: KernelOptimizerSpec<O, S, H>;
   private readonly hyper: H;
   private readonly entries: ReadonlyArray<readonly [string, StateEntrySpec<O>]>;
+  /** The counters (each step adds 1), and the entries that exist under some options only (made when they first do). */
+  private readonly counters: readonly string[];
+  private readonly optional: ReadonlyArray<readonly [string, StateEntrySpec<O>]>;
   /** This step's params with gradients in one group, on the plain path. */
   private readonly batch: Run<S> = emptyRun();
   private readonly splitter: RunSplitter<S>;
@@ -54,6 +56,8 @@ export class KernelOptimizer<O extends object = Record<string, unknown>, S exten
     super(params, spec, options);
     this.hyper = spec.kernels.hyper();
     this.entries = Object.entries(spec.state);
+    this.counters = this.entries.filter(([, e]) => e.kind === 'count' || e.kind === 'count0d').map(([key]) => key);
+    this.optional = this.entries.filter(([, e]) => e.when !== undefined);
     const scalarKeys = this.entries.filter(([, e]) => e.kind !== 'param').map(([key]) => key);
     this.splitter = new RunSplitter<S>(spec.kernels.sameRun ?? scalarsAgree(scalarKeys));
     this.fused = spec.kernels.fused === undefined && spec.kernels.fusedRows === undefined ? null : new FusedRunner<O, S, H>(spec, this.hyper, this.state, this.splitter, this.newState, this.advanceState);
@@ -88,9 +92,11 @@ export class KernelOptimizer<O extends object = Record<string, unknown>, S exten
    */
   private readonly advanceState = (group: Readonly<O>, p: Tensor, state: S): void => {
     const s = state as ParamState;
-    for (const [key, entry] of this.entries) {
-      if (isCounter(entry as StateEntrySpec<never>)) s[key] = (s[key] as number) + 1;
-      else if (s[key] === undefined && (entry.when === undefined || entry.when(group))) s[key] = initialValue(entry, group, p);
+    const { counters, optional } = this;
+    for (let i = 0; i < counters.length; i++) s[counters[i]!] = (s[counters[i]!] as number) + 1;
+    for (let i = 0; i < optional.length; i++) {
+      const [key, entry] = optional[i]!;
+      if (s[key] === undefined && entry.when!(group)) s[key] = initialValue(entry, group, p);
     }
   };
 
@@ -102,10 +108,17 @@ export class KernelOptimizer<O extends object = Record<string, unknown>, S exten
     }
   }
 
+  /** One run on the plain path: its numbers, then the plain kernel once per parameter. */
+  private readonly plainRun = (run: Run<S>, group: ParamGroup<O>): void => {
+    const k = this.spec.kernels;
+    const hyper = this.hyper;
+    k.scalars(hyper, group, run);
+    for (let j = 0; j < run.params.length; j++) k.plain(hyper, group, run.params[j]!, run.grads[j]!, run.states[j]!);
+  };
+
   /** The plain path: the reference. */
   private plainStep(group: ParamGroup<O>): void {
-    const { batch, hyper } = this;
-    const k = this.spec.kernels;
+    const batch = this.batch;
     let n = 0;
     const params = group.params;
     for (let i = 0; i < params.length; i++) {
@@ -118,12 +131,7 @@ export class KernelOptimizer<O extends object = Record<string, unknown>, S exten
       setInRun(batch, n++, i, p, grad, state);
     }
     fitRun(batch, n);
-    if (n > 0) {
-      this.splitter.forEachRun(batch, (run) => {
-        k.scalars(hyper, group, run);
-        for (let j = 0; j < run.params.length; j++) k.plain(hyper, group, run.params[j]!, run.grads[j]!, run.states[j]!);
-      });
-    }
+    if (n > 0) this.splitter.forEachRun(batch, group, this.plainRun);
     // Hold no gradient past the step: backward makes fresh arrays, which would otherwise stay alive.
     batch.grads.fill(null as unknown as Gradient);
   }

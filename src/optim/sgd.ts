@@ -17,9 +17,9 @@
  * return θₜ
  * ```
  *
- * Compatibility: PyTorch 1.13's `torch.optim.SGD` (names, checks, state dict with
- * `momentum_buffer`, `null` without momentum). `lr` has no default, as in PyTorch 1.13 (2.x
- * defaults it to 1e-3): a missing `lr` is an error rather than a silently slow run. optax's
+ * Compatibility: PyTorch 2.14's `torch.optim.SGD` (names, checks, `lr` 1e-3 by default, a
+ * state dict with `momentum_buffer` only with momentum; 1.13 had no default `lr` and wrote
+ * `momentum_buffer: None` without momentum, which loads). optax's
  * `sgd` has no dampening and applies weight decay as a separate transform.
  */
 import { Tensor, allocate } from '../tensor/tensor.js';
@@ -50,7 +50,7 @@ return θₜ
 `.trim();
 
 export interface SGDOptions {
-  /** Learning rate γ; required (no default in PyTorch 1.13). */
+  /** Learning rate γ (default 1e-3, PyTorch 2.x's; 1.13 had none). */
   lr: number;
   /** Momentum factor μ (default 0). */
   momentum: number;
@@ -65,8 +65,8 @@ export interface SGDOptions {
 }
 
 export interface SGDState {
-  [key: string]: Tensor | null;
-  momentum_buffer: Tensor | null;
+  [key: string]: Tensor | null | undefined;
+  momentum_buffer?: Tensor | null;
 }
 
 /** The options the momentum-SGD kernels read (SGD's, LARS's). */
@@ -85,9 +85,12 @@ export interface MomentumSgdOptions {
  */
 export type TrustRatio<O> = (paramNorm: number, gradNorm: number, options: Readonly<O>) => number;
 
-/** The buffer: `null` until a step with momentum writes the gradient into it (PyTorch's `None`). */
+/**
+ * The buffer, with momentum only: `null` until the first step writes the gradient into it (PyTorch
+ * 2.x keeps no state without momentum; 1.13's state dicts hold `momentum_buffer: None` there).
+ */
 export const momentumState: StateTable<MomentumSgdOptions> = {
-  momentum_buffer: { kind: 'param', initial: null, arena: (o) => o.momentum !== 0 },
+  momentum_buffer: { kind: 'param', initial: null, when: (o) => o.momentum !== 0 },
 };
 
 export const momentumRows = (): OptionSpec[] => [
@@ -110,7 +113,7 @@ export function momentumSgdKernels<O extends MomentumSgdOptions>(trust: TrustRat
   return {
     hyper: () => ({ lr: 0, gradScale: 1, weightDecay: 0, bufferDecay: 0, bufferGradScale: 1, directGradWeight: 0, bufferWeight: 1 }),
     scalars: () => {},
-    sameRun: (a, b) => (a.momentum_buffer === null) === (b.momentum_buffer === null),
+    sameRun: (a, b) => (a.momentum_buffer == null) === (b.momentum_buffer == null),
     plain: (h, o, p, grad, s) => {
       const g = grad as Tensor;
       const n = p.data.length;
@@ -118,7 +121,7 @@ export function momentumSgdKernels<O extends MomentumSgdOptions>(trust: TrustRat
       sgdParamStep(p, g, s, o, gradientSign(o) * r, o.weightDecay * r, h);
     },
     fused: (_h, o, arena, run) => {
-      const firstStep = run.states[0]!.momentum_buffer === null;
+      const firstStep = run.states[0]!.momentum_buffer == null;
       momentumSgdFused(arena, run.indices, o, firstStep, trust);
       settleFusedBuffers(run, o.momentum, firstStep);
     },
@@ -150,12 +153,11 @@ export function momentumSgdFused<O extends MomentumSgdOptions>(arena: ParamArena
 
 /**
  * After a fused step: on a first step the kernel wrote each buffer into the arena, so the state
- * gets a tensor over it; without momentum there is no buffer (PyTorch's `None`, also after
- * momentum was set to 0 live). The run's states all agree on which case holds.
+ * gets a tensor over it. Without momentum the state is left as it is (PyTorch 2.x touches none).
+ * The run's states all agree on which case holds.
  */
 function settleFusedBuffers(run: Run<SGDState>, momentum: number, firstStep: boolean): void {
   const arena = run.arena!;
-  if (momentum === 0 && !firstStep) run.states.forEach((s) => (s.momentum_buffer = null));
   if (momentum !== 0 && firstStep) {
     run.states.forEach((s, k) => (s.momentum_buffer = new Tensor(arena.state('momentum_buffer', run.indices[k]!), [...run.params[k]!.shape])));
   }
@@ -171,11 +173,10 @@ function sgdParamStep(param: Tensor, grad: Tensor, state: SGDState, options: Rea
   h.gradScale = gradScale;
   h.weightDecay = weightDecay;
   if (options.momentum === 0) {
-    state.momentum_buffer = null;
     kernels.sgdUpdate(param.data, grad.data, n, h as SgdHyper);
     return;
   }
-  const first = state.momentum_buffer === null;
+  const first = state.momentum_buffer == null;
   const buffer = state.momentum_buffer ?? new Tensor(allocate(n, param.dtype), [...param.shape]);
   state.momentum_buffer = buffer;
   // The first step copies d into the fresh (zero) buffer: b = 0·0 + 1·d.
@@ -194,14 +195,15 @@ export const sgdSpec = defineKernelOptimizer<SGDOptions, SGDState, SgdMomentumHy
   algorithm: BOX,
   paper: { title: 'On the importance of initialization and momentum in deep learning', authors: 'Sutskever, Martens, Dahl, Hinton', year: 2013, url: 'https://proceedings.mlr.press/v28/sutskever13.html' },
   options: [
-    { ...lr(0, 'Learning rate: the step size. Required (PyTorch 1.13 has no default).'), default: undefined },
+    lr(1e-3),
     ...momentumRows(),
     weightDecay(),
     flag('nesterov', 'Nesterov momentum: step along g + μ·buf (needs momentum > 0, dampening 0).'),
     maximize,
   ],
   constraint: nesterovConstraint,
-  torchGroupKeys: { foreach: null, differentiable: false },
+  torchGroupKeys: { foreach: null, differentiable: false, fused: null },
+  legacyTorchGroupKeys: ['foreach', 'differentiable'],
   state: momentumState,
   kernels: momentumSgdKernels<SGDOptions>(null),
   gradients: 'dense',
@@ -214,7 +216,6 @@ export const sgdSpec = defineKernelOptimizer<SGDOptions, SGDState, SgdMomentumHy
       { options: { lr: 0.1, weightDecay: -0.1 }, error: /Invalid weightDecay value: -0\.1/ },
       { options: { lr: 0.1, nesterov: true }, error: /Nesterov momentum requires a momentum and zero dampening/ },
       { options: { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true }, error: /Nesterov momentum requires a momentum and zero dampening/ },
-      { options: {}, error: /lr is required/ },
       { options: { lr: 0.1, maximize: 'yes' }, error: /Invalid maximize value: "yes"/ },
       { options: { lr: 0.1, learningRate: 0.1 }, error: /unknown option 'learningRate'/ },
     ],

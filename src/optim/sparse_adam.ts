@@ -16,7 +16,7 @@
  * return θₜ
  * ```
  *
- * Compatibility: PyTorch 1.13's `torch.optim.SparseAdam` (state `step` a plain number; a dense
+ * Compatibility: PyTorch 2.14's `torch.optim.SparseAdam` (state `step` a plain number; a dense
  * gradient is an error; ε added before the bias correction, unlike Adam; lr and ε must be > 0).
  * TensorFlow's `LazyAdamOptimizer` is the same idea; optax has none.
  */

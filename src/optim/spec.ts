@@ -44,6 +44,11 @@ export interface OptionSpec {
   integer?: boolean;
   /** How an error names the option (`learning rate`); default `<name> value`. */
   label?: string;
+  /**
+   * The PyTorch release that added the option (`2.0`): a state dict from an older release,
+   * which lacks its key, loads with the default.
+   */
+  addedIn?: string;
   /** A sensible range for a slider, and its scale. */
   range?: [number, number];
   scale?: 'linear' | 'log';
@@ -70,6 +75,11 @@ export const betas = (description = 'Decay rates (β₁, β₂) of the first and
   name: 'betas', type: 'betas', default: [0.9, 0.999], min: 0, max: 1, exclusiveMax: true, range: [0, 0.9999], description,
 });
 export const maximize: OptionSpec = { name: 'maximize', type: 'boolean', default: false, description: 'Climb the objective instead of descending it.' };
+/** Weight decay as a factor 1 − γλ on θ before the step, instead of λθ added to the gradient (PyTorch 2.x). */
+export const decoupledWeightDecay: OptionSpec = {
+  name: 'decoupledWeightDecay', type: 'boolean', default: false, addedIn: '2.x',
+  description: 'Decoupled weight decay (AdamW\'s): shrink θ by γλθ each step instead of adding λθ to the gradient.',
+};
 export const momentum = (description = 'Momentum factor μ: how much of the previous step carries over.'): OptionSpec => ({
   name: 'momentum', type: 'number', default: 0, min: 0, range: [0, 0.99], scale: 'linear', description,
 });
@@ -98,6 +108,8 @@ export interface StateField {
   required?: boolean;
   /** `null` is a valid value (SGD's `momentum_buffer` without momentum). */
   nullable?: boolean;
+  /** Every value must be ≥ 0 (second moments, sums of squares); every value is finite in any case. */
+  nonNegative?: boolean;
 }
 
 export type StateLayout = Readonly<Record<string, StateField>>;
@@ -116,6 +128,8 @@ export interface StateEntrySpec<O> {
   optional?: boolean;
   /** Whether the fused kernel keeps a `param` entry in the arena (default: whenever it exists). */
   arena?: (options: Readonly<O>) => boolean;
+  /** Its values are never negative (second moments, sums of squares): a state dict saying otherwise is refused. */
+  nonNegative?: boolean;
 }
 
 export type StateTable<O> = Readonly<Record<string, StateEntrySpec<O>>>;
@@ -125,7 +139,7 @@ export function layoutOf<O>(table: StateTable<O>, options: Readonly<O>): StateLa
   const layout: Record<string, StateField> = {};
   for (const [key, entry] of Object.entries(table)) {
     const present = entry.when === undefined || entry.when(options);
-    layout[key] = { kind: entry.kind, required: present && entry.optional !== true, nullable: entry.initial === null };
+    layout[key] = { kind: entry.kind, required: present && entry.optional !== true, nullable: entry.initial === null, nonNegative: entry.nonNegative === true };
   }
   return layout;
 }
@@ -251,11 +265,19 @@ export interface OptimizerSpec<O extends object = Record<string, unknown>> {
   /** Derived from `options`. */
   defaults: Readonly<O>;
   /**
-   * Group keys PyTorch writes for this class that select implementations (`foreach`,
-   * `differentiable`, ...), with the values it writes: they appear in `stateDict()` so the layout
-   * is PyTorch's, and change nothing here.
+   * Group keys PyTorch 2.14 writes for this class beside its options, with the values it writes:
+   * the implementation switches (`foreach`, `fused`, `capturable`, `differentiable`, which
+   * `loadStateDict` accepts with the meaning state_dict.ts documents) and keys fixed for the class
+   * (AdamW's `decoupled_weight_decay: true`, which a loaded state dict must not contradict). They
+   * appear in `stateDict()` so the layout is PyTorch's.
    */
   torchGroupKeys?: Readonly<Record<string, unknown>>;
+  /**
+   * Which of `torchGroupKeys` PyTorch 1.13 already wrote. A state dict carrying another one was
+   * written by PyTorch 2.x and must then have every option, also those 2.x added (`addedIn`):
+   * only a 1.13 state dict may lack them.
+   */
+  legacyTorchGroupKeys?: readonly string[];
   /** Checks between options that no single row expresses; returns the problem, or null. */
   constraint?(options: Readonly<O>): string | null;
   /** Bytes of optimizer state per float32 parameter element under these options (default: derived from the state table). */

@@ -11,7 +11,7 @@
 import { Tensor, allocate, type FloatArray } from '../tensor/tensor.js';
 import { numel, shapeString } from '../tensor/shape.js';
 import { camelCase, snakeCase } from './options.js';
-import type { StateLayout } from './spec.js';
+import type { OptionSpec, StateLayout } from './spec.js';
 
 /** A value in one parameter's live state. */
 export type StateValue = number | boolean | string | null | Tensor | readonly StateValue[];
@@ -39,8 +39,35 @@ export interface OptimizerStateDict {
   param_groups: ParamGroupJSON[];
 }
 
-/** PyTorch's implementation-selection keys; a state dict carrying one this class lacks is another class's. */
-const TORCH_IMPLEMENTATION_KEYS = new Set(['foreach', 'capturable', 'differentiable', 'fused']);
+/**
+ * PyTorch's implementation switches: they choose how PyTorch runs a step and change no number.
+ * A loaded state dict may carry those its class has in PyTorch 2.x (or 1.13), with any value
+ * that has a meaning here:
+ *  - `foreach` (PyTorch's multi-tensor loop) and `fused` (its fused kernels): null, true or
+ *    false; descent's step is one fused WebAssembly call per group where it can be, the plain
+ *    loop elsewhere, with the same numbers either way.
+ *  - `capturable` (CUDA graph capture): true or false; descent captures no graphs.
+ *  - `differentiable` (a step autograd can differentiate through): false only; descent's step
+ *    runs without autograd, so `true` is refused rather than silently not honoured.
+ * `stateDict()` writes PyTorch 2.14's values for the class (the spec's `torchGroupKeys`).
+ */
+const IMPLEMENTATION_KEYS: Readonly<Record<string, (value: unknown) => string | null>> = {
+  foreach: (v) => (v === null || typeof v === 'boolean' ? null : 'must be null, true or false'),
+  fused: (v) => (v === null || typeof v === 'boolean' ? null : 'must be null, true or false'),
+  capturable: (v) => (typeof v === 'boolean' ? null : 'must be true or false'),
+  differentiable: (v) => (v === false ? null : v === true ? "is true, which descent does not support (its optimizer step runs without autograd)" : 'must be true or false'),
+};
+
+/**
+ * Keys PyTorch's LR schedulers write into param groups (`initial_lr` by every scheduler, the
+ * rest by OneCycleLR, CyclicLR and SWALR), so a state dict saved during a scheduled run has them.
+ * Accepted as finite numbers and kept in the group (camelCase), as PyTorch keeps them: descent's
+ * schedulers read `initialLr`, the others are carried along for the round trip.
+ */
+const SCHEDULER_KEYS: ReadonlySet<string> = new Set(['initial_lr', 'max_lr', 'min_lr', 'max_momentum', 'base_momentum', 'swa_lr']);
+
+/** The most dimensions a state tensor may have (PyTorch's limit is 64). */
+const MAX_RANK = 64;
 
 /** A live group as the state dict sees it. */
 export interface GroupView {
@@ -54,9 +81,11 @@ export interface StateDictContext<S> {
   name: string;
   groups: readonly GroupView[];
   state: ReadonlyMap<Tensor, S>;
-  /** The option keys (camelCase) every group has. */
-  optionKeys: readonly string[];
+  /** The options table: every group has these keys (camelCase here); a state dict from an older PyTorch may lack those with `addedIn`. */
+  options: readonly OptionSpec[];
   torchGroupKeys: Readonly<Record<string, unknown>>;
+  /** Which of `torchGroupKeys` PyTorch 1.13 wrote (spec.ts). */
+  legacyTorchGroupKeys: readonly string[];
   layout(options: Readonly<Record<string, unknown>>): StateLayout;
   /** Throws naming the problem when a group's options are invalid. */
   validate(options: Readonly<Record<string, unknown>>): void;
@@ -83,7 +112,8 @@ export function writeStateDict<S extends ParamState>(ctx: StateDictContext<S>): 
     const indices: number[] = [];
     for (const p of group.params) {
       const s = ctx.state.get(p);
-      if (s !== undefined) state[String(index)] = serializeState(s, layout);
+      // PyTorch 2.x keeps no entry for a parameter whose state is empty (SGD without momentum).
+      if (s !== undefined && Object.values(s).some((v) => v !== undefined)) state[String(index)] = serializeState(s, layout);
       indices.push(index++);
     }
     out.params = indices;
@@ -105,10 +135,24 @@ export interface ReadStateDict<S> {
  * shape, option values. Throws `<Name>.loadStateDict: ...` on the first problem; changes nothing.
  */
 export function readStateDict<S extends ParamState>(ctx: StateDictContext<S>, stateDict: OptimizerStateDict): ReadStateDict<S> {
+  const prefix = `${ctx.name}.loadStateDict: `;
+  try {
+    return readChecked(ctx, stateDict, prefix);
+  } catch (e) {
+    // Only descent's own refusals leave here: an engine error (a stack overflow, a throwing
+    // getter) on a hostile input becomes one that names the problem.
+    if (e instanceof Error && e.message.startsWith(prefix)) throw e;
+    throw new Error(`${prefix}the state dict could not be read (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+  }
+}
+
+function readChecked<S extends ParamState>(ctx: StateDictContext<S>, stateDict: OptimizerStateDict, prefix: string): ReadStateDict<S> {
   const fail = (msg: string): never => {
-    throw new Error(`${ctx.name}.loadStateDict: ${msg}`);
+    throw new Error(prefix + msg);
   };
-  if (stateDict === null || typeof stateDict !== 'object') fail('expected an object { state, param_groups }');
+  if (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict)) fail('expected an object { state, param_groups }');
+  const extra = Object.keys(stateDict).filter((k) => k !== 'state' && k !== 'param_groups');
+  if (extra.length > 0) fail(`unexpected ${extra.map((k) => `'${k}'`).join(', ')} (a state dict has 'state' and 'param_groups' only)`);
   const { state, param_groups: savedGroups } = stateDict;
   if (!Array.isArray(savedGroups)) fail(`'param_groups' must be an array`);
   if (state === null || typeof state !== 'object' || Array.isArray(state)) fail(`'state' must be an object keyed by parameter index`);
@@ -116,18 +160,22 @@ export function readStateDict<S extends ParamState>(ctx: StateDictContext<S>, st
     fail(`the state dict has ${savedGroups.length} param group(s), this optimizer has ${ctx.groups.length}`);
   }
 
-  const optionKeys = ctx.optionKeys.map(snakeCase);
-  const torchKeys = Object.keys(ctx.torchGroupKeys);
+  const optionKeys = new Map(ctx.options.map((row) => [snakeCase(row.name), row] as const));
+  const torchKeys = ctx.torchGroupKeys;
   const byIndex = new Map<number, { param: Tensor; label: string; group: number }>();
   const newOptions: Record<string, unknown>[] = [];
 
   savedGroups.forEach((saved, g) => {
     const where = `param_groups[${g}]`;
-    if (saved === null || typeof saved !== 'object') fail(`${where} must be an object`);
+    if (saved === null || typeof saved !== 'object' || Array.isArray(saved)) fail(`${where} must be an object`);
     const ours = ctx.groups[g]!;
     const keys = Object.keys(saved);
-    const missing = [...optionKeys, ...torchKeys, 'params'].filter((k) => !keys.includes(k));
-    const foreign = keys.filter((k) => TORCH_IMPLEMENTATION_KEYS.has(k) && !torchKeys.includes(k));
+    // Only a state dict from before an option existed may lack it: one with a key that only
+    // PyTorch 2.x writes for this class is a 2.x one.
+    const fromTwoX = keys.some((k) => Object.hasOwn(torchKeys, k) && !ctx.legacyTorchGroupKeys.includes(k));
+    const missing = [...optionKeys].filter(([k, row]) => !Object.hasOwn(saved, k) && (row.addedIn === undefined || fromTwoX)).map(([k]) => k);
+    if (!Object.hasOwn(saved, 'params')) missing.push('params');
+    const foreign = keys.filter((k) => k !== 'params' && k !== 'param_names' && !optionKeys.has(k) && !Object.hasOwn(torchKeys, k) && !SCHEDULER_KEYS.has(k));
     if (missing.length > 0 || foreign.length > 0) {
       fail(
         `${where} is not a ${ctx.name} param group (` +
@@ -137,8 +185,14 @@ export function readStateDict<S extends ParamState>(ctx: StateDictContext<S>, st
           `): is it another optimizer's state dict?`,
       );
     }
+    for (const [key, written] of Object.entries(torchKeys)) {
+      if (!Object.hasOwn(saved, key)) continue;
+      const check = IMPLEMENTATION_KEYS[key];
+      const problem = check !== undefined ? check(saved[key]) : saved[key] === written ? null : `is ${formatJSON(saved[key])}, a ${ctx.name}'s is always ${formatJSON(written)}: is it another optimizer's state dict?`;
+      if (problem !== null) fail(`${where}.${key} ${problem}`);
+    }
     const ids = saved.params;
-    if (!Array.isArray(ids) || !ids.every((i) => Number.isInteger(i))) fail(`${where}.params must be an array of integer indices`);
+    if (!Array.isArray(ids) || !ids.every((i) => Number.isInteger(i) && i >= 0)) fail(`${where}.params must be an array of non-negative integer indices`);
     if (ids.length !== ours.params.length) {
       fail(`${where} has ${ids.length} parameter(s), this optimizer's group ${g} has ${ours.params.length}`);
     }
@@ -146,10 +200,12 @@ export function readStateDict<S extends ParamState>(ctx: StateDictContext<S>, st
     const savedNames = saved.param_names;
     let order: readonly Tensor[] = ours.params;
     let labels: string[] = ours.params.map((_, j) => ours.paramNames?.[j] ?? `parameter ${j} of group ${g}`);
-    if (savedNames !== undefined && ours.paramNames) {
+    if (savedNames !== undefined) {
       if (!Array.isArray(savedNames) || savedNames.length !== ids.length || !savedNames.every((n) => typeof n === 'string')) {
         fail(`${where}.param_names must list one name per parameter`);
       }
+    }
+    if (savedNames !== undefined && ours.paramNames) {
       const ourIndex = new Map(ours.paramNames.map((n, j) => [n, j] as const));
       const absent = savedNames.filter((n) => !ourIndex.has(n));
       const extra = ours.paramNames.filter((n) => !savedNames.includes(n));
@@ -169,15 +225,19 @@ export function readStateDict<S extends ParamState>(ctx: StateDictContext<S>, st
       byIndex.set(id, { param: order[j]!, label: labels[j]!, group: g });
     });
 
+    // Values are checked before they are copied: a deeply nested one is refused, not recursed into.
     const options: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(saved)) {
-      if (key === 'params' || key === 'param_names' || torchKeys.includes(key)) continue;
-      options[camelCase(key)] = copyJSON(value);
-    }
+    for (const [key, row] of optionKeys) options[row.name] = Object.hasOwn(saved, key) ? saved[key] : row.default;
     try {
       ctx.validate(options);
     } catch (e) {
       fail(`${where}: ${(e as Error).message}`);
+    }
+    for (const [name, value] of Object.entries(options)) options[name] = copyJSON(value);
+    for (const key of keys.filter((k) => SCHEDULER_KEYS.has(k))) {
+      const value = saved[key];
+      if (typeof value !== 'number' || !Number.isFinite(value)) fail(`${where}.${key} must be a finite number (a scheduler's), got ${formatJSON(value)}`);
+      options[camelCase(key)] = value;
     }
     newOptions.push(options);
   });
@@ -185,18 +245,29 @@ export function readStateDict<S extends ParamState>(ctx: StateDictContext<S>, st
   const newState = new Map<Tensor, S>();
   for (const [key, entry] of Object.entries(state)) {
     const id = Number(key);
+    // One spelling per index, PyTorch's: "1", never "01", "1.0", "0x1" or " 1".
+    if (!Number.isInteger(id) || id < 0 || String(id) !== key) fail(`state key '${key.length > 20 ? key.slice(0, 20) + '…' : key}' is not a parameter index (a non-negative integer written in decimal)`);
     const target = byIndex.get(id);
-    if (!Number.isInteger(id) || target === undefined) fail(`state '${key}' belongs to no parameter listed in param_groups`);
+    if (target === undefined) fail(`state '${key}' belongs to no parameter listed in param_groups`);
     if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) fail(`state['${key}'] must be an object`);
     const { param, label, group } = target!;
     const layout = ctx.layout(newOptions[group]!);
     try {
-      newState.set(param, deserializeState(entry, layout, param) as S);
+      const read = deserializeState(entry, layout, param);
+      if (Object.keys(read).length > 0) newState.set(param, read as S);
     } catch (e) {
       fail(`state['${key}'] (${label}): ${(e as Error).message}`);
     }
   }
   return { options: newOptions, state: newState };
+}
+
+function formatJSON(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,15 +311,22 @@ function isTensorJSON(x: unknown): x is TensorJSON {
   return x !== null && typeof x === 'object' && !Array.isArray(x) && Array.isArray((x as TensorJSON).shape) && Array.isArray((x as TensorJSON).data);
 }
 
-function readTensor(x: unknown, key: string, like: Tensor, expectShape: readonly number[] | null): Tensor {
+function readTensor(x: unknown, key: string, like: Tensor, expectShape: readonly number[] | null, nonNegative: boolean): Tensor {
   if (!isTensorJSON(x)) throw new Error(`'${key}' must be a tensor { shape, data }, got ${describe(x)}`);
   const shape = x.shape;
-  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`'${key}' has an invalid shape ${JSON.stringify(shape)}`);
+  if (shape.length > MAX_RANK || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`'${key}' has an invalid shape ${formatJSON(shape.slice(0, 8))}`);
   if (expectShape !== null && (shape.length !== expectShape.length || shape.some((d, i) => d !== expectShape[i]))) {
     throw new Error(`'${key}' has shape ${shapeString(shape)} but the parameter has shape ${shapeString(expectShape)}`);
   }
   if (x.data.length !== numel(shape)) throw new Error(`'${key}' has ${x.data.length} values for shape ${shapeString(shape)}`);
-  if (!x.data.every((v) => typeof v === 'number')) throw new Error(`'${key}' holds a value that is not a number`);
+  // A moment or a sum that is NaN, infinite or (where it is a square) negative is no state a
+  // step can have produced: it would poison every later step.
+  for (let i = 0; i < x.data.length; i++) {
+    const v = x.data[i];
+    if (typeof v !== 'number') throw new Error(`'${key}' holds a value that is not a number at element ${i}`);
+    if (!Number.isFinite(v)) throw new Error(`'${key}' holds ${v} at element ${i} (state values must be finite)`);
+    if (nonNegative && v < 0) throw new Error(`'${key}' holds ${v} at element ${i}, but it is a sum of squares (never negative)`);
+  }
   const data: FloatArray = allocate(x.data.length, like.dtype);
   data.set(x.data);
   return new Tensor(data, shape);
@@ -261,6 +339,7 @@ function readNumber(x: unknown, key: string, integer: boolean): number {
     value = x.data[0];
   }
   if (typeof value !== 'number') throw new Error(`'${key}' must be a number, got ${describe(value)}`);
+  if (!Number.isFinite(value)) throw new Error(`'${key}' is ${value} (state values must be finite)`);
   if (integer && !(Number.isInteger(value) && value >= 0)) throw new Error(`'${key}' must be a non-negative integer count, got ${value}`);
   return value;
 }
@@ -281,7 +360,8 @@ export function deserializeState(entry: Record<string, unknown>, layout: StateLa
     const x = entry[key];
     if (x === null) {
       if (!field.nullable) throw new Error(`state entry '${key}' is null`);
-      out[key] = null;
+      // PyTorch 1.13's SGD wrote `momentum_buffer: None` without momentum; 2.x keeps nothing there.
+      if (field.required ?? true) out[key] = null;
       continue;
     }
     switch (field.kind) {
@@ -294,14 +374,14 @@ export function deserializeState(entry: Record<string, unknown>, layout: StateLa
         out[key] = readNumber(x, key, false);
         break;
       case 'param':
-        out[key] = readTensor(x, key, param, param.shape);
+        out[key] = readTensor(x, key, param, param.shape, field.nonNegative === true);
         break;
       case 'tensor':
-        out[key] = readTensor(x, key, param, null);
+        out[key] = readTensor(x, key, param, null, false);
         break;
       case 'tensorList':
         if (!Array.isArray(x)) throw new Error(`'${key}' must be a list of tensors`);
-        out[key] = x.map((t, i) => readTensor(t, `${key}[${i}]`, param, null));
+        out[key] = x.map((t, i) => readTensor(t, `${key}[${i}]`, param, null, false));
         break;
       case 'number0dList':
         if (!Array.isArray(x)) throw new Error(`'${key}' must be a list of numbers`);

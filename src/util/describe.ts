@@ -12,6 +12,9 @@ export function describeValue(value: unknown, depth = 0): string {
     const shown = value.slice(0, 8).map((v: unknown) => describeValue(v, depth + 1));
     return `[${shown.join(', ')}${value.length > 8 ? `, … ${value.length} items in all` : ''}]`;
   }
-  if (value !== null && typeof value === 'object') return ArrayBuffer.isView(value) ? `a ${value.constructor.name}` : 'an object';
+  if (value !== null && typeof value === 'object') {
+    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === 'string' && name !== 'Object' ? `a ${name}` : 'an object';
+  }
   return String(value);
 }

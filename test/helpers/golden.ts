@@ -1,5 +1,6 @@
 /**
- * Replays PyTorch's golden optimizer trajectories (test/fixtures/golden/optimizers.json) through
+ * Replays PyTorch's golden optimizer trajectories (test/fixtures/golden-2.14/optimizers.json, made
+ * by PyTorch 2.14.1; test/fixtures/golden/ holds PyTorch 1.13's, kept for reading old state dicts) through
  * descent's public API and measures how close every step comes.
  *
  * A case gives initial params, then per step either the gradients to install (dense, or row-sparse
@@ -60,18 +61,24 @@ export interface GoldenFile {
 /** The tolerance the golden README promises with float32 storage. */
 export const GOLDEN_TOLERANCE: Required<Tolerance> = { rtol: 1e-4, atol: 1e-5 };
 
-let cached: GoldenFile | null = null;
+/** The golden sets: PyTorch 2.14's (the reference) and 1.13's (old state dicts). */
+export type GoldenSet = '2.14' | '1.13';
 
-export function loadGoldenOptimizers(): GoldenFile {
-  if (cached === null) {
-    const path = fileURLToPath(new URL('../fixtures/golden/optimizers.json', import.meta.url));
-    cached = JSON.parse(readFileSync(path, 'utf8')) as GoldenFile;
+const FOLDERS: Record<GoldenSet, string> = { '2.14': 'golden-2.14', '1.13': 'golden' };
+const cached = new Map<GoldenSet, GoldenFile>();
+
+export function loadGoldenOptimizers(set: GoldenSet = '2.14'): GoldenFile {
+  let file = cached.get(set);
+  if (file === undefined) {
+    const path = fileURLToPath(new URL(`../fixtures/${FOLDERS[set]}/optimizers.json`, import.meta.url));
+    file = JSON.parse(readFileSync(path, 'utf8')) as GoldenFile;
+    cached.set(set, file);
   }
-  return cached;
+  return file;
 }
 
-export function goldenCase(name: string): GoldenCase {
-  const found = loadGoldenOptimizers().cases.find((c) => c.name === name);
+export function goldenCase(name: string, set: GoldenSet = '2.14'): GoldenCase {
+  const found = loadGoldenOptimizers(set).cases.find((c) => c.name === name);
   if (!found) throw new Error(`no golden case named '${name}'`);
   return found;
 }

@@ -1,7 +1,7 @@
 /**
  * The kernel table the optimizer classes call on the plain path (kernel backend 'js'). Every
  * entry is a per-element loop over typed arrays (see ./sgd.ts for the conventions), the
- * reference the fused WebAssembly kernels (../wasm/fused.ts) are checked against; both read
+ * reference the fused WebAssembly kernels (each spec's `fused` call) are checked against; both read
  * the per-step numbers of ./scalars.ts. `useKernels` swaps entries (a test's spy, an
  * instrumented loop) without touching the classes, their state or their state dicts.
  */

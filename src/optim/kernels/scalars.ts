@@ -3,7 +3,7 @@
  * NAdam's momentum schedule, RAdam's rectification, LAMB's and LARS's trust ratios. Each is
  * computed once per step, in doubles, into the hyperparameter object that both kernels read:
  * the plain TypeScript kernel beside this file and the fused WebAssembly one
- * (../wasm/fused.ts). The two paths therefore differ in their loops only.
+ * (each spec's `fused` call, asm/optim/). The two paths therefore differ in their loops only.
  *
  * Every function fills `h` (reused by its caller, so a step allocates nothing) and returns it.
  * `step` is the count after this update: 1 on a parameter's first step.
@@ -48,6 +48,15 @@ export function rmspropScalars(h: RmspropHyper, o: { lr: number; alpha: number; 
 }
 
 /**
+ * Weight decay as the kernels take it: an L2 term λ added to the gradient, or (decoupled, as
+ * AdamW and PyTorch 2.x's `decoupled_weight_decay`) a factor 1 − lr·λ on θ before the step.
+ */
+function setWeightDecay(h: { weightDecay: number; paramDecay: number }, o: { lr: number; weightDecay: number }, decoupled: boolean): void {
+  h.weightDecay = decoupled ? 0 : o.weightDecay;
+  h.paramDecay = decoupled ? 1 - o.lr * o.weightDecay : 1;
+}
+
+/**
  * Adam, AdamW (`decoupled`), and LAMB's direction (lr 1, no decay): stepSize = lr / (1 − β₁ᵗ),
  * bc2Sqrt = √(1 − β₂ᵗ); AdamW's decay factor 1 − lr·λ in place of Adam's L2 term λ.
  */
@@ -59,8 +68,7 @@ export function adamScalars(h: AdamHyper, o: { lr: number; betas: Betas; eps: nu
   h.beta2 = beta2;
   h.eps = o.eps;
   h.gradScale = gradientSign(o);
-  h.weightDecay = decoupled ? 0 : o.weightDecay;
-  h.paramDecay = decoupled ? 1 - o.lr * o.weightDecay : 1;
+  setWeightDecay(h, o, decoupled);
   h.stepSize = o.lr / (1 - beta1 ** step);
   h.bc2Sqrt = Math.sqrt(1 - beta2 ** step);
   return h;
@@ -91,33 +99,38 @@ export function adamaxScalars(h: AdamaxHyper, o: { lr: number; betas: Betas; eps
 /**
  * NAdam: μₜ = β₁(1 − ½·0.96^(tψ)), the product Πμ (which the caller keeps in each parameter's
  * state as `mu_product`: pass the product before this step, 1 before the first; the product
- * after it is returned), and the weights of the gradient and of the momentum. PyTorch keeps the
- * product in a float32 tensor, so it is rounded to float32 here as there.
+ * after it is returned), and the weights of the gradient and of the momentum: lr·(1 − μₜ)/(1 − Πₜ)
+ * and lr·μₜ₊₁/(1 − Πₜ·μₜ₊₁). PyTorch keeps the product in a float32 tensor, so it is rounded to
+ * float32 here as there.
  *
- * Compatibility: PyTorch 1.13 (which made the golden data) takes the momentum weight's product
- * as Πμ·μₜ·μₜ₊₁, with μₜ counted twice; later PyTorch releases and the paper use Πμ·μₜ₊₁.
- * descent follows 1.13, its reference for every number.
+ * Compatibility: PyTorch ≥ 2.0 and the paper. PyTorch 1.13 took the momentum weight's product as
+ * Πₜ·μₜ·μₜ₊₁, counting μₜ twice (fixed in pytorch/pytorch#92699).
  */
-export function nadamScalars(h: NadamHyper, o: { lr: number; betas: Betas; eps: number; weightDecay: number; momentumDecay: number; maximize?: boolean }, step: number, muProduct: number): number {
+export function nadamScalars(
+  h: NadamHyper,
+  o: { lr: number; betas: Betas; eps: number; weightDecay: number; momentumDecay: number; decoupledWeightDecay?: boolean; maximize?: boolean },
+  step: number,
+  muProduct: number,
+): number {
   checkStep(step, 'nadamScalars');
   const beta1 = o.betas[0];
   const beta2 = o.betas[1];
   const mu = beta1 * (1 - 0.5 * 0.96 ** (step * o.momentumDecay));
   const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * o.momentumDecay));
   const product = Math.fround(muProduct * mu);
-  const productNext = Math.fround(Math.fround(product * mu) * muNext);
+  const productNext = Math.fround(product * muNext);
   h.beta1 = beta1;
   h.beta2 = beta2;
   h.eps = o.eps;
   h.gradScale = gradientSign(o);
-  h.weightDecay = o.weightDecay;
+  setWeightDecay(h, o, o.decoupledWeightDecay === true);
   h.bc2 = 1 - beta2 ** step;
   h.gradStep = (o.lr * (1 - mu)) / (1 - product);
   h.momentumStep = (o.lr * muNext) / (1 - productNext);
   return product;
 }
 
-/** PyTorch 1.13 rectifies RAdam's variance when ρₜ > 5 (optax: ≥ 5). */
+/** PyTorch rectifies RAdam's variance when ρₜ > 5 (optax: ≥ 5). */
 export const RADAM_RECTIFICATION_THRESHOLD = 5;
 
 /**
@@ -125,7 +138,7 @@ export const RADAM_RECTIFICATION_THRESHOLD = 5;
  * (plainStep = lr/(1 − β₁ᵗ)); past it, adaptive with the rectification r:
  * adaptiveStep = lr·r·√(1 − β₂ᵗ)/(1 − β₁ᵗ). The other one is 0.
  */
-export function radamScalars(h: RadamHyper, o: { lr: number; betas: Betas; eps: number; weightDecay: number; maximize?: boolean }, step: number): RadamHyper {
+export function radamScalars(h: RadamHyper, o: { lr: number; betas: Betas; eps: number; weightDecay: number; decoupledWeightDecay?: boolean; maximize?: boolean }, step: number): RadamHyper {
   checkStep(step, 'radamScalars');
   const beta1 = o.betas[0];
   const beta2 = o.betas[1];
@@ -137,7 +150,7 @@ export function radamScalars(h: RadamHyper, o: { lr: number; betas: Betas; eps: 
   h.beta2 = beta2;
   h.eps = o.eps;
   h.gradScale = gradientSign(o);
-  h.weightDecay = o.weightDecay;
+  setWeightDecay(h, o, o.decoupledWeightDecay === true);
   if (rhoT > RADAM_RECTIFICATION_THRESHOLD) {
     const rect = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
     h.adaptiveStep = (o.lr / bc1) * rect * Math.sqrt(bc2);

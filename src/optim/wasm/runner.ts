@@ -68,8 +68,7 @@ export class FusedRunner<O extends object, S extends ParamState, H> {
     if (fused === null) return false;
     const states = this.states as StateMap<Tensor, S>;
     if (fused.version !== states.version) this.readStates(group, fused);
-    const { batch, rowsBatch, hyper } = this;
-    const k = this.spec.kernels;
+    const { batch, rowsBatch } = this;
     const arena = fused.arena;
     batch.arena = rowsBatch.arena = arena;
     let n = 0;
@@ -103,16 +102,18 @@ export class FusedRunner<O extends object, S extends ParamState, H> {
     }
     fitRun(batch, n);
     fitRun(rowsBatch, rows);
-    if (n > 0) {
-      this.splitter.forEachRun(batch, (run) => {
-        k.scalars(hyper, group, run);
-        k.fused!(hyper, group, arena, run);
-      });
-    }
+    if (n > 0) this.splitter.forEachRun(batch, group, this.fusedRun);
     for (let r = 0; r < rows; r++) this.stepRows(group, arena, r);
     batch.arena = rowsBatch.arena = null;
     return true;
   }
+
+  /** One run of dense gradients: its numbers, then one fused call over the run's params in the arena. */
+  private readonly fusedRun = (run: Run<S>, group: ParamGroup<O>): void => {
+    const k = this.spec.kernels;
+    k.scalars(this.hyper, group, run);
+    k.fused!(this.hyper, group, run.arena!, run);
+  };
 
   /** The k-th row-sparse gradient, coalesced into the arena, as a run of its own. */
   private stepRows(group: ParamGroup<O>, arena: ParamArena, r: number): void {
