@@ -332,6 +332,15 @@ describe('bad options throw, name the option, and change nothing', () => {
     assertAllclose(trajectory(s, 4).slice(1), [0.1 / 3, 0.2 / 3, 0.1, 0.1], { rtol: 1e-12, atol: 0 });
   });
 
+  it('a step whose lr would leave the finite numbers is refused and changes nothing', () => {
+    const o = groups(1);
+    const s = new ExponentialLR(o, { gamma: 1e200 }); // epoch 0: lr·γ⁰ = 1
+    s.step(); // epoch 1: 1e200
+    expect(o.paramGroups[0]!.lr).toBe(1e200);
+    expect(() => s.step()).toThrow(/ExponentialLR: the lr of param group 0 would be Infinity at epoch 2, which is not a finite number/);
+    expect([o.paramGroups[0]!.lr, s.lastEpoch, s.getLastLr()[0]]).toEqual([1e200, 1, 1e200]);
+  });
+
   it('OneCycleLR past totalSteps throws and leaves epoch and lr as they were', () => {
     const o = groups(0.1);
     const s = new OneCycleLR(o, { maxLr: 1, totalSteps: 3 });

@@ -241,16 +241,20 @@ function schedulable(): SGD {
   return new SGD([{ params: [params[0]!] }, { params: [params[1]!], lr: 0.2 }], { lr: 0.1, momentum: 0.9 });
 }
 
-/** Steps a scheduler a few times; a clear refusal (OneCycleLR past its end) just ends the run. */
-function stepScheduler(scheduler: Scheduler, steps: number): void {
+/**
+ * Steps a scheduler a few times; false when it refused a step, as it must past its end (OneCycleLR)
+ * or where its lr would leave the finite numbers.
+ */
+function stepScheduler(scheduler: Scheduler, steps: number): boolean {
   for (let t = 0; t < steps; t++) {
     try {
       scheduler.step(1 - t / 10);
     } catch (error) {
-      if (/past the cycle's totalSteps/.test((error as Error).message)) return;
+      if (/past the cycle's totalSteps|which is not a finite number/.test((error as Error).message)) return false;
       throw error;
     }
   }
+  return true;
 }
 
 export function schedulerOptions(budget: FuzzBudget): FuzzCounts {
@@ -274,7 +278,7 @@ export function schedulerOptions(budget: FuzzBudget): FuzzCounts {
         for (const key of Object.keys(options)) invariant(entry.names.includes(key), `the unknown option ${JSON.stringify(key)} was kept`);
       }
       stepScheduler(scheduler!, 6);
-      for (const group of optimizer.paramGroups) invariant(!Number.isNaN(group.lr) && !Number.isNaN(group.momentum), `a group's lr or momentum became NaN (${group.lr}, ${group.momentum})`);
+      for (const group of optimizer.paramGroups) invariant(Number.isFinite(group.lr) && Number.isFinite(group.momentum), `a group's lr or momentum became ${group.lr}, ${group.momentum}`);
       // Its state loads into a twin built the same way.
       const twin = entry.build(schedulable(), options);
       twin.loadStateDict(JSON.parse(JSON.stringify(scheduler!.stateDict())));
