@@ -71,9 +71,6 @@ for (let k = 1; k <= creations; k++) {
   setGradients(fresh.flat(), k);
   optimizer.step();
   if (k % (creations / 10) === 0) report('creations', k, creations, started);
-  if (k % 100 === 0) {
-    (globalThis as { gc?: () => void }).gc?.();
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
+  if (k % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
 }
 console.log(`fallbacks to JavaScript: ${kernelReport().fallbacks.length === 0 ? 'none' : JSON.stringify(kernelReport().fallbacks)}`);

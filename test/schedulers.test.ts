@@ -449,7 +449,7 @@ describe('state dicts', () => {
       ['infinite lastLr', { lastLr: [0.1, Infinity] }, /lastLr must list 2 finite numbers/],
       ['NaN baseLrs', { baseLrs: [0.01, Number.NaN] }, /baseLrs must list 2 finite numbers/],
       ['string baseLrs', { baseLrs: ['0.01', 0.01] }, /baseLrs must list 2 finite numbers.*got \["0.01", 0.01\]/],
-      ['deeply nested lastLr', { lastLr: deep }, /lastLr must list 2 finite numbers.*got \[\[\[1 items\]\]\]/],
+      ['deeply nested lastLr', { lastLr: deep }, /lastLr must list 2 finite numbers.*got \[\[\[…\]\]\]/],
       ['deeply nested option', { options: { ...before.options, gamma: deep } }, /option gamma in the state is not plain JSON/],
       ['options not an object', { options: 'StepLR' }, /options must be an object, got "StepLR"/],
     ];

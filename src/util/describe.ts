@@ -5,12 +5,12 @@
  * (an object without a prototype has no \`toString\`).
  */
 export function describeValue(value: unknown, depth = 0): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) {
-    if (depth >= 2) return `[${value.length} items]`;
-    const shown = value.slice(0, 8).map((v: unknown) => describeValue(v, depth + 1));
-    return `[${shown.join(', ')}${value.length > 8 ? `, … ${value.length} items in all` : ''}]`;
+    if (depth >= 2) return '[…]';
+    const shown = value.slice(0, 4).map((v: unknown) => describeValue(v, depth + 1));
+    return `[${shown.join(', ')}${value.length > 4 ? ', …' : ''}]`;
   }
   if (value !== null && typeof value === 'object') {
     const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
