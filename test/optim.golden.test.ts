@@ -1,6 +1,7 @@
 /**
- * Parity with PyTorch 2.14: every golden case of test/fixtures/golden-2.14/optimizers.json whose
- * optimizer is in the registry is replayed through the public API (LBFGS, Lookahead and SAM are
+ * Parity with PyTorch 2.14: every golden case of test/fixtures/golden-2.14/optimizers.json (and of
+ * golden-2.14-extra, the options the first set leaves at their defaults) whose optimizer is in
+ * the registry is replayed through the public API (LBFGS, Lookahead and SAM are
  * tested with their classes elsewhere), once per kernel backend: 'js' (the plain TypeScript
  * kernels, one call per parameter) and 'wasm' (the fused WebAssembly SIMD kernels, one call per
  * param group over its arena). The list is read from the data: a case of an optimizer the
@@ -36,7 +37,7 @@ const LOOSER: Record<string, { tolerance: Required<Tolerance>; why: string }> = 
 const coveredElsewhere = new Set(['LBFGS', 'Lookahead', 'SAM']);
 
 const specs = new Map(optimizerSpecs.map((s) => [s.displayName, s] as const));
-const all = loadGoldenOptimizers().cases.filter((c) => !coveredElsewhere.has(c.optimizer));
+const all = [...loadGoldenOptimizers('2.14').cases, ...loadGoldenOptimizers('extra').cases].filter((c) => !coveredElsewhere.has(c.optimizer));
 const cases = all.filter((c) => specs.has(c.optimizer));
 const waiting = all.filter((c) => !specs.has(c.optimizer));
 

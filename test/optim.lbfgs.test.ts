@@ -5,7 +5,7 @@ import { LBFGS } from '../src/optim/lbfgs.js';
 import type { OptimizerStateDict } from '../src/optim/optimizer.js';
 import { cubicInterpolate } from '../src/optim/kernels/line_search.js';
 import { assertAllclose, closeness } from './helpers/allclose.js';
-import { GOLDEN_TOLERANCE, buildParams, camelOptions, goldenCase, quadraticClosure as goldenClosure, type GoldenTensor } from './helpers/golden.js';
+import { GOLDEN_TOLERANCE, buildParams, camelOptions, goldenCase, quadraticClosure as goldenClosure, type GoldenSet, type GoldenTensor } from './helpers/golden.js';
 
 type Stored = GoldenTensor;
 
@@ -25,9 +25,10 @@ function quadraticClosure(params: Tensor[], a: Tensor[], b: Tensor[], optimizer:
 }
 
 describe('LBFGS against PyTorch 2.14 (golden closure cases)', () => {
-  for (const name of ['lbfgs/closure_quadratic', 'lbfgs/strong_wolfe', 'lbfgs/maximize']) {
+  const cases: Array<[string, GoldenSet]> = [['lbfgs/closure_quadratic', '2.14'], ['lbfgs/strong_wolfe', '2.14'], ['lbfgs/maximize', '2.14'], ['lbfgs/tolerances', 'extra']];
+  for (const [name, set] of cases) {
     it(`${name}: params after each step, losses returned, evaluation counts and state layout`, () => {
-      const c = goldenCase(name);
+      const c = goldenCase(name, set);
       const params = buildParams(c);
       const optimizer = new LBFGS(params, camelOptions(c.options));
       const closure = goldenClosure(c, params);

@@ -67,7 +67,7 @@ export interface NAdamOptions {
   betas: [number, number];
   /** Added to the denominator for stability (default 1e-8). */
   eps: number;
-  /** L2 penalty λ added to the gradient (default 0). */
+  /** Weight decay λ: added to the gradient, or decoupled (default 0). */
   weightDecay: number;
   /** ψ in the momentum schedule μₜ = β₁(1 − ½·0.96^(tψ)) (default 4e-3). */
   momentumDecay: number;
@@ -98,7 +98,7 @@ export const nadamSpec = defineKernelOptimizer<NAdamOptions, NAdamState, NadamHy
   algorithm: BOX,
   paper: { title: 'Incorporating Nesterov Momentum into Adam', authors: 'Dozat', year: 2016, url: 'https://openreview.net/forum?id=OM0jvwB8jIp57ZJjtNEZ' },
   options: [
-    ...momentOptions({ lr: 2e-3, eps: 1e-8 }),
+    ...momentOptions({ lr: 2e-3, eps: 1e-8 }, 'Weight decay λ: added to the gradient (L2), or decoupled with decoupledWeightDecay.'),
     { name: 'momentumDecay', type: 'number', default: 4e-3, min: 0, range: [0, 0.1], scale: 'linear', description: 'ψ in the momentum schedule μₜ = β₁(1 − ½·0.96^(tψ)).' },
     decoupledWeightDecay,
     { ...maximize, addedIn: '2.0' },

@@ -31,6 +31,10 @@ import { RunSplitter, fitRun, setInRun, emptyRun } from './run.js';
 
 /** Whether two states agree on every counter and number (the per-step numbers read them). */
 function scalarsAgree(counters: readonly string[]): (a: ParamState, b: ParamState) => boolean {
+  if (counters.length === 1) {
+    const key = counters[0]!;
+    return (a, b) => a[key] === b[key];
+  }
   return (a, b) => {
     for (let i = 0; i < counters.length; i++) if (a[counters[i]!] !== b[counters[i]!]) return false;
     return true;
@@ -45,6 +49,11 @@ export class KernelOptimizer<O extends object = Record<string, unknown>, S exten
   /** The counters (each step adds 1), and the entries that exist under some options only (made when they first do). */
   private readonly counters: readonly string[];
   private readonly optional: ReadonlyArray<readonly [string, StateEntrySpec<O>]>;
+  /** The optional entries a group's options turn on, worked out once per group and step. */
+  private readonly optionalOn: Array<readonly [string, StateEntrySpec<O>]> = [];
+  private optionalGroup: object | null = null;
+  private optionalStep = -1;
+  private stepCount = 0;
   /** This step's params with gradients in one group, on the plain path. */
   private readonly batch: Run<S> = emptyRun();
   private readonly splitter: RunSplitter<S>;
@@ -92,15 +101,29 @@ export class KernelOptimizer<O extends object = Record<string, unknown>, S exten
    */
   private readonly advanceState = (group: Readonly<O>, p: Tensor, state: S): void => {
     const s = state as ParamState;
-    const { counters, optional } = this;
+    const counters = this.counters;
     for (let i = 0; i < counters.length; i++) s[counters[i]!] = (s[counters[i]!] as number) + 1;
-    for (let i = 0; i < optional.length; i++) {
-      const [key, entry] = optional[i]!;
-      if (s[key] === undefined && entry.when!(group)) s[key] = initialValue(entry, group, p);
+    if (this.optional.length === 0) return;
+    const on = this.optionalEntriesOn(group);
+    for (let i = 0; i < on.length; i++) {
+      const [key, entry] = on[i]!;
+      if (s[key] === undefined) s[key] = initialValue(entry, group, p);
     }
   };
 
+  private optionalEntriesOn(group: Readonly<O>): ReadonlyArray<readonly [string, StateEntrySpec<O>]> {
+    if (group !== this.optionalGroup || this.stepCount !== this.optionalStep) {
+      const on = this.optionalOn;
+      on.length = 0;
+      for (const item of this.optional) if (item[1].when!(group)) on.push(item);
+      this.optionalGroup = group;
+      this.optionalStep = this.stepCount;
+    }
+    return this.optionalOn;
+  }
+
   protected update(): void {
+    this.stepCount++;
     const k = this.spec.kernels;
     k.prepare?.(this.hyper, this.context);
     for (const group of this.paramGroups) {

@@ -61,10 +61,14 @@ export interface GoldenFile {
 /** The tolerance the golden README promises with float32 storage. */
 export const GOLDEN_TOLERANCE: Required<Tolerance> = { rtol: 1e-4, atol: 1e-5 };
 
-/** The golden sets: PyTorch 2.14's (the reference) and 1.13's (old state dicts). */
-export type GoldenSet = '2.14' | '1.13';
+/**
+ * The golden sets: PyTorch 2.14's (the reference), cases for the options 2.14's set leaves at
+ * their defaults (`extra`, made by scripts/golden-extra.py with the same PyTorch), and 1.13's (old
+ * state dicts).
+ */
+export type GoldenSet = '2.14' | 'extra' | '1.13';
 
-const FOLDERS: Record<GoldenSet, string> = { '2.14': 'golden-2.14', '1.13': 'golden' };
+const FOLDERS: Record<GoldenSet, string> = { '2.14': 'golden-2.14', extra: 'golden-2.14-extra', '1.13': 'golden' };
 const cached = new Map<GoldenSet, GoldenFile>();
 
 export function loadGoldenOptimizers(set: GoldenSet = '2.14'): GoldenFile {
