@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     pool: 'forks',
     globalSetup: ['test/setup/tmpdir.ts'],
+    // test/wasm.heap.test.ts collects garbage to see blocks of dropped optimizers come back.
+    execArgv: ['--expose-gc'],
   },
 });

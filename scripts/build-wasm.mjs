@@ -29,12 +29,18 @@ const optimSources = readdirSync(join(root, 'asm', 'optim'))
 /**
  * One entry per WebAssembly module: its sources, the exported constant that holds it, and the
  * interface its exports get. The kernels take every address from the caller and keep nothing
- * between calls, so the memory is imported (one per arena) and no runtime or allocator is
- * linked in. asm/lib/ holds what the sources import (inlined, not exported).
+ * between calls, so the memory is imported and no runtime or allocator is linked in. Each
+ * module is built twice: importing a shared memory (src/wasm/heap.ts keeps every arena in one
+ * such memory, which grows without detaching views), and a plain one for runtimes that have no
+ * shared memory. asm/lib/ holds what the sources import (inlined, not exported).
  */
 const modules = [
   { name: 'optim', constant: 'optimWasmBase64', types: 'OptimKernels', sources: [...optimSources, 'asm/floor.ts'] },
   { name: 'matmul', constant: 'matmulWasmBase64', types: 'MatmulKernels', sources: ['asm/matmul.ts'] },
+];
+const variants = [
+  { suffix: '', flags: [] },
+  { suffix: 'Shared', flags: ['--enable', 'threads', '--sharedMemory', '--maximumMemory', '65536'] },
 ];
 const libraries = readdirSync(join(root, 'asm', 'lib')).map((f) => `asm/lib/${f}`);
 
@@ -99,16 +105,20 @@ const lines = [
 for (const module of modules) {
   const missing = module.sources.filter((s) => !existsSync(join(root, s)));
   if (missing.length > 0) throw new Error(`build-wasm: module ${module.name} needs ${missing.join(', ')}, which does not exist`);
-  const binary = join(scratch, `${module.name}.wasm`);
-  const text = wat ? ['--textFile', join(scratch, `${module.name}.wat`)] : [];
-  execFileSync(process.execPath, [ascBin, ...module.sources, ...flags, '--outFile', binary, ...text], { cwd: root, stdio: 'inherit' });
-  const bytes = readFileSync(binary);
-  if (!WebAssembly.validate(bytes)) throw new Error(`build-wasm: ${module.name}.wasm does not validate`);
-  lines.push(`/** ${module.sources.join(' + ')}: ${bytes.length} bytes. */`);
-  lines.push(`export const ${module.constant} =\n  '${bytes.toString('base64')}';`);
-  lines.push('');
+  for (const variant of variants) {
+    const name = `${module.name}${variant.suffix}`;
+    const binary = join(scratch, `${name}.wasm`);
+    const text = wat ? ['--textFile', join(scratch, `${name}.wat`)] : [];
+    execFileSync(process.execPath, [ascBin, ...module.sources, ...flags, ...variant.flags, '--outFile', binary, ...text], { cwd: root, stdio: 'inherit' });
+    const bytes = readFileSync(binary);
+    if (!WebAssembly.validate(bytes)) throw new Error(`build-wasm: ${name}.wasm does not validate`);
+    const constant = module.constant.replace(/WasmBase64$/, `${variant.suffix}WasmBase64`);
+    lines.push(`/** ${module.sources.join(' + ')}${variant.suffix ? ', importing a shared memory' : ''}: ${bytes.length} bytes. */`);
+    lines.push(`export const ${constant} =\n  '${bytes.toString('base64')}';`);
+    lines.push('');
+    console.log(`build-wasm: ${name}.wasm ${bytes.length} bytes from ${module.sources.join(', ')}`);
+  }
   lines.push(...exportsInterface(module));
-  console.log(`build-wasm: ${module.name}.wasm ${bytes.length} bytes from ${module.sources.join(', ')}`);
 }
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(outFile, lines.join('\n'));

@@ -9,4 +9,5 @@ export * from './train/index.js';
 export * from './io/index.js';
 export * from './optim/index.js';
 export { surfaces, surfaceNames, getSurface, defineSurface, type Surface } from './surfaces/index.js';
-export { setKernelBackend, kernelBackend, withKernelBackend, type KernelBackend, type KernelPreference } from './wasm/backend.js';
+export { setKernelBackend, kernelBackend, kernelReport, withKernelBackend, type KernelBackend, type KernelPreference, type KernelReport } from './wasm/backend.js';
+export type { HeapReport } from './wasm/heap.js';

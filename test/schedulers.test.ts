@@ -332,6 +332,15 @@ describe('bad options throw, name the option, and change nothing', () => {
     assertAllclose(trajectory(s, 4).slice(1), [0.1 / 3, 0.2 / 3, 0.1, 0.1], { rtol: 1e-12, atol: 0 });
   });
 
+  it('a step whose lr would leave the finite numbers is refused and changes nothing', () => {
+    const o = groups(1);
+    const s = new ExponentialLR(o, { gamma: 1e200 }); // epoch 0: lr·γ⁰ = 1
+    s.step(); // epoch 1: 1e200
+    expect(o.paramGroups[0]!.lr).toBe(1e200);
+    expect(() => s.step()).toThrow(/ExponentialLR: the lr of param group 0 would be Infinity at epoch 2, which is not a finite number/);
+    expect([o.paramGroups[0]!.lr, s.lastEpoch, s.getLastLr()[0]]).toEqual([1e200, 1, 1e200]);
+  });
+
   it('OneCycleLR past totalSteps throws and leaves epoch and lr as they were', () => {
     const o = groups(0.1);
     const s = new OneCycleLR(o, { maxLr: 1, totalSteps: 3 });
@@ -440,7 +449,7 @@ describe('state dicts', () => {
       ['infinite lastLr', { lastLr: [0.1, Infinity] }, /lastLr must list 2 finite numbers/],
       ['NaN baseLrs', { baseLrs: [0.01, Number.NaN] }, /baseLrs must list 2 finite numbers/],
       ['string baseLrs', { baseLrs: ['0.01', 0.01] }, /baseLrs must list 2 finite numbers.*got \["0.01", 0.01\]/],
-      ['deeply nested lastLr', { lastLr: deep }, /lastLr must list 2 finite numbers.*got \[\[\[1 items\]\]\]/],
+      ['deeply nested lastLr', { lastLr: deep }, /lastLr must list 2 finite numbers.*got \[\[\[…\]\]\]/],
       ['deeply nested option', { options: { ...before.options, gamma: deep } }, /option gamma in the state is not plain JSON/],
       ['options not an object', { options: 'StepLR' }, /options must be an object, got "StepLR"/],
     ];

@@ -70,10 +70,34 @@
 
 /** d = sign·g + λ·p: the gradient with maximize and L2 decay folded in. */
 @inline export function decayed(g: v128, w: v128, vsign: v128, vwd: v128): v128 {
-  return f32x4.add(f32x4.mul(vsign, g), f32x4.mul(vwd, w));
+  return f32x4.add(f32x4.mul(vsign, g), decayTerm(w, vwd));
 }
 
-/** m + c·(x − m). */
+/** factor·x, or 0 where factor = 0 even for an infinite x (where 0·∞ would be NaN). */
+@inline export function timesUnlessZero(x: v128, factor: v128): v128 {
+  return v128.and(f32x4.mul(factor, x), f32x4.ne(factor, f32x4.splat(0)));
+}
+
+/**
+ * λ·w, or 0 where λ = 0: PyTorch adds no decay term then, so an infinite w stays infinite
+ * instead of becoming 0·∞ = NaN (the plain kernels' `decayTerm` keeps the same rule).
+ */
+@inline export function decayTerm(w: v128, vwd: v128): v128 {
+  return timesUnlessZero(w, vwd);
+}
+
+/** x₀² + x₁² + x₂² + x₃² as two f64 lanes, each square taken in f64 (no f32 underflow or overflow). */
+@inline export function squaresWide(x: v128): v128 {
+  const low = f64x2.promote_low_f32x4(x);
+  const high = f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1));
+  return f64x2.add(f64x2.mul(low, low), f64x2.mul(high, high));
+}
+
+/**
+ * (1 − c)·m + c·x: a running mean, in the plain kernels' form. (m + c·(x − m) saves a multiply
+ * but is NaN when m and x are the same infinity, and drifts by ~2⁻²⁴/β from the plain form as
+ * β = 1 − c → 0.)
+ */
 @inline export function lerp(m: v128, x: v128, c: v128): v128 {
-  return f32x4.add(m, f32x4.mul(c, f32x4.sub(x, m)));
+  return f32x4.add(f32x4.mul(f32x4.sub(f32x4.splat(1), c), m), f32x4.mul(c, x));
 }

@@ -2,27 +2,18 @@
  * Norms and the LAMB / LARS passes: sums of squares, scaling, LAMB's direction: fused updates, one pass over params, grads and state, in place, f32x4 SIMD.
  * Conventions and memory layout: asm/lib/segments.ts.
  */
-import { segmentAddress, segmentCount, segmentScale, segmentEnd, at, laneMask, widen } from '../lib/segments';
+import { segmentAddress, segmentCount, segmentScale, segmentEnd, at, laneMask, squaresWide, decayTerm } from '../lib/segments';
 
-/** Σx² over [p, p + 4·n) exactly (masked tail), partial sums in f32 blocks folded into f64. */
+/**
+ * Σx² over [p, p + 4·n) exactly (masked tail), every square and sum in f64, as the plain
+ * kernels take it: a square in f32 would underflow for |x| < 1e-19 (LARS and LAMB would then see
+ * a zero norm and switch their trust ratio off) and overflow for |x| > 1.8e19.
+ */
 @inline function sumOfSquares(p: usize, n: i32): f64 {
   let total = f64x2.splat(0);
   const end = p + (<usize>(n & ~3) << 2);
-  while (p < end) {
-    // f32 lanes for at most 1024 values, then into f64: fast, and exact enough for 16M values.
-    const blockEnd = min(end, p + 4096);
-    let acc = f32x4.splat(0);
-    for (; p < blockEnd; p += 16) {
-      const x = v128.load(p);
-      acc = f32x4.add(acc, f32x4.mul(x, x));
-    }
-    total = f64x2.add(total, widen(acc));
-  }
-  if (n & 3) {
-    const x = v128.and(v128.load(p), laneMask(n & 3));
-    const sq = f32x4.mul(x, x);
-    total = f64x2.add(total, widen(sq));
-  }
+  for (; p < end; p += 16) total = f64x2.add(total, squaresWide(v128.load(p)));
+  if (n & 3) total = f64x2.add(total, squaresWide(v128.and(v128.load(p), laneMask(n & 3))));
   return f64x2.extract_lane(total, 0) + f64x2.extract_lane(total, 1);
 }
 
@@ -52,7 +43,7 @@ export function scaleSegments(table: usize, count: i32, off: i32, factor: f32): 
   const v = f32x4.add(f32x4.mul(vb2, v128.load(at(p, vOff))), f32x4.mul(vb2c, f32x4.mul(d, d)));
   v128.store(at(p, mOff), m);
   v128.store(at(p, vOff), v);
-  const u = f32x4.add(f32x4.div(f32x4.mul(m, vbc1), f32x4.add(f32x4.sqrt(f32x4.mul(v, vbc2)), veps)), f32x4.mul(vwd, w));
+  const u = f32x4.add(f32x4.div(f32x4.mul(m, vbc1), f32x4.add(f32x4.sqrt(f32x4.mul(v, vbc2)), veps)), decayTerm(w, vwd));
   v128.store(at(p, uOff), u);
   return u;
 }
@@ -84,25 +75,18 @@ export function lambDirection(
     const bodyEnd = p + (<usize>(n & ~3) << 2);
     let weights = f64x2.splat(0);
     let updates = f64x2.splat(0);
-    while (p < bodyEnd) {
-      const blockEnd = min(bodyEnd, p + 4096);
-      let ww = f32x4.splat(0);
-      let uu = f32x4.splat(0);
-      for (; p < blockEnd; p += 16) {
-        const w = v128.load(p);
-        const u = lambVector(p, gOff, mOff, vOff, uOff, vb1, vb1c, vb2, vb2c, vbc1, vbc2, veps, vwd, vgs);
-        ww = f32x4.add(ww, f32x4.mul(w, w));
-        uu = f32x4.add(uu, f32x4.mul(u, u));
-      }
-      weights = f64x2.add(weights, widen(ww));
-      updates = f64x2.add(updates, widen(uu));
+    for (; p < bodyEnd; p += 16) {
+      const w = v128.load(p);
+      const u = lambVector(p, gOff, mOff, vOff, uOff, vb1, vb1c, vb2, vb2c, vbc1, vbc2, veps, vwd, vgs);
+      weights = f64x2.add(weights, squaresWide(w));
+      updates = f64x2.add(updates, squaresWide(u));
     }
     if (n & 3) {
       const inside = laneMask(n & 3);
       const w = v128.and(v128.load(p), inside);
       const u = v128.and(lambVector(p, gOff, mOff, vOff, uOff, vb1, vb1c, vb2, vb2c, vbc1, vbc2, veps, vwd, vgs), inside);
-      weights = f64x2.add(weights, widen(f32x4.mul(w, w)));
-      updates = f64x2.add(updates, widen(f32x4.mul(u, u)));
+      weights = f64x2.add(weights, squaresWide(w));
+      updates = f64x2.add(updates, squaresWide(u));
     }
     store<f64>(out + (<usize>s << 4), f64x2.extract_lane(weights, 0) + f64x2.extract_lane(weights, 1));
     store<f64>(out + (<usize>s << 4), f64x2.extract_lane(updates, 0) + f64x2.extract_lane(updates, 1), 8);

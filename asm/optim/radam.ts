@@ -2,7 +2,7 @@
  * RAdam: fused updates, one pass over params, grads and state, in place, f32x4 SIMD.
  * Conventions and memory layout: asm/lib/segments.ts.
  */
-import { segmentAddress, segmentEnd, at, decayed, lerp } from '../lib/segments';
+import { segmentAddress, segmentEnd, at, decayed, lerp, timesUnlessZero } from '../lib/segments';
 
 @inline function radamVector(p: usize, gOff: i32, mOff: i32, vOff: i32, vb1c: v128, vb2c: v128, vwd: v128, vsign: v128, vscale: v128, vnumer: v128, vsw: v128, vfloor: v128, vdecay: v128, plain: bool): void {
   const w = v128.load(p);
@@ -12,7 +12,8 @@ import { segmentAddress, segmentEnd, at, decayed, lerp } from '../lib/segments';
   const v = lerp(v128.load(at(p, vOff)), f32x4.mul(d, d), vb2c);
   v128.store(at(p, mOff), m);
   v128.store(at(p, vOff), v);
-  const adaptive = f32x4.div(vnumer, f32x4.add(f32x4.mul(vsw, f32x4.sqrt(v)), vfloor));
+  // Unrectified steps weigh √v by 0: an infinite v must not turn that into NaN.
+  const adaptive = f32x4.div(vnumer, f32x4.add(timesUnlessZero(f32x4.sqrt(v), vsw), vfloor));
   // Decoupled weight decay shrinks θ before the step (PyTorch's `param.mul_(1 − lr·λ)`).
   const kept = plain ? w : f32x4.mul(vdecay, w);
   v128.store(p, f32x4.sub(kept, f32x4.mul(f32x4.mul(vscale, m), adaptive)));

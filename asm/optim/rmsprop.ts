@@ -17,7 +17,8 @@ import { segmentAddress, segmentEnd, at, decayed, lerp } from '../lib/segments';
   if (centered) {
     const ga = lerp(v128.load(at(p, gradAvgOff)), d, vrest);
     v128.store(at(p, gradAvgOff), ga);
-    den = f32x4.add(f32x4.sqrt(f32x4.sub(sq, f32x4.mul(ga, ga))), veps);
+    // v − ḡ² ≥ 0 in exact arithmetic; rounding (or ḡ² underflowing where v did not) must not make it NaN.
+    den = f32x4.add(f32x4.sqrt(f32x4.max(f32x4.sub(sq, f32x4.mul(ga, ga)), f32x4.splat(0))), veps);
   } else {
     den = f32x4.add(f32x4.sqrt(sq), veps);
   }

@@ -101,8 +101,9 @@ export abstract class Optimizer<O extends object = Record<string, unknown>, S ex
     rejectUnknownOptions(this.name, spec.defaults, options, 'options');
     // Copies, so that editing one optimizer's `defaults.betas` edits neither the class's nor another's.
     const merged = { ...spec.defaults, ...definedEntries(options) } as Record<string, unknown>;
+    // Checked before copied: a hostile value (an array nested 10⁵ deep) must not reach the copy.
+    if (Object.values(merged).every((v) => v !== undefined)) this.validateOptions(merged as O);
     this.defaults = Object.fromEntries(Object.entries(merged).map(([k, v]) => [k, copyJSON(v)])) as O;
-    if (Object.values(this.defaults).every((v) => v !== undefined)) this.validateOptions(this.defaults);
 
     const groups = normalizeParams<O>(params, this.name);
     for (const group of groups) this.addParamGroup(group);

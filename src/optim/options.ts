@@ -5,6 +5,7 @@
  * `toString` or `constructor` never pass for one.
  */
 import type { OptionSpec } from './spec.js';
+import { describeValue } from '../util/describe.js';
 
 /** Throws `<Optimizer>: Invalid <what>: <value>` unless `ok`. */
 export function requireOption(ok: boolean, optimizer: string, what: string, value: unknown): void {
@@ -45,19 +46,9 @@ export function checkBoolean(optimizer: string, option: string, value: unknown):
   requireOption(typeof value === 'boolean', optimizer, `${option} value`, value);
 }
 
-/** A value as an error message shows it: strings quoted, arrays shown two levels deep and a few items long. */
-export function formatValue(value: unknown, depth = 0): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (Array.isArray(value)) {
-    if (depth >= 2) return '[…]';
-    const items = value.slice(0, 4).map((v) => formatValue(v, depth + 1));
-    return `[${items.join(', ')}${value.length > 4 ? ', …' : ''}]`;
-  }
-  if (value !== null && typeof value === 'object') {
-    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-    return typeof name === 'string' && name !== 'Object' ? `a ${name}` : 'an object';
-  }
-  return String(value);
+/** A value as an error message shows it (bounded: see describeValue). */
+export function formatValue(value: unknown): string {
+  return describeValue(value);
 }
 
 /** Whether a number lies in the row's valid values. */

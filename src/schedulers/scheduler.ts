@@ -197,6 +197,13 @@ export abstract class LRScheduler implements Scheduler {
 
   protected commit(epoch: number, lrs: number[], momenta: number[] | null): void {
     const groups = this.groups;
+    // A schedule can leave the numbers (ExponentialLR with γ = 1e308 overflows in a few steps):
+    // refuse the step, changing nothing, rather than hand the optimizer an lr of ∞ or NaN.
+    const bad = [...lrs, ...(momenta ?? [])].findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      const what = bad < lrs.length ? `the lr of param group ${bad}` : `the momentum of param group ${bad - lrs.length}`;
+      throw new RangeError(`${this.kind}: ${what} would be ${[...lrs, ...(momenta ?? [])][bad]} at epoch ${epoch}, which is not a finite number; check the scheduler's options`);
+    }
     this.lastEpoch = epoch;
     groups.forEach((group, i) => {
       group.lr = lrs[i]!;

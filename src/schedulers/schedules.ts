@@ -25,6 +25,7 @@
  */
 import {
   callable,
+  describe,
   finiteNumber,
   flag,
   nonNegativeInteger,
@@ -126,7 +127,7 @@ export interface MultiStepDecayOptions {
 
 /** factor(t) = γ^(number of milestones ≤ t) (MultiStepLR). */
 export function multiStepShape({ milestones, gamma = 0.1 }: MultiStepDecayOptions = {} as MultiStepDecayOptions, where = 'multiStepDecay'): DecayShape {
-  if (!Array.isArray(milestones)) throw new TypeError(`${where}: milestones must be an array of integers, got ${String(milestones)}`);
+  if (!Array.isArray(milestones)) throw new TypeError(`${where}: milestones must be an array of integers, got ${describe(milestones)}`);
   milestones.forEach((m, i) => {
     nonNegativeInteger(where, `milestones[${i}]`, m);
     if (i > 0 && m < milestones[i - 1]!) {

@@ -4,23 +4,10 @@
  * so a typo in a training script fails at construction, not fifty epochs later. Unknown option
  * names are refused too (`ownOptions`), with the closest known name.
  */
-export { ownOptions } from '../util/options.js';
+import { describeValue as describe } from '../util/describe.js';
 
-/**
- * A short rendering of a bad value for an error message. Bounded: a state dict may carry a huge
- * or deeply nested value, and describing it must neither flood the message nor overflow the stack.
- */
-export function describe(value: unknown, depth = 0): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) {
-    if (depth >= 2) return `[${value.length} items]`;
-    const shown = value.slice(0, 8).map((v: unknown) => describe(v, depth + 1));
-    return `[${shown.join(', ')}${value.length > 8 ? `, … ${value.length} items in all` : ''}]`;
-  }
-  if (value !== null && typeof value === 'object') return 'an object';
-  return String(value);
-}
+export { describe };
+export { ownOptions } from '../util/options.js';
 
 function fail(where: string, name: string, expectation: string, value: unknown): never {
   const kind = value === undefined ? RangeError : typeof value === 'number' || Array.isArray(value) ? RangeError : TypeError;

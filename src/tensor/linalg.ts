@@ -102,9 +102,7 @@ export function product(
 ): void {
   const wasm = a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array &&
     m * k * n >= WASM_GEMM_MIN_WORK && m * k + k * n + m * n <= WASM_GEMM_MAX_VALUES && kernelBackend() === 'wasm';
-  if (wasm) {
-    wasmGemm(a, aOff, b, bOff, c, cOff, m, k, n, transA, transB);
-  } else {
+  if (!(wasm && wasmGemm(a, aOff, b, bOff, c, cOff, m, k, n, transA, transB))) {
     gemm(a, aOff, b, bOff, c, cOff, m, k, n, transA, transB);
   }
 }

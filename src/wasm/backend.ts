@@ -3,8 +3,14 @@
  * their reference. `auto` (the default) picks WebAssembly where the runtime has SIMD. The
  * environment variable `DESCENT_KERNELS=js|wasm|auto` sets the starting choice, so a whole test
  * run or benchmark can be pinned to one path without touching code.
+ *
+ * No fallback is silent: where WebAssembly was chosen but some work runs in JavaScript anyway
+ * (an arena or a matmul workspace that no memory could hold), `noteFallback` warns once per
+ * kind of work and `kernelReport()` lists every such fallback with its reason, beside why the
+ * backend is what it is and how the WebAssembly memory is laid out.
  */
 import { wasmSimdSupported } from './loader.js';
+import { heapReport, type HeapReport } from './heap.js';
 
 export type KernelBackend = 'wasm' | 'js';
 export type KernelPreference = KernelBackend | 'auto';
@@ -25,6 +31,8 @@ function fromEnvironment(): KernelPreference {
 }
 
 let preference: KernelPreference = fromEnvironment();
+/** Where the preference came from, for `kernelReport()`. */
+let preferenceSource = preference === 'auto' ? 'the default' : 'DESCENT_KERNELS';
 let simd: boolean | null = null;
 
 /** Chooses the kernels from now on; `wasm` throws where the runtime lacks WebAssembly SIMD. */
@@ -34,6 +42,7 @@ export function setKernelBackend(choice: KernelPreference): void {
     throw new Error('setKernelBackend: this runtime has no WebAssembly SIMD; use "js" or "auto"');
   }
   preference = checked;
+  preferenceSource = 'setKernelBackend';
 }
 
 /** The kernels in use now. */
@@ -51,6 +60,49 @@ export function withKernelBackend<T>(choice: KernelPreference, fn: () => T): T {
   } finally {
     preference = previous;
   }
+}
+
+/** Work that was meant for WebAssembly and ran in JavaScript, by kind: the first reason and how often. */
+const fallbacks = new Map<string, { reason: string; count: number }>();
+
+/**
+ * Records that `subject` (e.g. 'optimizer arena', 'matmul') runs in JavaScript although
+ * WebAssembly was chosen, and why; warns the first time for each subject.
+ */
+export function noteFallback(subject: string, reason: string): void {
+  const known = fallbacks.get(subject);
+  if (known !== undefined) {
+    known.count += 1;
+    return;
+  }
+  fallbacks.set(subject, { reason, count: 1 });
+  const message = `descent: ${subject} falls back to the plain JavaScript kernels: ${reason} (kernelReport() lists every fallback)`;
+  const process = (globalThis as { process?: { emitWarning?: (message: string, type: string) => void } }).process;
+  if (typeof process?.emitWarning === 'function') process.emitWarning(message, 'DescentKernelFallback');
+  else console.warn(message);
+}
+
+export interface KernelReport {
+  /** What `kernelBackend()` returns now. */
+  backend: KernelBackend;
+  /** Why: the preference and where it came from, and whether the runtime has WebAssembly SIMD. */
+  reason: string;
+  /** How the WebAssembly memory is laid out (memories open, shared or one per block, bytes). */
+  memory: HeapReport;
+  /** Work that fell back to JavaScript although WebAssembly was chosen. */
+  fallbacks: Array<{ subject: string; reason: string; count: number }>;
+}
+
+/** Which kernels run and why, including every fallback to JavaScript so far. */
+export function kernelReport(): KernelReport {
+  const backend = kernelBackend();
+  const runtime = hasWasmSimd() ? 'this runtime has WebAssembly SIMD' : 'this runtime has no WebAssembly SIMD';
+  return {
+    backend,
+    reason: `${preference} (${preferenceSource}); ${runtime}`,
+    memory: heapReport(),
+    fallbacks: [...fallbacks].map(([subject, { reason, count }]) => ({ subject, reason, count })),
+  };
 }
 
 function hasWasmSimd(): boolean {

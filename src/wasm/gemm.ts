@@ -9,33 +9,40 @@
  * arithmetic, worth it from tens of thousands of multiply-adds up (`WASM_GEMM_MIN_WORK`).
  * The copies keep each operand's own layout (a transposed operand is copied row by row as it
  * is stored) and the kernel reads it through strides, so a transpose costs nothing here.
- * The memory grows to the largest product seen and is then reused; the view over it is
- * re-derived after every growth.
+ * The workspace is a block of the WebAssembly heap (./heap.ts), replaced by a larger one when a
+ * product needs more, and reused otherwise. Where no block can be had, `wasmGemm` returns false
+ * and the caller multiplies in JavaScript.
  */
-import { instantiateMatmulKernels, newMemory, type MatmulKernels, type WasmMemory } from './loader.js';
+import type { MatmulKernels } from './loader.js';
+import { allocate, release, type HeapBlock } from './heap.js';
+import { noteFallback } from './backend.js';
 
 /** m·k·n below which the copies cost more than the JavaScript loop saves. */
 export const WASM_GEMM_MIN_WORK = 1 << 16;
 
 
-const PAGE = 65536;
 const PANEL_BYTES = 256 * 8 * 4;
 
-let memory: WasmMemory | null = null;
-let kernel: MatmulKernels | null = null;
+let block: HeapBlock | null = null;
+/** The workspace block as floats: index 0 is the block's first byte. */
 let heap = new Float32Array(0);
 
 const align64 = (n: number): number => Math.ceil(n / 64) * 64;
 
-function workspace(bytes: number): MatmulKernels {
-  if (memory === null || kernel === null) {
-    memory = newMemory(Math.max(1, Math.ceil(bytes / PAGE)), false);
-    kernel = instantiateMatmulKernels(memory);
-  } else if (memory.buffer.byteLength < bytes) {
-    memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
+/** A workspace of at least `bytes` bytes, or null (noted once) where none can be had. */
+function workspace(bytes: number): MatmulKernels | null {
+  if (block === null || block.bytes < bytes) {
+    if (block !== null) release(block);
+    block = null;
+    try {
+      block = allocate(bytes);
+    } catch (error) {
+      noteFallback('matmul', `a ${(bytes / 2 ** 20).toFixed(1)} MiB workspace could not be had (${(error as Error).message}); products run in JavaScript`);
+      return null;
+    }
+    heap = new Float32Array(block.memory.buffer, block.address, block.bytes / 4);
   }
-  if (heap.buffer !== memory.buffer) heap = new Float32Array(memory.buffer);
-  return kernel;
+  return block.matmulKernels();
 }
 
 /**
@@ -55,12 +62,15 @@ function copyPadded(src: Float32Array, offset: number, rows: number, width: numb
   heap.fill(0, base + rows * paddedWidth, base + paddedRows * paddedWidth);
 }
 
-/** C += op(A)·op(B) on float32 arrays (op(A) is m×k, op(B) is k×n, C is m×n), in WebAssembly. */
+/**
+ * C += op(A)·op(B) on float32 arrays (op(A) is m×k, op(B) is k×n, C is m×n), in WebAssembly;
+ * false (C untouched) when no workspace could be had.
+ */
 export function wasmGemm(
   a: Float32Array, aOff: number, b: Float32Array, bOff: number, c: Float32Array, cOff: number,
   m: number, k: number, n: number, transA = false, transB = false,
-): void {
-  if (m === 0 || n === 0 || k === 0) return;
+): boolean {
+  if (m === 0 || n === 0 || k === 0) return true;
   const m4 = Math.ceil(m / 4) * 4;
   const n8 = Math.ceil(n / 8) * 8;
   const aAt = 64;
@@ -68,6 +78,7 @@ export function wasmGemm(
   const cAt = align64(bAt + 4 * k * n8);
   const panelAt = align64(cAt + 4 * m4 * n8);
   const gemm = workspace(panelAt + PANEL_BYTES);
+  if (gemm === null) return false;
 
   // A as stored: m rows of k (read with strides 4k, 4), or k rows of m (strides 4, 4·m4).
   if (transA) copyPadded(a, aOff, k, m, aAt / 4, k, m4);
@@ -78,9 +89,11 @@ export function wasmGemm(
   copyPadded(c, cOff, m, n, cAt / 4, m4, n8);
 
   const [aRowStride, aStepStride] = transA ? [4, 4 * m4] : [4 * k, 4];
-  gemm.gemm(aAt, aRowStride, aStepStride, bAt, transB ? 1 : 0, cAt, panelAt, m4, k, n8);
+  const at = block!.address;
+  gemm.gemm(at + aAt, aRowStride, aStepStride, at + bAt, transB ? 1 : 0, at + cAt, at + panelAt, m4, k, n8);
 
   const cBase = cAt / 4;
   if (n8 === n) c.set(heap.subarray(cBase, cBase + m * n), cOff);
   else for (let i = 0; i < m; i++) c.set(heap.subarray(cBase + i * n8, cBase + i * n8 + n), cOff + i * n);
+  return true;
 }

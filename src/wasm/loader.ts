@@ -3,12 +3,13 @@
  * generates, so there is no file to find and no fetch: the same code runs in Node, in
  * browsers and in bundles.
  *
- * A module is compiled once; every arena instantiates it over its own memory. Compilation is
- * synchronous (the modules are a few KiB, under the limit browsers put on synchronous
- * compilation on the main thread); `preloadKernels()` compiles asynchronously for pages that
- * prefer to.
+ * Each module comes in two builds: one importing a shared memory (the heap of ./heap.ts) and one
+ * importing a plain memory (where the runtime has no shared memory). A module is compiled once
+ * and instantiated once per memory. Compilation is synchronous (the modules are a few KiB, under
+ * the limit browsers put on synchronous compilation on the main thread); `preloadKernels()`
+ * compiles asynchronously for pages that prefer to.
  */
-import { optimWasmBase64, matmulWasmBase64, type OptimKernels, type MatmulKernels } from './generated.js';
+import { optimWasmBase64, optimSharedWasmBase64, matmulWasmBase64, matmulSharedWasmBase64, type OptimKernels, type MatmulKernels } from './generated.js';
 
 /**
  * The few WebAssembly JS-API members descent uses, typed here: the project compiles against
@@ -22,7 +23,7 @@ type WasmModule = object;
 interface WasmApi {
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
-  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   validate(bytes: Uint8Array): boolean;
   compile(bytes: Uint8Array): Promise<WasmModule>;
 }
@@ -38,6 +39,19 @@ export function newMemory(pages: number, fixed: boolean): WasmMemory {
   return new (wasmApi().Memory)(fixed ? { initial: pages, maximum: pages } : { initial: pages });
 }
 
+/**
+ * A shared memory of `pages` pages that can grow to 4 GiB without detaching views, or the
+ * runtime's reason for refusing one (no SharedArrayBuffer outside cross-origin isolation, or no
+ * address space left).
+ */
+export function newSharedMemory(pages: number): { memory: WasmMemory } | { error: string } {
+  try {
+    return { memory: new (wasmApi().Memory)({ initial: pages, maximum: 65536, shared: true }) };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
 /** The kernels' signatures are generated from the AssemblyScript sources with their binaries. */
 export type { OptimKernels, MatmulKernels } from './generated.js';
 
@@ -50,8 +64,17 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
-let optimModule: WasmModule | null = null;
-let matmulModule: WasmModule | null = null;
+/** Compiled modules, by their base64 text. */
+const compiled = new Map<string, WasmModule>();
+
+function moduleSync(base64: string): WasmModule {
+  let module = compiled.get(base64);
+  if (module === undefined) {
+    module = new (wasmApi().Module)(decodeBase64(base64));
+    compiled.set(base64, module);
+  }
+  return module;
+}
 
 /** Whether this runtime has WebAssembly with fixed-width SIMD (every current browser and Node ≥ 16). */
 export function wasmSimdSupported(): boolean {
@@ -64,30 +87,21 @@ export function wasmSimdSupported(): boolean {
   }
 }
 
-function optimModuleSync(): WasmModule {
-  optimModule ??= new (wasmApi().Module)(decodeBase64(optimWasmBase64));
-  return optimModule;
-}
-
-function matmulModuleSync(): WasmModule {
-  matmulModule ??= new (wasmApi().Module)(decodeBase64(matmulWasmBase64));
-  return matmulModule;
-}
-
-/** Compiles both modules off the main thread; later instantiations are then synchronous and cheap. */
+/** Compiles every module off the main thread; later instantiations are then synchronous and cheap. */
 export async function preloadKernels(): Promise<void> {
-  optimModule ??= await wasmApi().compile(decodeBase64(optimWasmBase64));
-  matmulModule ??= await wasmApi().compile(decodeBase64(matmulWasmBase64));
+  for (const base64 of [optimWasmBase64, optimSharedWasmBase64, matmulWasmBase64, matmulSharedWasmBase64]) {
+    if (!compiled.has(base64)) compiled.set(base64, await wasmApi().compile(decodeBase64(base64)));
+  }
 }
 
-/** The optimizer kernels bound to `memory` (an arena's memory). */
-export function instantiateOptimKernels(memory: WasmMemory): OptimKernels {
-  const instance = new (wasmApi().Instance)(optimModuleSync(), { env: { memory } });
+/** The optimizer kernels bound to `memory` (`shared`: a memory from `newSharedMemory`). */
+export function instantiateOptimKernels(memory: WasmMemory, shared: boolean): OptimKernels {
+  const instance = new (wasmApi().Instance)(moduleSync(shared ? optimSharedWasmBase64 : optimWasmBase64), { env: { memory } });
   return instance.exports as unknown as OptimKernels;
 }
 
-/** The matmul kernel bound to `memory`. */
-export function instantiateMatmulKernels(memory: WasmMemory): MatmulKernels {
-  const instance = new (wasmApi().Instance)(matmulModuleSync(), { env: { memory } });
+/** The matmul kernel bound to `memory` (`shared`: a memory from `newSharedMemory`). */
+export function instantiateMatmulKernels(memory: WasmMemory, shared: boolean): MatmulKernels {
+  const instance = new (wasmApi().Instance)(moduleSync(shared ? matmulSharedWasmBase64 : matmulWasmBase64), { env: { memory } });
   return instance.exports as unknown as MatmulKernels;
 }

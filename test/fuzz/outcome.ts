@@ -30,7 +30,7 @@ export function addCounts(total: FuzzCounts, part: FuzzCounts): void {
 
 /** Messages that come from the JavaScript engine or WebAssembly, not from a check in descent. */
 const ENGINE_MESSAGES =
-  /Maximum call stack|Cannot read propert|Cannot set propert|Cannot convert|Cannot create property|is not a function|is not iterable|is not a constructor|of undefined|of null|Invalid array length|Invalid typed array length|Array buffer allocation failed|out of memory|offset is out of bounds|Start offset|Invalid string length|circular structure|memory access out of bounds|unreachable|Invalid count value|toFixed\(\) digits/i;
+  /Maximum call stack|Cannot read propert|Cannot set propert|Cannot convert|Cannot create property|is not a function|is not iterable|is not a constructor|undefined is not|null is not|Invalid array length|Invalid typed array length|Array buffer allocation failed|out of memory|offset is out of bounds|Start offset|Invalid string length|circular structure|memory access out of bounds|unreachable|Invalid count value|toFixed\(\) digits/i;
 
 /** Whether an error is descent's own refusal: an Error with a message that is not the engine's. */
 export function isClearRefusal(error: unknown): boolean {

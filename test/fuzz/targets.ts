@@ -10,6 +10,8 @@ import { sparseRows } from '../../src/tensor/sparse.js';
 import { Generator } from '../../src/tensor/random.js';
 import { Linear } from '../../src/nn/index.js';
 import { Adam, SGD } from '../../src/optim/index.js';
+import { KernelOptimizer } from '../../src/optim/runner.js';
+import { withKernelBackend } from '../../src/wasm/backend.js';
 import { optimizerSpecs, wrapperSpecs, type OptionSpec } from '../../src/optim/registry.js';
 import {
   CosineAnnealingLR,
@@ -239,16 +241,20 @@ function schedulable(): SGD {
   return new SGD([{ params: [params[0]!] }, { params: [params[1]!], lr: 0.2 }], { lr: 0.1, momentum: 0.9 });
 }
 
-/** Steps a scheduler a few times; a clear refusal (OneCycleLR past its end) just ends the run. */
-function stepScheduler(scheduler: Scheduler, steps: number): void {
+/**
+ * Steps a scheduler a few times; false when it refused a step, as it must past its end (OneCycleLR)
+ * or where its lr would leave the finite numbers.
+ */
+function stepScheduler(scheduler: Scheduler, steps: number): boolean {
   for (let t = 0; t < steps; t++) {
     try {
       scheduler.step(1 - t / 10);
     } catch (error) {
-      if (/past the cycle's totalSteps/.test((error as Error).message)) return;
+      if (/past the cycle's totalSteps|which is not a finite number/.test((error as Error).message)) return false;
       throw error;
     }
   }
+  return true;
 }
 
 export function schedulerOptions(budget: FuzzBudget): FuzzCounts {
@@ -272,7 +278,7 @@ export function schedulerOptions(budget: FuzzBudget): FuzzCounts {
         for (const key of Object.keys(options)) invariant(entry.names.includes(key), `the unknown option ${JSON.stringify(key)} was kept`);
       }
       stepScheduler(scheduler!, 6);
-      for (const group of optimizer.paramGroups) invariant(!Number.isNaN(group.lr) && !Number.isNaN(group.momentum), `a group's lr or momentum became NaN (${group.lr}, ${group.momentum})`);
+      for (const group of optimizer.paramGroups) invariant(Number.isFinite(group.lr) && Number.isFinite(group.momentum), `a group's lr or momentum became ${group.lr}, ${group.momentum}`);
       // Its state loads into a twin built the same way.
       const twin = entry.build(schedulable(), options);
       twin.loadStateDict(JSON.parse(JSON.stringify(scheduler!.stateDict())));
@@ -490,6 +496,115 @@ export function safetensorsFiles(budget: FuzzBudget): FuzzCounts {
   return counts;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The two kernel paths on edge-case tensors
+
+const fusedOwners = optimizerSpecs.filter((spec) => {
+  const probe = new Tensor(new Float32Array(1), [1], { requiresGrad: true });
+  return spec.create([probe], spec.defaults.lr === undefined ? { lr: 0.1 } : {}) instanceof KernelOptimizer;
+});
+
+/** Values at float32's edges: NaN, ±∞, ±0, subnormals, the largest finite, and ordinary numbers. */
+const edgeValue = fc.oneof(
+  { weight: 3, arbitrary: fc.float({ min: -4, max: 4, noNaN: true, noDefaultInfinity: true }) },
+  { weight: 2, arbitrary: fc.constantFrom(Number.NaN, Infinity, -Infinity, 0, -0, 1e-40, -1e-40, 1.4e-45, 3.4e38, -3.4e38, 1e19, -1e19, 1e-20) },
+);
+
+interface PathCase {
+  which: number;
+  shapes: number[][];
+  /** Values for params and gradients, taken cyclically. */
+  values: number[];
+  grads: number[];
+  options: Record<string, unknown>;
+  steps: number;
+  /** A param listed in two groups (PyTorch refuses this). */
+  repeated: boolean;
+}
+
+/**
+ * The rule the two paths keep (docs/ARCHITECTURE.md, "Edge cases on the two kernel paths"),
+ * element by element:
+ * - finite inputs of ordinary size give values that agree (rtol 1e-4, atol 1e-5);
+ * - a NaN or ±∞ input: the same elements are finite on both paths, and agree; the non-finite
+ *   ones may be NaN on one path and ±∞ on the other;
+ * - a finite input so large that a float32 intermediate overflows (|x| ≥ 1e18, its square leaves
+ *   float32): the WebAssembly kernels, in float32, may give ±∞ or NaN where the plain ones, in
+ *   doubles, stay finite; nothing is compared.
+ */
+function samePaths(js: Float32Array, wasm: Float32Array, inputs: readonly number[]): string | null {
+  const overflowing = inputs.some((v) => Number.isFinite(v) && Math.abs(v) >= 1e18);
+  const nonFinite = inputs.some((v) => !Number.isFinite(v));
+  if (overflowing) return null;
+  for (let i = 0; i < js.length; i++) {
+    const [a, b] = [js[i]!, wasm[i]!];
+    if (Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b))) continue;
+    const bothFinite = Number.isFinite(a) && Number.isFinite(b);
+    if (bothFinite ? Math.abs(a - b) <= 1e-5 + 1e-4 * Math.abs(b) : nonFinite && !Number.isFinite(a) && !Number.isFinite(b)) continue;
+    return `element ${i}: JavaScript ${a}, WebAssembly ${b}`;
+  }
+  return null;
+}
+
+export function kernelPaths(budget: FuzzBudget): FuzzCounts {
+  const counts = emptyCounts();
+  const input: fc.Arbitrary<PathCase> = fc.integer({ min: 0, max: fusedOwners.length - 1 }).chain((which) =>
+    fc.record({
+      which: fc.constant(which),
+      shapes: fc.array(fc.constantFrom([0], [1], [3], [2, 2], [5], [9], [0, 3]), { minLength: 1, maxLength: 3 }),
+      values: fc.array(edgeValue, { minLength: 1, maxLength: 12 }),
+      grads: fc.array(edgeValue, { minLength: 1, maxLength: 12 }),
+      // Betas from 0.05 up, as in test/optim.paths.test.ts: below, the WebAssembly running means
+      // m + (1 − β)(g − m) drift from the plain β·m + (1 − β)·g by ~2⁻²⁴/β (documented there).
+      options: fc
+        .record(Object.fromEntries(fusedOwners[which]!.options.map((o) => [o.name, validValue(o)])), { requiredKeys: [] })
+        .filter((o) => !Array.isArray(o.betas) || o.betas.every((b: number) => b >= 0.05)),
+      steps: fc.integer({ min: 1, max: 2 }),
+      repeated: fc.boolean(),
+    }),
+  );
+  spend(budget, (seed, n) => fc.sample(input, { seed, numRuns: n }), (c) => {
+    const spec = fusedOwners[c.which]!;
+    const sparse = spec.gradients === 'sparse';
+    const options = { ...c.options, ...(spec.defaults.lr === undefined && c.options.lr === undefined ? { lr: 0.01 } : {}) };
+    const runOn = (backend: 'js' | 'wasm'): Float32Array[] =>
+      withKernelBackend(backend, () => {
+        let k = 0;
+        const params = c.shapes.map((shape) => new Tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => c.values[k++ % c.values.length]!), shape, { requiresGrad: true }));
+        const groups = c.repeated ? [{ params }, { params: [params[0]!] }] : [{ params }];
+        const optimizer = spec.create(groups as never, options as never);
+        for (let t = 0; t < c.steps; t++) {
+          params.forEach((p, j) => {
+            const grad = new Tensor(Float32Array.from(p.data, (_, i) => c.grads[(i + j + t) % c.grads.length]!), [...p.shape]);
+            p.grad = sparse && p.shape.length > 0 && p.shape[0]! > 0 ? sparseRows(Array.from({ length: p.shape[0]! }, (_, r) => r), grad, [...p.shape]) : sparse ? null : grad;
+          });
+          optimizer.step();
+        }
+        return params.map((p) => Float32Array.from(p.data));
+      });
+    let js: Float32Array[] = [];
+    let jsRefusal: string | null = null;
+    try {
+      js = runOn('js');
+    } catch (error) {
+      jsRefusal = (error as Error).message;
+    }
+    let wasm: Float32Array[] = [];
+    judge(counts, `${spec.id} on both paths`, c, () => {
+      wasm = runOn('wasm');
+    }, () => {
+      invariant(jsRefusal !== null, 'the WebAssembly path refused what the JavaScript path ran');
+    }, () => {
+      invariant(jsRefusal === null, `the JavaScript path refused (${jsRefusal}) what the WebAssembly path ran`);
+      js.forEach((values, j) => {
+        const differs = samePaths(values, wasm[j]!, [...c.values, ...c.grads]);
+        invariant(differs === null, `param ${j}: ${differs}`);
+      });
+    });
+  });
+  return counts;
+}
+
 /** Every target, by name, as `npm run fuzz` and the test run them. */
 export const targets: Readonly<Record<string, (budget: FuzzBudget) => FuzzCounts>> = {
   'optimizer options': optimizerOptions,
@@ -498,4 +613,5 @@ export const targets: Readonly<Record<string, (budget: FuzzBudget) => FuzzCounts
   'scheduler state dicts': schedulerStateDicts,
   'checkpoint files': checkpointFiles,
   'safetensors files': safetensorsFiles,
+  'kernel paths': kernelPaths,
 };

@@ -1,5 +1,6 @@
 /** Adadelta's per-element update (conventions: see ./sgd.ts). */
 import type { FloatArray } from '../../tensor/tensor.js';
+import { decayTerm } from './sgd.js';
 
 export interface AdadeltaHyper {
   lr: number;
@@ -17,7 +18,7 @@ export function adadeltaUpdate(param: FloatArray, grad: FloatArray, squareAvg: F
   const { lr, rho, eps, gradScale, weightDecay } = h;
   for (let i = 0; i < n; i++) {
     const w = param[i]!;
-    const g = gradScale * grad[i]! + weightDecay * w;
+    const g = gradScale * grad[i]! + decayTerm(weightDecay, w);
     const v = rho * squareAvg[i]! + (1 - rho) * g * g;
     squareAvg[i] = v;
     const delta = (Math.sqrt(accDelta[i]! + eps) / Math.sqrt(v + eps)) * g;

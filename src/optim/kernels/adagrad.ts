@@ -1,5 +1,6 @@
 /** Adagrad's per-element update, dense and row-sparse (conventions: see ./sgd.ts). */
 import type { FloatArray } from '../../tensor/tensor.js';
+import { decayTerm } from './sgd.js';
 
 export interface AdagradHyper {
   /** lr / (1 + (t − 1)·lrDecay). */
@@ -16,7 +17,7 @@ export function adagradUpdate(param: FloatArray, grad: FloatArray, sum: FloatArr
   const { clr, eps, gradScale, weightDecay } = h;
   for (let i = 0; i < n; i++) {
     const w = param[i]!;
-    const g = gradScale * grad[i]! + weightDecay * w;
+    const g = gradScale * grad[i]! + decayTerm(weightDecay, w);
     const s = sum[i]! + g * g;
     sum[i] = s;
     param[i] = w - (clr * g) / (Math.sqrt(s) + eps);

@@ -4,6 +4,7 @@
  * `adamDirectionSumOfSquares`). Conventions: see ./sgd.ts.
  */
 import type { FloatArray } from '../../tensor/tensor.js';
+import { decayTerm } from './sgd.js';
 
 export interface AdamHyper {
   beta1: number;
@@ -42,7 +43,7 @@ export function adamUpdate(
   if (maxExpAvgSq === null) {
     for (let i = 0; i < n; i++) {
       const w = param[i]!;
-      const g = gradScale * grad[i]! + weightDecay * w;
+      const g = gradScale * grad[i]! + decayTerm(weightDecay, w);
       const m = beta1 * expAvg[i]! + (1 - beta1) * g;
       const v = beta2 * expAvgSq[i]! + (1 - beta2) * g * g;
       expAvg[i] = m;
@@ -53,7 +54,7 @@ export function adamUpdate(
   }
   for (let i = 0; i < n; i++) {
     const w = param[i]!;
-    const g = gradScale * grad[i]! + weightDecay * w;
+    const g = gradScale * grad[i]! + decayTerm(weightDecay, w);
     const m = beta1 * expAvg[i]! + (1 - beta1) * g;
     const v = beta2 * expAvgSq[i]! + (1 - beta2) * g * g;
     expAvg[i] = m;
@@ -82,10 +83,10 @@ export function adamDirectionSumOfSquares(
   let total = 0;
   for (let i = 0; i < n; i++) {
     const w = param[i]!;
-    const g = gradScale * grad[i]! + weightDecay * w;
+    const g = gradScale * grad[i]! + decayTerm(weightDecay, w);
     const m = beta1 * expAvg[i]! + (1 - beta1) * g;
     const v = beta2 * expAvgSq[i]! + (1 - beta2) * g * g;
-    const u = (stepSize * m) / (Math.sqrt(v) / bc2Sqrt + eps) + decoupledWeightDecay * w;
+    const u = (stepSize * m) / (Math.sqrt(v) / bc2Sqrt + eps) + decayTerm(decoupledWeightDecay, w);
     total += u * u;
   }
   return total;

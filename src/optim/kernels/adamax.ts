@@ -1,5 +1,6 @@
 /** Adamax's per-element update (conventions: see ./sgd.ts). */
 import type { FloatArray } from '../../tensor/tensor.js';
+import { decayTerm } from './sgd.js';
 
 export interface AdamaxHyper {
   beta1: number;
@@ -17,7 +18,7 @@ export function adamaxUpdate(param: FloatArray, grad: FloatArray, expAvg: FloatA
   const { beta1, beta2, eps, gradScale, weightDecay, stepSize } = h;
   for (let i = 0; i < n; i++) {
     const w = param[i]!;
-    const g = gradScale * grad[i]! + weightDecay * w;
+    const g = gradScale * grad[i]! + decayTerm(weightDecay, w);
     const m = beta1 * expAvg[i]! + (1 - beta1) * g;
     const u = Math.max(beta2 * expInf[i]!, Math.abs(g) + eps);
     expAvg[i] = m;

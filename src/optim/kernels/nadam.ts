@@ -1,5 +1,6 @@
 /** NAdam's per-element update (conventions: see ./sgd.ts). */
 import type { FloatArray } from '../../tensor/tensor.js';
+import { decayTerm } from './sgd.js';
 
 export interface NadamHyper {
   beta1: number;
@@ -23,7 +24,7 @@ export function nadamUpdate(param: FloatArray, grad: FloatArray, expAvg: FloatAr
   const { beta1, beta2, eps, gradScale, weightDecay, paramDecay, bc2, gradStep, momentumStep } = h;
   for (let i = 0; i < n; i++) {
     const w = param[i]!;
-    const g = gradScale * grad[i]! + weightDecay * w;
+    const g = gradScale * grad[i]! + decayTerm(weightDecay, w);
     const m = beta1 * expAvg[i]! + (1 - beta1) * g;
     const v = beta2 * expAvgSq[i]! + (1 - beta2) * g * g;
     expAvg[i] = m;

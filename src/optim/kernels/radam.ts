@@ -1,5 +1,6 @@
 /** RAdam's per-element update (conventions: see ./sgd.ts). */
 import type { FloatArray } from '../../tensor/tensor.js';
+import { decayTerm } from './sgd.js';
 
 export interface RadamHyper {
   beta1: number;
@@ -21,7 +22,7 @@ export function radamUpdate(param: FloatArray, grad: FloatArray, expAvg: FloatAr
   const { beta1, beta2, eps, gradScale, weightDecay, paramDecay, adaptiveStep, plainStep } = h;
   for (let i = 0; i < n; i++) {
     const w = param[i]!;
-    const g = gradScale * grad[i]! + weightDecay * w;
+    const g = gradScale * grad[i]! + decayTerm(weightDecay, w);
     const m = beta1 * expAvg[i]! + (1 - beta1) * g;
     const v = beta2 * expAvgSq[i]! + (1 - beta2) * g * g;
     expAvg[i] = m;

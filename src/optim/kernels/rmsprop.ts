@@ -4,6 +4,7 @@
  * `rmspropUpdate` picks one per call, outside any loop.
  */
 import type { FloatArray } from '../../tensor/tensor.js';
+import { decayTerm } from './sgd.js';
 
 export interface RmspropHyper {
   lr: number;
@@ -38,7 +39,7 @@ function plain(param: FloatArray, grad: FloatArray, squareAvg: FloatArray, n: nu
   const { lr, alpha, eps, gradScale, weightDecay } = h;
   for (let i = 0; i < n; i++) {
     const w = param[i]!;
-    const g = gradScale * grad[i]! + weightDecay * w;
+    const g = gradScale * grad[i]! + decayTerm(weightDecay, w);
     const v = alpha * squareAvg[i]! + (1 - alpha) * g * g;
     squareAvg[i] = v;
     param[i] = w - (lr * g) / (Math.sqrt(v) + eps);
@@ -49,7 +50,7 @@ function withMomentum(param: FloatArray, grad: FloatArray, squareAvg: FloatArray
   const { lr, alpha, eps, momentum, gradScale, weightDecay } = h;
   for (let i = 0; i < n; i++) {
     const w = param[i]!;
-    const g = gradScale * grad[i]! + weightDecay * w;
+    const g = gradScale * grad[i]! + decayTerm(weightDecay, w);
     const v = alpha * squareAvg[i]! + (1 - alpha) * g * g;
     squareAvg[i] = v;
     const b = momentum * buffer[i]! + g / (Math.sqrt(v) + eps);
@@ -62,12 +63,13 @@ function centered(param: FloatArray, grad: FloatArray, squareAvg: FloatArray, gr
   const { lr, alpha, eps, gradScale, weightDecay } = h;
   for (let i = 0; i < n; i++) {
     const w = param[i]!;
-    const g = gradScale * grad[i]! + weightDecay * w;
+    const g = gradScale * grad[i]! + decayTerm(weightDecay, w);
     const v = alpha * squareAvg[i]! + (1 - alpha) * g * g;
     const a = alpha * gradAvg[i]! + (1 - alpha) * g;
     squareAvg[i] = v;
     gradAvg[i] = a;
-    param[i] = w - (lr * g) / (Math.sqrt(v - a * a) + eps);
+    // v − a² ≥ 0 exactly; v stored in float32 may have underflowed to 0 where a² did not.
+    param[i] = w - (lr * g) / (Math.sqrt(Math.max(v - a * a, 0)) + eps);
   }
 }
 
@@ -75,12 +77,12 @@ function centeredWithMomentum(param: FloatArray, grad: FloatArray, squareAvg: Fl
   const { lr, alpha, eps, momentum, gradScale, weightDecay } = h;
   for (let i = 0; i < n; i++) {
     const w = param[i]!;
-    const g = gradScale * grad[i]! + weightDecay * w;
+    const g = gradScale * grad[i]! + decayTerm(weightDecay, w);
     const v = alpha * squareAvg[i]! + (1 - alpha) * g * g;
     const a = alpha * gradAvg[i]! + (1 - alpha) * g;
     squareAvg[i] = v;
     gradAvg[i] = a;
-    const b = momentum * buffer[i]! + g / (Math.sqrt(v - a * a) + eps);
+    const b = momentum * buffer[i]! + g / (Math.sqrt(Math.max(v - a * a, 0)) + eps);
     buffer[i] = b;
     param[i] = w - lr * b;
   }

@@ -1,13 +1,14 @@
 /**
- * An arena: one `WebAssembly.Memory` per parameter group holding the group's parameters,
- * gradients and optimizer state, so a fused kernel updates the whole group in one call.
+ * An arena: one block of WebAssembly memory per parameter group (from the heap of
+ * src/wasm/heap.ts, shared by every arena) holding the group's parameters, gradients and
+ * optimizer state, so a fused kernel updates the whole group in one call.
  *
- * Layout (byte addresses):
+ * Layout (byte addresses from the block's start):
  *
- *   0      unused (address 0 stays "nothing")
- *   64     segment table: 16 bytes per entry (address, count, scale, unused), one per param
+ *   0      segment table: 16 bytes per entry (address, count, scale, unused), one per param
  *          norms: 16 bytes per param (two f64), written by the norm passes
  *          row indices: the largest first dimension of any param, i32, for sparse gradients
+ *          (only for optimizers that take them: `sparseRows`)
  *   base   region 0: every param's values, in order, each padded to a multiple of 32 bytes
  *   +R     region 1: every param's gradient, same offsets
  *   +2R …  one region per state array (exp_avg, exp_avg_sq, …), same offsets
@@ -18,8 +19,8 @@
  * are zero at the start; the kernels may fill them with anything, and nothing reads them (norm
  * passes use exact counts).
  *
- * The memory is sized once, with `maximum = initial`, and never grows: growing would detach
- * every view, and each param's `data` is a view into it. Building an arena rebinds each
+ * The block never moves or changes size: each param's `data` is a view into it. (The heap's
+ * memory may grow for other blocks; a shared memory's growth detaches no view.) Building an arena rebinds each
  * param's `data` to its view (values copied) and sets `gradBuffer` to the gradient view, so
  * backward writes fresh gradients straight into the arena. Views taken of a param before the
  * arena was built (reshape, slice) keep the old storage, as after PyTorch's `param.data = …`.
@@ -31,11 +32,9 @@
  */
 import { Tensor } from '../../tensor/tensor.js';
 import { SparseRows } from '../../tensor/sparse.js';
-import { instantiateOptimKernels, newMemory, type OptimKernels, type WasmMemory } from '../../wasm/loader.js';
+import type { OptimKernels, WasmMemory } from '../../wasm/loader.js';
+import { allocate, releaseWhenUnused, type HeapBlock } from '../../wasm/heap.js';
 
-const PAGE = 65536;
-const MAX_PAGES = 65536;
-const TABLE_START = 64;
 const ENTRY_BYTES = 16;
 const NORM_BYTES = 16;
 
@@ -48,6 +47,8 @@ export interface ArenaOptions {
   initial?: Readonly<Record<string, number>>;
   /** Floats of scratch the kernels share, after the regions (Muon's Newton–Schulz matrices). */
   workspace?: number;
+  /** Reserve the row-index scratch that row-sparse gradients need. Default true. */
+  sparseRows?: boolean;
 }
 
 /** What `stageGrad` found for a param. */
@@ -75,13 +76,15 @@ export interface StagedRows {
 }
 
 export class ParamArena {
+  /** The heap block the arena lives in. */
+  readonly block: HeapBlock;
   readonly memory: WasmMemory;
   readonly kernels: OptimKernels;
   readonly params: readonly Tensor[];
   readonly stateNames: readonly string[];
   /** Bytes between one region and the next. */
   readonly regionBytes: number;
-  readonly tableAddress = TABLE_START;
+  readonly tableAddress: number;
   readonly normsAddress: number;
   /** The kernels' shared scratch (`ArenaOptions.workspace` floats), and a view of it for copies. */
   readonly workspaceAddress: number;
@@ -122,33 +125,36 @@ export class ParamArena {
     }
 
     const counts = list.map((p) => p.data.length);
-    const maxRows = list.reduce((most, p) => Math.max(most, p.shape[0] ?? 1), 1);
-    const normsAddress = TABLE_START + ENTRY_BYTES * Math.max(1, list.length);
-    const indicesAddress = normsAddress + NORM_BYTES * Math.max(1, list.length);
-    const base = alignTo(indicesAddress + 4 * maxRows, 64);
-    const addresses: number[] = [];
+    const maxRows = options.sparseRows === false ? 0 : list.reduce((most, p) => Math.max(most, p.shape[0] ?? 1), 1);
+    // Offsets from the block's start first; the block's address is added once it is known.
+    const normsAt = ENTRY_BYTES * Math.max(1, list.length);
+    const indicesAt = normsAt + NORM_BYTES * Math.max(1, list.length);
+    const base = alignTo(indicesAt + 4 * maxRows, 64);
+    const offsets: number[] = [];
     let offset = base;
     for (const n of counts) {
-      addresses.push(offset);
+      offsets.push(offset);
       // Eight values (two f32x4 vectors): the kernels' loops take two vectors per turn.
       offset += alignTo(Math.max(n, 1), 8) * 4;
     }
     const regionBytes = alignTo(offset - base, 64);
-    const workspaceAddress = base + regionBytes * (2 + names.length);
+    const workspaceAt = base + regionBytes * (2 + names.length);
     const workspaceFloats = options.workspace ?? 0;
     // 64 bytes of slack past the workspace: vector loads may read a little past an array's end.
-    const totalBytes = workspaceAddress + (workspaceFloats > 0 ? alignTo(4 * workspaceFloats + 64, 64) : 0);
-    const pages = Math.ceil(totalBytes / PAGE);
-    if (pages > MAX_PAGES) {
-      throw new RangeError(`ParamArena: ${counts.reduce((a, b) => a + b, 0)} parameters with ${names.length} state arrays need ${(totalBytes / 2 ** 30).toFixed(2)} GiB, over WebAssembly's 4 GiB memory`);
-    }
-
+    const totalBytes = workspaceAt + (workspaceFloats > 0 ? alignTo(4 * workspaceFloats + 64, 64) : 0);
     try {
-      this.memory = newMemory(pages, true);
+      this.block = allocate(totalBytes);
     } catch (cause) {
-      throw new RangeError(`ParamArena: could not allocate ${(totalBytes / 2 ** 20).toFixed(0)} MiB of WebAssembly memory for ${counts.length} parameters and ${names.length} state arrays`, { cause });
+      throw new RangeError(`ParamArena: ${counts.reduce((a, b) => a + b, 0)} parameters with ${names.length} state arrays need ${(totalBytes / 2 ** 20).toFixed(1)} MiB of WebAssembly memory, which could not be had: ${(cause as Error).message}`, { cause });
     }
-    this.kernels = instantiateOptimKernels(this.memory);
+    const start = this.block.address;
+    const addresses = offsets.map((o) => start + o);
+    const normsAddress = start + normsAt;
+    const indicesAddress = start + indicesAt;
+    const workspaceAddress = start + workspaceAt;
+    this.memory = this.block.memory;
+    this.kernels = this.block.optimKernels;
+    this.tableAddress = start;
     this.params = list;
     this.stateNames = names;
     this.regionBytes = regionBytes;
@@ -157,9 +163,9 @@ export class ParamArena {
     this.indicesAddress = indicesAddress;
     this.addresses = addresses;
     this.counts = counts;
-    this.table = new DataView(this.memory.buffer);
     const buffer = this.memory.buffer;
     this.workspace = new Float32Array(buffer, workspaceAddress, workspaceFloats);
+    this.table = new DataView(buffer);
     const region = (k: number): Float32Array[] => list.map((_, i) => new Float32Array(buffer, addresses[i]! + k * regionBytes, counts[i]!));
     this.paramViews = region(0);
     this.gradViews = region(1);
@@ -174,6 +180,9 @@ export class ParamArena {
       p.data = this.paramViews[i]!;
       p.gradBuffer = this.gradViews[i]!;
     });
+    // When the arena is collected, its block stays while a live param still reads from it (a
+    // model outlives its optimizer).
+    releaseWhenUnused(this, this.block, stillReadBy(list, this.paramViews, this.gradViews));
   }
 
   /** Byte distance from a param's values to its gradient. */
@@ -312,6 +321,7 @@ export class ParamArena {
    */
   stageRows(i: number, sparse: SparseRows): StagedRows {
     const p = this.params[i]!;
+    if (this.rowIndices.length < (p.shape[0] ?? 1)) throw new Error('ParamArena: this arena was built without row-index space (sparseRows: false), so it cannot stage a row-sparse gradient');
     if (sparse.shape.length !== p.shape.length || sparse.shape.some((d, k) => d !== p.shape[k])) {
       throw new RangeError(`ParamArena: sparse gradient of shape [${sparse.shape.join(', ')}] does not match parameter ${i} of shape [${p.shape.join(', ')}]`);
     }
@@ -410,6 +420,21 @@ export class ParamArena {
   get norms(): Float64Array {
     return this.normValues;
   }
+}
+
+/**
+ * Whether a param still reads from the arena's block: its values or gradient are still the
+ * arena's views. Built outside the constructor so that the closure holds the views and weak
+ * references only: a closure made in the constructor would share its scope, which holds the
+ * arena and its params, and keep them alive for ever.
+ */
+function stillReadBy(params: readonly Tensor[], paramViews: readonly Float32Array[], gradViews: readonly Float32Array[]): () => boolean {
+  const held = params.map((p) => new WeakRef(p));
+  return () =>
+    held.some((ref, i) => {
+      const p = ref.deref();
+      return p !== undefined && (p.data === paramViews[i] || p.gradBuffer === gradViews[i] || (p.grad !== null && !p.grad.isSparse && p.grad.data === gradViews[i]));
+    });
 }
 
 function sameList(a: readonly number[], b: readonly number[]): boolean {

@@ -14,7 +14,7 @@
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Gradient, SparseRows } from '../../tensor/sparse.js';
-import { kernelBackend } from '../../wasm/backend.js';
+import { kernelBackend, noteFallback } from '../../wasm/backend.js';
 import type { ParamGroup } from '../optimizer.js';
 import type { StateMap } from '../optimizer.js';
 import { emptyRun, fitRun, setInRun, type RunSplitter } from '../run.js';
@@ -166,21 +166,25 @@ export class FusedRunner<O extends object, S extends ParamState, H> {
     let built = this.arenas.get(group);
     if (built === undefined || built.arrays !== arrays || !sameTensors(built.params, group.params)) {
       const params = [...group.params];
-      built = { arena: buildArena(params, arrays, this.spec.kernels.workspace?.(params) ?? 0), params, arrays, states: [], bound: new Uint8Array(params.length), version: -1 };
+      built = { arena: buildArena(params, arrays, this.spec), params, arrays, states: [], bound: new Uint8Array(params.length), version: -1 };
       this.arenas.set(group, built);
     }
     return built.arena === null ? null : (built as FusedGroup<S>);
   }
 }
 
-function buildArena(params: readonly Tensor[], arrays: readonly string[], workspace: number): ParamArena | null {
+function buildArena<O extends object, S extends ParamState, H>(params: readonly Tensor[], arrays: readonly string[], spec: KernelOptimizerSpec<O, S, H>): ParamArena | null {
+  // float64 params take the plain path by design (the kernels are float32): not a fallback.
   if (params.some((p) => p.dtype !== 'float32')) return null;
   try {
-    return new ParamArena(params, { state: arrays, workspace });
+    // Only optimizers that take row-sparse gradients need the row-index scratch.
+    return new ParamArena(params, { state: arrays, sparseRows: spec.gradients !== 'dense', workspace: spec.kernels.workspace?.(params) ?? 0 });
   } catch (e) {
-    // Too large for a 4 GiB memory, or the memory could not be had: the plain path still works.
-    if (e instanceof RangeError) return null;
-    throw e;
+    // Too large for a 4 GiB memory, or the memory could not be had: the plain path still works,
+    // slower, and says so.
+    if (!(e instanceof RangeError)) throw e;
+    noteFallback('optimizer arena', `${spec.displayName}: ${e.message}`);
+    return null;
   }
 }
 
