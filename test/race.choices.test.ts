@@ -1,9 +1,9 @@
 /**
  * How the task claims choose a setting (best mean over seeds, failed runs never chosen, edges
- * flagged) and combine the verdicts of parts that must all hold.
+ * flagged), and the grids they read.
  */
 import { describe, it, expect } from 'vitest';
-import { allOf, bestByMean, edgeExtension, gridOver, perSeed } from '../src/race/claims/choices.js';
+import { bestByMean, edgeExtension, gridOver, perSeed } from '../src/race/claims/choices.js';
 
 describe('bestByMean', () => {
   const grid = [
@@ -20,17 +20,6 @@ describe('bestByMean', () => {
   });
   it('refuses an empty grid', () => {
     expect(() => bestByMean([], 'lower')).toThrow(/no settings/);
-  });
-});
-
-describe('allOf', () => {
-  it('holds only when every part holds, and fails only when every part fails', () => {
-    expect(allOf(['holds', 'holds'])).toBe('holds');
-    expect(allOf(['does not hold here', 'does not hold here'])).toBe('does not hold here');
-    expect(allOf(['holds', 'does not hold here'])).toBe('inconclusive');
-    expect(allOf(['holds', 'inconclusive'])).toBe('inconclusive');
-    expect(allOf(['holds', 'not run'])).toBe('holds');
-    expect(allOf(['not run'])).toBe('not run');
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { largeBatch, pairVerdict, SMALL_BATCH_LRS } from '../src/race/claims/large-batch.js';
-import { allOf } from '../src/race/claims/choices.js';
+import { everyVerdict } from '../src/race/claims/verdicts.js';
 import { BUDGETS } from '../src/race/budget.js';
 import { raceEntries } from '../src/race/entries.js';
 
@@ -19,9 +19,10 @@ describe('claim 10 verdict', () => {
   it('a pair is inconclusive when the seeds disagree', () => {
     expect(pairVerdict([0.905, 0.895, 0.901], [0.9, 0.9, 0.9]).verdict).toBe('inconclusive');
   });
-  it('the claim needs both pairs to agree', () => {
-    expect(allOf(['holds', 'holds'])).toBe('holds');
-    expect(allOf(['holds', 'does not hold here'])).toBe('inconclusive');
+  it('the claim holds only when both pairs hold, and fails when either pair fails', () => {
+    expect(everyVerdict(['holds', 'holds'])).toBe('holds');
+    expect(everyVerdict(['holds', 'does not hold here'])).toBe('does not hold here');
+    expect(everyVerdict(['holds', 'inconclusive'])).toBe('inconclusive');
   });
 });
 

@@ -15,12 +15,6 @@ import { cli } from './helpers/cli.js';
 import { adviceFor } from '../src/race/advice.js';
 
 const VERDICTS = ['holds', 'does not hold here', 'inconclusive'];
-/**
- * Claims whose --quick verdict still rests on one seed and flips between base seeds 0 and 100
- * (measured): SAM's single-seed sharpness comparison. Its protocol is being rewritten over
- * seeds; remove it from here when it no longer flips.
- */
-const STILL_SEED_DEPENDENT = new Set(['sam']);
 
 
 const env = () => ({ datasets: nodeDatasets(), now: () => performance.now(), version: 'test' });
@@ -111,7 +105,7 @@ describe('descent race --quick --workers 2', () => {
     try {
       const other = await runRace({ budget: 'quick', seed: 100 }, { ...env(), runner: pool });
       expect(other.seeds).toEqual([100, 101, 102]);
-      const verdicts = (r: RaceResults) => Object.fromEntries(r.claims.filter((c) => !STILL_SEED_DEPENDENT.has(c.id)).map((c) => [c.id, c.verdict]));
+      const verdicts = (r: RaceResults) => Object.fromEntries(r.claims.map((c) => [c.id, c.verdict]));
       expect(verdicts(other)).toEqual(verdicts(results()));
     } finally {
       await pool.close?.();

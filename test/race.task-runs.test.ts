@@ -6,7 +6,8 @@ import { describe, it, expect } from 'vitest';
 import { Tensor } from '../src/tensor/tensor.js';
 import { Generator } from '../src/tensor/random.js';
 import { Linear } from '../src/nn/index.js';
-import { curvature, noisyLabels, taskFactory } from '../src/race/claims/task-runs.js';
+import { noisyLabels, taskFactory } from '../src/race/claims/task-runs.js';
+import { curvature } from '../src/race/probes.js';
 
 describe('noisyLabels', () => {
   const clean = new Tensor(Float32Array.from({ length: 10000 }, (_, i) => i % 10), [10000]);

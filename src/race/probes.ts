@@ -1,12 +1,14 @@
 /**
  * Measurements taken on a live optimizer or model: the bytes an optimizer keeps, its
- * effective per-coordinate step, per-layer gradient norms, and the sharpness of a minimum.
+ * effective per-coordinate step, per-layer gradient norms, and the curvature of a minimum.
  */
 import { Tensor } from '../tensor/tensor.js';
 import { SparseRows } from '../tensor/sparse.js';
-import { Generator } from '../tensor/random.js';
+import type { Generator } from '../tensor/random.js';
+import { noGrad } from '../autograd/engine.js';
+import * as F from '../nn/functional.js';
 import type { Module } from '../nn/index.js';
-import { evaluate, type LabelledData } from './harness.js';
+import type { LabelledData } from './harness.js';
 import { median } from './stats.js';
 
 /**
@@ -125,35 +127,102 @@ export function l2(values: ArrayLike<number>): number {
   return Math.sqrt(sum);
 }
 
+export interface Curvature {
+  /** Mean cross-entropy on the probe digits at the trained weights. */
+  readonly loss: number;
+  /** The largest Hessian eigenvalue λ_max of that loss, by power iteration. */
+  readonly topEigenvalue: number;
+  /** λ after each power iteration, to judge convergence. */
+  readonly iterates: number[];
+  /** L(w + ρ·g/‖g‖) − L(w): the loss increase at SAM's own first-order worst point of radius ρ. */
+  readonly ascentSharpness: number;
+}
+
+export interface CurvatureOptions {
+  readonly iterations: number;
+  /** The radius ρ_eval of the worst-case probe. */
+  readonly rho: number;
+  /** Draws the power iteration's start vector. */
+  readonly generator: Generator;
+}
+
 /**
- * Sharpness of the minimum a model sits in: the mean increase of the training loss when all
- * weights move by ±d, for `samples` random directions d of fixed total norm `radius` drawn
- * from `generator`. Averaging L(w + d) and L(w − d) cancels the first-order term, so what is
- * left measures curvature (½ dᵀHd to second order) rather than the slope along d. A flat
- * minimum barely notices; a sharp one climbs.
+ * Curvature of a trained model's loss at its weights, computed in float64: the float32 weights
+ * are copied for the measurement and put back after, so that differences of gradients are not
+ * rounding noise.
+ *
+ * Power iteration v ← Hv/‖Hv‖ needs only Hessian-vector products, and those are differences
+ * of gradients, Hv ≈ (∇L(w + εv) − ∇L(w))/ε with ‖v‖ = 1. ε = 10⁻⁶ keeps the truncation error
+ * negligible in float64 and makes it unlikely that a ReLU switches between the two gradients
+ * (a switch would add a kink, not curvature, to the product). The Rayleigh quotient vᵀHv after
+ * the last iteration is the estimate; it approaches λ_max from below.
  */
-export function sharpness(model: Module, data: LabelledData, radius: number, samples: number, generator: Generator): { base: number; increase: number; increases: number[] } {
+export function curvature(model: Module, data: LabelledData, { iterations, rho, generator }: CurvatureOptions): Curvature {
+  const epsilon = 1e-6;
+  const x = noGrad(() => data.x.to('float64'));
   const params = model.parameters();
-  const base = evaluate(model, data).loss;
-  const saved = params.map((p) => p.data.slice());
-  const lossAt = (direction: Float64Array[], sign: number, norm: number): number => {
+  const saved = params.map((p) => p.data);
+  const origin = params.map((p) => Float64Array.from(p.data));
+  const moveTo = (direction: readonly Float64Array[], scale: number): void => {
     params.forEach((p, k) => {
+      const w = p.data;
+      const o = origin[k]!;
       const d = direction[k]!;
-      for (let i = 0; i < d.length; i++) p.data[i] = saved[k]![i]! + (sign * radius * d[i]!) / norm;
+      for (let i = 0; i < w.length; i++) w[i] = o[i]! + scale * d[i]!;
     });
-    return evaluate(model, data).loss;
   };
-  const increases: number[] = [];
+  const lossAndGradient = (into: Float64Array[]): number => {
+    for (const p of params) p.grad = null;
+    const loss = F.crossEntropy(model.call(x) as Tensor, data.y);
+    loss.backward();
+    params.forEach((p, k) => into[k]!.set((p.grad as Tensor).data));
+    return loss.item();
+  };
+  params.forEach((p, k) => (p.data = Float64Array.from(origin[k]!)));
   try {
-    for (let s = 0; s < samples; s++) {
-      const direction = params.map((p) => Float64Array.from({ length: p.size }, () => generator.normal()));
-      const norm = Math.sqrt(direction.reduce((sum, d) => sum + l2(d) ** 2, 0));
-      increases.push((lossAt(direction, 1, norm) + lossAt(direction, -1, norm)) / 2 - base);
+    const atOrigin = params.map((p) => new Float64Array(p.size));
+    const moved = params.map((p) => new Float64Array(p.size));
+    const loss = lossAndGradient(atOrigin);
+    moveTo(atOrigin, rho / norm(atOrigin));
+    const ascentSharpness = noGrad(() => F.crossEntropy(model.call(x) as Tensor, data.y).item()) - loss;
+
+    let v = params.map((p) => Float64Array.from({ length: p.size }, () => generator.normal()));
+    scale(v, 1 / norm(v));
+    const iterates: number[] = [];
+    for (let it = 0; it < iterations; it++) {
+      moveTo(v, epsilon);
+      lossAndGradient(moved);
+      const hv = moved.map((g, k) => Float64Array.from(g, (gi, i) => (gi - atOrigin[k]![i]!) / epsilon));
+      iterates.push(dot(hv, v));
+      const length = norm(hv);
+      if (!(length > 0)) break;
+      scale(hv, 1 / length);
+      v = hv;
     }
+    return { loss, topEigenvalue: iterates[iterates.length - 1] ?? Number.NaN, iterates, ascentSharpness };
   } finally {
-    params.forEach((p, k) => p.data.set(saved[k]!));
+    params.forEach((p, k) => {
+      p.data = saved[k]!;
+      p.grad = null;
+    });
   }
-  return { base, increase: increases.reduce((a, b) => a + b, 0) / samples, increases };
+}
+
+function dot(a: readonly Float64Array[], b: readonly Float64Array[]): number {
+  let sum = 0;
+  a.forEach((ak, k) => {
+    const bk = b[k]!;
+    for (let i = 0; i < ak.length; i++) sum += ak[i]! * bk[i]!;
+  });
+  return sum;
+}
+
+function norm(a: readonly Float64Array[]): number {
+  return Math.sqrt(dot(a, a));
+}
+
+function scale(a: readonly Float64Array[], factor: number): void {
+  for (const ak of a) for (let i = 0; i < ak.length; i++) ak[i]! *= factor;
 }
 
 /**

@@ -1,9 +1,7 @@
 /**
- * How the task claims (4, 8–12) choose a setting and combine verdicts. A setting (an lr, a
- * weight decay, a radius) is chosen once per optimizer from its mean over seeds, so that the
- * comparison made after the choice stays paired by seed.
+ * How the task claims (4, 8–12) choose a setting: once per optimizer, from its mean over
+ * seeds, so that the comparison made after the choice stays paired by seed.
  */
-import type { Verdict } from '../types.js';
 
 export interface GridPoint<Setting> {
   readonly setting: Setting;
@@ -34,19 +32,6 @@ export function bestByMean<Setting>(points: ReadonlyArray<GridPoint<Setting>>, b
     if (Number.isFinite(m) && sign * m < current) index = k;
   });
   return { setting: points[index]!.setting, index, mean: means[index]!, atEdge: points.length > 1 && (index === 0 || index === points.length - 1) };
-}
-
-/**
- * One verdict from the verdicts of parts that must all hold (LAMB and LARS; Lookahead and
- * RAdam): it holds when every part holds, does not hold when every part does not, and is
- * inconclusive when they disagree or any is inconclusive.
- */
-export function allOf(verdicts: readonly Verdict[]): Verdict {
-  const decided = verdicts.filter((v) => v !== 'not run');
-  if (decided.length === 0) return 'not run';
-  if (decided.every((v) => v === 'holds')) return 'holds';
-  if (decided.every((v) => v === 'does not hold here')) return 'does not hold here';
-  return 'inconclusive';
 }
 
 /** The values of `select` for each seed, in seed order, from the trials matching `where`. */

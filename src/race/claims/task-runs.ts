@@ -2,20 +2,19 @@
  * The training run that claims 8–12 are made of, as a trial: an MLP on MNIST digits with the
  * task's shape, the optimizer's configuration, the lr and its schedule, all in the spec. Claims
  * that choose a setting read the validation accuracy; claim 9 makes regularization matter by
- * corrupting a share of the training labels; claim 12 measures the curvature of the minimum.
+ * corrupting a share of the training labels; claim 12 measures the curvature of the minimum
+ * (probes.ts).
  *
  * Every run of a seed starts from the same weights and sees the same batches, whatever the
  * optimizer, so that runs of one seed can be compared pairwise.
  */
 import { Tensor } from '../../tensor/tensor.js';
 import { Generator } from '../../tensor/random.js';
-import { noGrad } from '../../autograd/engine.js';
-import * as F from '../../nn/functional.js';
-import type { Module } from '../../nn/index.js';
 import { linearRamp, warmupCosine } from '../../schedulers/index.js';
 import { getWrapperSpec } from '../../optim/registry.js';
 import { raceEntry } from '../entries.js';
-import { evaluate, smooth, tailMean, trainClassifier, type LabelledData, type OptimizerFactory, type OptimizerLike } from '../harness.js';
+import { evaluate, smooth, tailMean, trainClassifier, type OptimizerFactory, type OptimizerLike } from '../harness.js';
+import { curvature, type Curvature } from '../probes.js';
 import { mnistTask, type MnistTaskOptions } from '../tasks.js';
 import type { Budget, TrialEnv } from '../types.js';
 
@@ -138,105 +137,4 @@ export function noisyLabels(y: Tensor, fraction: number, classes: number, genera
     return replace ? drawn : label;
   });
   return new Tensor(labels, [...y.shape]);
-}
-
-// ---------------------------------------------------------------------------------------------
-// The curvature of a minimum
-
-export interface Curvature {
-  /** Mean cross-entropy on the probe digits at the trained weights. */
-  readonly loss: number;
-  /** The largest Hessian eigenvalue λ_max of that loss, by power iteration. */
-  readonly topEigenvalue: number;
-  /** λ after each power iteration, to judge convergence. */
-  readonly iterates: number[];
-  /** L(w + ρ·g/‖g‖) − L(w): the loss increase at SAM's own first-order worst point of radius ρ. */
-  readonly ascentSharpness: number;
-}
-
-export interface CurvatureOptions {
-  readonly iterations: number;
-  /** The radius ρ_eval of the worst-case probe. */
-  readonly rho: number;
-  /** Draws the power iteration's start vector. */
-  readonly generator: Generator;
-}
-
-/**
- * Curvature of a trained model's loss at its weights, computed in float64: the float32 weights
- * are copied for the measurement and put back after, so that differences of gradients are not
- * rounding noise.
- *
- * Power iteration v ← Hv/‖Hv‖ needs only Hessian-vector products, and those are differences
- * of gradients, Hv ≈ (∇L(w + εv) − ∇L(w))/ε with ‖v‖ = 1. ε = 10⁻⁶ keeps the truncation error
- * negligible in float64 and makes it unlikely that a ReLU switches between the two gradients
- * (a switch would add a kink, not curvature, to the product). The Rayleigh quotient vᵀHv after
- * the last iteration is the estimate; it approaches λ_max from below.
- */
-export function curvature(model: Module, data: LabelledData, { iterations, rho, generator }: CurvatureOptions): Curvature {
-  const epsilon = 1e-6;
-  const x = noGrad(() => data.x.to('float64'));
-  const params = model.parameters();
-  const saved = params.map((p) => p.data);
-  const origin = params.map((p) => Float64Array.from(p.data));
-  const moveTo = (direction: readonly Float64Array[], scale: number): void => {
-    params.forEach((p, k) => {
-      const w = p.data;
-      const o = origin[k]!;
-      const d = direction[k]!;
-      for (let i = 0; i < w.length; i++) w[i] = o[i]! + scale * d[i]!;
-    });
-  };
-  const lossAndGradient = (into: Float64Array[]): number => {
-    for (const p of params) p.grad = null;
-    const loss = F.crossEntropy(model.call(x) as Tensor, data.y);
-    loss.backward();
-    params.forEach((p, k) => into[k]!.set((p.grad as Tensor).data));
-    return loss.item();
-  };
-  params.forEach((p, k) => (p.data = Float64Array.from(origin[k]!)));
-  try {
-    const atOrigin = params.map((p) => new Float64Array(p.size));
-    const moved = params.map((p) => new Float64Array(p.size));
-    const loss = lossAndGradient(atOrigin);
-    moveTo(atOrigin, rho / norm(atOrigin));
-    const ascentSharpness = noGrad(() => F.crossEntropy(model.call(x) as Tensor, data.y).item()) - loss;
-
-    let v = params.map((p) => Float64Array.from({ length: p.size }, () => generator.normal()));
-    scale(v, 1 / norm(v));
-    const iterates: number[] = [];
-    for (let it = 0; it < iterations; it++) {
-      moveTo(v, epsilon);
-      lossAndGradient(moved);
-      const hv = moved.map((g, k) => Float64Array.from(g, (gi, i) => (gi - atOrigin[k]![i]!) / epsilon));
-      iterates.push(dot(hv, v));
-      const length = norm(hv);
-      if (!(length > 0)) break;
-      scale(hv, 1 / length);
-      v = hv;
-    }
-    return { loss, topEigenvalue: iterates[iterates.length - 1] ?? Number.NaN, iterates, ascentSharpness };
-  } finally {
-    params.forEach((p, k) => {
-      p.data = saved[k]!;
-      p.grad = null;
-    });
-  }
-}
-
-function dot(a: readonly Float64Array[], b: readonly Float64Array[]): number {
-  let sum = 0;
-  a.forEach((ak, k) => {
-    const bk = b[k]!;
-    for (let i = 0; i < ak.length; i++) sum += ak[i]! * bk[i]!;
-  });
-  return sum;
-}
-
-function norm(a: readonly Float64Array[]): number {
-  return Math.sqrt(dot(a, a));
-}
-
-function scale(a: readonly Float64Array[], factor: number): void {
-  for (const ak of a) for (let i = 0; i < ak.length; i++) ak[i]! *= factor;
 }
