@@ -88,7 +88,9 @@ export function rpropUpdate(param: FloatArray, grad: FloatArray, prev: FloatArra
   const shrink = h.etaMinus - 1;
   for (let i = 0; i < n; i++) {
     const g = gradScale * grad[i]!;
-    const agreement = g * prev[i]!;
+    // Rounded to float32 as PyTorch's (and the fused kernel's) product is: the product of two tiny
+    // gradients underflows to 0 there, and its sign must then be 0 here too.
+    const agreement = Math.fround(g * prev[i]!);
     const eta = Math.min(Math.max(stepSize[i]! * (1 + grow * +(agreement > 0) + shrink * +(agreement < 0)), stepSizeMin), stepSizeMax);
     stepSize[i] = eta;
     const kept = agreement < 0 ? 0 : g;

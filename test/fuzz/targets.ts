@@ -499,8 +499,13 @@ export function safetensorsFiles(budget: FuzzBudget): FuzzCounts {
 // ---------------------------------------------------------------------------------------------
 // The two kernel paths on edge-case tensors
 
+/** The shape itself, or a one-row matrix of it for an optimizer of matrices only (Muon). */
+function acceptedShape(spec: (typeof optimizerSpecs)[number], shape: readonly number[]): number[] {
+  return spec.acceptsParam?.(shape) == null ? [...shape] : shape.length === 1 ? [1, shape[0]!] : [...shape];
+}
+
 const fusedOwners = optimizerSpecs.filter((spec) => {
-  const probe = new Tensor(new Float32Array(1), [1], { requiresGrad: true });
+  const probe = new Tensor(new Float32Array(1), acceptedShape(spec, [1]), { requiresGrad: true });
   return spec.create([probe], spec.defaults.lr === undefined ? { lr: 0.1 } : {}) instanceof KernelOptimizer;
 });
 
@@ -570,7 +575,7 @@ export function kernelPaths(budget: FuzzBudget): FuzzCounts {
     const runOn = (backend: 'js' | 'wasm'): Float32Array[] =>
       withKernelBackend(backend, () => {
         let k = 0;
-        const params = c.shapes.map((shape) => new Tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => c.values[k++ % c.values.length]!), shape, { requiresGrad: true }));
+        const params = c.shapes.map((shape) => new Tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => c.values[k++ % c.values.length]!), acceptedShape(spec, shape), { requiresGrad: true }));
         const groups = c.repeated ? [{ params }, { params: [params[0]!] }] : [{ params }];
         const optimizer = spec.create(groups as never, options as never);
         for (let t = 0; t < c.steps; t++) {
