@@ -37,6 +37,8 @@
  * minFunc, the Hessian estimate starts from the scaled identity (yᵀs / yᵀy)·I (Nocedal &
  * Wright, eq. 7.20).
  */
+import { nestedDeeperThan, STATE_DICT_MAX_DEPTH } from '../util/nesting.js';
+import { describeValue } from '../util/describe.js';
 import { Tensor, allocate, type DType, type FloatArray } from '../tensor/tensor.js';
 import { SparseRows } from '../tensor/sparse.js';
 import { enableGrad } from '../autograd/engine.js';
@@ -256,6 +258,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
    * that the memory is consistent before anything changes.
    */
   override loadStateDict(stateDict: OptimizerStateDict): void {
+    if (nestedDeeperThan(stateDict, STATE_DICT_MAX_DEPTH)) throw new Error(`LBFGS.loadStateDict: values are nested more than ${STATE_DICT_MAX_DEPTH} levels deep, which no state dict is`);
     const savedState = (stateDict as Partial<OptimizerStateDict> | null)?.state;
     if (savedState === null || typeof savedState !== 'object' || Array.isArray(savedState)) {
       super.loadStateDict(stateDict); // the base names what is wrong with it
@@ -301,13 +304,13 @@ function checkedEntry(entry: Record<string, StateJSONValue>, where: string, size
     return !Array.isArray(shape) || (shape.length === 1 && shape[0] === size);
   };
   for (const name of ['d', 'prev_flat_grad']) {
-    if (copy[name] != null && !flatShapeOk(copy[name])) fail(`.${name} must have shape [${size}] (all parameters as one flat vector), got ${JSON.stringify((copy[name] as TensorJSON).shape)}`);
+    if (copy[name] != null && !flatShapeOk(copy[name])) fail(`.${name} must have shape [${size}] (all parameters as one flat vector), got ${describeValue((copy[name] as TensorJSON).shape)}`);
   }
   for (const name of ['old_dirs', 'old_stps']) {
     const list = copy[name];
     if (Array.isArray(list)) {
       list.forEach((t, i) => {
-        if (!flatShapeOk(t)) fail(`.${name}[${i}] must have shape [${size}], got ${JSON.stringify((t as TensorJSON).shape)}`);
+        if (!flatShapeOk(t)) fail(`.${name}[${i}] must have shape [${size}], got ${describeValue((t as TensorJSON).shape)}`);
       });
     }
   }

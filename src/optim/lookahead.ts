@@ -23,6 +23,8 @@
  * `k`, `alpha`, `step` (inner steps taken) and `slow_weights` keyed by parameter index.
  * With k = 1 and α = 1 it is the inner optimizer itself.
  */
+import { nestedDeeperThan, STATE_DICT_MAX_DEPTH } from '../util/nesting.js';
+import { describeValue } from '../util/describe.js';
 import { Tensor, allocate, type FloatArray } from '../tensor/tensor.js';
 import { shapeString } from '../tensor/shape.js';
 import type { ZeroGradOptions } from './optimizer.js';
@@ -144,6 +146,7 @@ export class Lookahead<I extends OptimizerLike = OptimizerLike> implements Optim
    */
   loadStateDict(stateDict: LookaheadStateDict): void {
     const fail = loadFailure('Lookahead');
+    if (nestedDeeperThan(stateDict, STATE_DICT_MAX_DEPTH)) fail(`values are nested more than ${STATE_DICT_MAX_DEPTH} levels deep, which no state dict is`);
     if (stateDict === null || typeof stateDict !== 'object') fail('expected an object { base, k, alpha, step, slow_weights }');
     const { base, k, alpha, step, slow_weights: slow } = stateDict;
     if (base === undefined) fail(`missing 'base' (the wrapped optimizer's state dict)`);
@@ -163,13 +166,15 @@ export class Lookahead<I extends OptimizerLike = OptimizerLike> implements Optim
     params.forEach((p, i) => {
       const saved = slow[String(i)];
       if (saved === undefined) fail(`'slow_weights' lacks parameter ${i}`);
+      if (saved === null || typeof saved !== 'object') fail(`slow_weights['${i}'] must be a tensor { shape, data }, got ${describeValue(saved)}`);
       const shape = saved!.shape;
       if (!Array.isArray(shape) || shape.length !== p.shape.length || shape.some((d, j) => d !== p.shape[j])) {
-        fail(`slow_weights['${i}'] has shape ${Array.isArray(shape) ? shapeString(shape) : String(shape)} but the parameter has shape ${shapeString(p.shape)}`);
+        fail(`slow_weights['${i}'] has shape ${Array.isArray(shape) && shape.every((d) => typeof d === 'number') ? shapeString(shape) : describeValue(shape)} but the parameter has shape ${shapeString(p.shape)}`);
       }
       const data = saved!.data;
-      if (!Array.isArray(data) || data.length !== p.data.length || !data.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-        fail(`slow_weights['${i}'] must hold ${p.data.length} finite numbers`);
+      const representable = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(p.dtype === 'float32' ? Math.fround(v) : v);
+      if (!Array.isArray(data) || data.length !== p.data.length || !data.every(representable)) {
+        fail(`slow_weights['${i}'] must hold ${p.data.length} finite numbers (within float32's range for a float32 parameter)`);
       }
       const values = allocate(p.data.length, p.dtype);
       values.set(data);

@@ -25,6 +25,7 @@
  * `rho` and `adaptive`. With ρ = 0 it is the inner optimizer itself (at the cost of a second
  * closure evaluation).
  */
+import { nestedDeeperThan, STATE_DICT_MAX_DEPTH } from '../util/nesting.js';
 import { Tensor, type FloatArray } from '../tensor/tensor.js';
 import { SparseRows } from '../tensor/sparse.js';
 import { enableGrad } from '../autograd/engine.js';
@@ -156,6 +157,7 @@ export class SAM<I extends OptimizerLike = OptimizerLike> implements OptimizerLi
   /** Restores the inner optimizer's state and SAM's options; on any error nothing has changed. */
   loadStateDict(stateDict: SAMStateDict): void {
     const fail = loadFailure('SAM');
+    if (nestedDeeperThan(stateDict, STATE_DICT_MAX_DEPTH)) fail(`values are nested more than ${STATE_DICT_MAX_DEPTH} levels deep, which no state dict is`);
     if (stateDict === null || typeof stateDict !== 'object') fail('expected an object { base, rho, adaptive }');
     const { base, rho, adaptive } = stateDict;
     if (base === undefined) fail(`missing 'base' (the wrapped optimizer's state dict)`);

@@ -8,6 +8,7 @@
  * returns the new options and state without touching the optimizer: the caller swaps them in
  * only once nothing can fail.
  */
+import { nestedDeeperThan, STATE_DICT_MAX_DEPTH } from '../util/nesting.js';
 import { Tensor, allocate, type FloatArray } from '../tensor/tensor.js';
 import { numel, shapeString } from '../tensor/shape.js';
 import { camelCase, snakeCase } from './options.js';
@@ -137,6 +138,7 @@ export interface ReadStateDict<S> {
 export function readStateDict<S extends ParamState>(ctx: StateDictContext<S>, stateDict: OptimizerStateDict): ReadStateDict<S> {
   const prefix = `${ctx.name}.loadStateDict: `;
   try {
+    if (nestedDeeperThan(stateDict, STATE_DICT_MAX_DEPTH)) throw new Error(`${prefix}values are nested more than ${STATE_DICT_MAX_DEPTH} levels deep, which no state dict is`);
     return readChecked(ctx, stateDict, prefix);
   } catch (e) {
     // Only descent's own refusals leave here: an engine error (a stack overflow, a throwing
@@ -325,6 +327,7 @@ function readTensor(x: unknown, key: string, like: Tensor, expectShape: readonly
     const v = x.data[i];
     if (typeof v !== 'number') throw new Error(`'${key}' holds a value that is not a number at element ${i}`);
     if (!Number.isFinite(v)) throw new Error(`'${key}' holds ${v} at element ${i} (state values must be finite)`);
+    if (like.dtype === 'float32' && !Number.isFinite(Math.fround(v))) throw new Error(`'${key}' holds ${v} at element ${i}, beyond float32's range (the parameter is float32)`);
     if (nonNegative && v < 0) throw new Error(`'${key}' holds ${v} at element ${i}, but it is a sum of squares (never negative)`);
   }
   const data: FloatArray = allocate(x.data.length, like.dtype);

@@ -107,6 +107,8 @@ function validForSpec(option: OptionSpec, value: unknown): boolean {
       return Array.isArray(value) && value.length === 2 && value.every(inRange);
     case 'nullableNumber':
       return value === null || inRange(value);
+    case 'tuple':
+      return Array.isArray(value) && value.length === option.length && value.every((v: unknown, i) => (v === null ? (option.nullableAt ?? []).includes(i) : inRange(v)));
     default:
       return inRange(value);
   }
@@ -123,6 +125,8 @@ function validValue(option: OptionSpec): fc.Arbitrary<unknown> {
       return fc.constantFrom(...(option.choices ?? [null]));
     case 'betas':
       return fc.tuple(point, point).map(([a, b]) => [Math.min(a, 0.99), Math.min(b, 0.999)]);
+    case 'tuple':
+      return fc.constant(option.default);
     default:
       return option.default === undefined ? point : fc.oneof(fc.constant(option.default), point);
   }
@@ -391,10 +395,13 @@ function snapshot(t: ReturnType<typeof trainingObjects>): unknown {
   return { model: t.model.stateDict(), optimizer: t.optimizer.stateDict(), scheduler: t.objects.scheduler.stateDict(), data: t.data.getState() };
 }
 
-/** A checkpoint file around any payload text, its header telling the truth about the bytes. */
+/**
+ * A version 1 (JSON) checkpoint file around any payload text, its header telling the truth about
+ * the bytes: hostile payloads reach the restore code through the format that carries any JSON.
+ */
 function checkpointWithValidChecksum(payload: string): Uint8Array {
   const body = Buffer.from(payload, 'utf8');
-  const header = JSON.stringify({ format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') });
+  const header = JSON.stringify({ format: CHECKPOINT_FORMAT, version: 1, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') });
   return Buffer.concat([Buffer.from(`${header}\n`, 'utf8'), body]);
 }
 
