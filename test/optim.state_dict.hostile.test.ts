@@ -43,3 +43,13 @@ describe('hostile state dicts', () => {
     expect(() => lookahead.loadStateDict({ ...(lookahead.stateDict() as object), slow_weights: { 0: null } } as never)).toThrow(/Lookahead\.loadStateDict: slow_weights\['0'\] must be a tensor/);
   });
 });
+
+describe('hostile scheduler options', () => {
+  it('a cycle too long to count is refused before the param groups change', async () => {
+    const { CyclicLR } = await import('../src/index.js');
+    const sgd = new SGD([tensor([1], [1], { requiresGrad: true })], { lr: 0.5, momentum: 0.9 });
+    expect(() => new CyclicLR(sgd, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 1e308 })).toThrow(/stepSizeUp \+ stepSizeDown \(1e\+308 \+ 1e\+308\) must be a finite number of steps/);
+    expect(sgd.paramGroups[0]!.lr).toBe(0.5);
+    expect(sgd.paramGroups[0]!.momentum).toBe(0.9);
+  });
+});

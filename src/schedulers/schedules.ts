@@ -376,6 +376,8 @@ export interface CyclicPoint {
 export function cyclicWave(options: CyclicWaveOptions, where = 'cyclic'): (step: number) => CyclicPoint {
   const up = positiveNumber(where, 'stepSizeUp', options.stepSizeUp ?? 2000);
   const down = positiveNumber(where, 'stepSizeDown', options.stepSizeDown ?? up);
+  // A cycle must be a countable number of steps: past ~1.8e308 the wave's position is 0/0.
+  if (!Number.isFinite(up + down)) throw new RangeError(`${where}: stepSizeUp + stepSizeDown (${up} + ${down}) must be a finite number of steps`);
   const gamma = positiveNumber(where, 'gamma', options.gamma ?? 1);
   let scaleFn: (x: number) => number;
   let scaleMode: 'cycle' | 'iterations';
