@@ -2,7 +2,7 @@
  * Builds the playground (`npm run build:playground` → playground/dist): a static site with
  * relative paths, so any static host (or `descent playground`) serves it, offline.
  *
- * The digits for the MNIST tab are cut at build time from the bundled dataset (data/, made by
+ * The digits for the MNIST tab are cut at build time from the bundled dataset (packages/datasets/data/, made by
  * `npm run build:data`) through the compiled library (dist/, made by `npm run build`): the rows
  * of the seeded split that the race's quick MNIST task reads, as a small safetensors file.
  */
@@ -31,7 +31,7 @@ async function digitsFile(): Promise<Uint8Array> {
     return { pixels: Uint8Array.from(split.x.data.subarray(0, count * width)), labels: Uint8Array.from(split.y.data.subarray(0, count)), width };
   };
   const arrays = { train: rows(train, task.trainSize + task.validationSize), test: rows(test, task.testSize) };
-  const header: Record<string, unknown> = { __metadata__: { source: 'data/mnist.safetensors', split: `loadMnist seed ${task.splitSeed}`, rows: 'the race quick task: train + validation rows, test rows' } };
+  const header: Record<string, unknown> = { __metadata__: { source: 'descent-datasets/data/mnist.safetensors', split: `loadMnist seed ${task.splitSeed}`, rows: 'the race quick task: train + validation rows, test rows' } };
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const [name, a] of Object.entries(arrays)) {

