@@ -1,5 +1,5 @@
 export * from './tensor/index.js';
-export { noGrad, enableGrad, isGradEnabled, GraphNode } from './autograd/engine.js';
+export { noGrad, enableGrad, isGradEnabled, type GraphNode } from './autograd/engine.js';
 export * as nn from './nn/index.js';
 export * as F from './nn/functional.js';
 export * from './data/index.js';

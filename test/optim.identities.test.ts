@@ -14,7 +14,8 @@ import { setKernelBackend, withKernelBackend } from '../src/wasm/backend.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { SparseRows } from '../src/tensor/sparse.js';
 import { Generator } from '../src/tensor/random.js';
-import { Adam, AdamW, Adagrad, kernels, referenceKernels, useKernels, type Optimizer } from '../src/optim/index.js';
+import { Adam, AdamW, Adagrad, type Optimizer } from '../src/optim/index.js';
+import { kernels, referenceKernels, useKernels } from '../src/optim/kernels/index.js';
 
 function randomTensor(shape: number[], gen: Generator, requiresGrad = true): Tensor {
   const size = shape.reduce((a, b) => a * b, 1);

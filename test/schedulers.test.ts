@@ -36,7 +36,6 @@ import {
   oneCycle,
   oneCycleMomentum,
   polynomialDecay,
-  sample,
   stepDecay,
   swaAnnealing,
   warmupCosine,
@@ -45,6 +44,7 @@ import {
   type SchedulableGroup,
   type Scheduler,
 } from '../src/schedulers/index.js';
+import { sample } from '../src/schedulers/schedules.js';
 
 const EXACT = { rtol: 1e-14, atol: 1e-17 };
 

@@ -28,6 +28,5 @@ export {
   type TrainingCheckpoint,
   type TrainingObjects,
 } from './checkpoint.js';
-export { writeFileAtomic } from '../platform/files.js';
-export { Progress, formatValue, type ProgressMode, type ProgressStream } from './progress.js';
-export { parametersOf, type ParameterSource, type HasParameters } from './params.js';
+export type { ProgressMode, ProgressStream } from './progress.js';
+export type { ParameterSource, HasParameters } from './params.js';

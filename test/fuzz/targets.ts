@@ -29,10 +29,10 @@ import {
   SequentialLR,
   StepLR,
   WarmupCosineLR,
-  optionNames,
   type SchedulableOptimizer,
   type Scheduler,
 } from '../../src/schedulers/index.js';
+import { optionNames } from '../../src/schedulers/schedules.js';
 import { SWALR } from '../../src/train/swa.js';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, captureTraining, decodeCheckpoint, encodeCheckpoint, restoreTraining, type TrainingObjects } from '../../src/train/checkpoint.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
