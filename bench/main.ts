@@ -99,6 +99,15 @@ interface PeerRun {
   error?: string;
 }
 
+/** bench/tfjs_adapter.mjs as a peer: per tfjs backend, the MLP's samples/s with tfjs's Adam and through the adapter. */
+interface AdapterRun {
+  samples: number;
+  batch: number;
+  reps: number;
+  backends?: Array<{ backend: string; own: number; adapted: number; ratio: number }>;
+  error?: string;
+}
+
 function runPeer(command: string, argv: string[], job: unknown, label: string, input?: string): PeerRun {
   log(`… ${label}`);
   const r = spawnSync(command, [...argv, JSON.stringify(job)], { cwd: root, encoding: 'utf8', input, maxBuffer: 1 << 26, timeout: quick ? 600_000 : 3_600_000 });
@@ -162,15 +171,18 @@ async function main(): Promise<void> {
     threads: TORCH_THREADS,
   };
   const peers: Record<'tfjsCpu' | 'tfjsWasm' | 'torch', PeerRun | null> = { tfjsCpu: null, tfjsWasm: null, torch: null };
+  let adapter: AdapterRun | null = null;
   if (withPeers) {
     peers.tfjsCpu = runPeer(process.execPath, [join('bench', 'peers', 'tfjs.cjs')], { ...tfjsJob, backend: 'cpu' }, 'TensorFlow.js cpu');
     peers.tfjsWasm = runPeer(process.execPath, [join('bench', 'peers', 'tfjs.cjs')], { ...tfjsJob, backend: 'wasm' }, 'TensorFlow.js wasm');
+    adapter = runPeer(process.execPath, [join('bench', 'tfjs_adapter.mjs')], mlpConfig, 'descent/tfjs adapter against TensorFlow.js\'s own Adam') as unknown as AdapterRun;
+    for (const b of adapter.backends ?? []) log(`  tfjs ${b.backend} MLP: own Adam ${fmt(b.own, 0)} samples/s, descent Adam through descent/tfjs ${fmt(b.adapted, 0)} samples/s: adapter ÷ own ${fmt(b.ratio)}`);
     const python = torchPython();
     if (torchAvailable(python)) peers.torch = runPeer(python[0]!, [...python.slice(1), '-'], torchJob, `PyTorch CPU (${python.join(' ')})`, readFileSync(join(root, 'bench', 'peers', 'torch_peer.py'), 'utf8'));
     else log(`  PyTorch: ${python.join(' ')} cannot import torch; skipped`);
   }
 
-  writeReport(info, ours, mlp, matmul, peers);
+  writeReport(info, ours, mlp, matmul, peers, adapter);
 }
 
 // ---- report ----
@@ -187,7 +199,7 @@ function peerFor(run: PeerRun | null, optimizer: string, workload: string, tfjs:
   return { ns: best.nsPerParam, state: best.stateBytesPerParam, note: best.foreach === true ? 'foreach' : best.foreach === false ? 'loop' : '' };
 }
 
-function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: Partial<Record<KernelBackend, number>>, matmul: { js: number; wasm: number; peak: number }, peers: Record<'tfjsCpu' | 'tfjsWasm' | 'torch', PeerRun | null>): void {
+function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: Partial<Record<KernelBackend, number>>, matmul: { js: number; wasm: number; peak: number }, peers: Record<'tfjsCpu' | 'tfjsWasm' | 'torch', PeerRun | null>, adapter: AdapterRun | null): void {
   const lines: string[] = [];
   const push = (s = ''): void => void lines.push(s);
   push('# Benchmarks');
@@ -245,6 +257,14 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: P
   push(`| ---: | ---: | ---: | ---: |${(peers.torch?.byThreads ?? []).map(() => ' ---: |').join('')}`);
   push(`| ${fmt(matmul.js, 1)} | ${fmt(matmul.wasm, 1)} | ${fmt(matmul.peak, 1)} | ${fmt(ratio(matmul.wasm, matmul.peak))} |${(peers.torch?.byThreads ?? []).map((r) => ` ${fmt(r.matmulGflops, 1)} |`).join('')}`);
   push();
+  if (adapter?.backends) {
+    push(`The TensorFlow.js adapter's cost: the same MLP as a \`tf.LayersModel\` (${adapter.samples} random samples, batch ${adapter.batch}, \`model.fit\`, best of ${adapter.reps} epochs, the two optimizers alternating in one process), trained by TensorFlow.js's own Adam and by descent's Adam through \`descent/tfjs\` (which copies each gradient in and each new value out):`);
+    push();
+    push('| tfjs backend | tfjs Adam, samples/s | descent Adam via descent/tfjs, samples/s | adapter ÷ tfjs Adam |');
+    push('| --- | ---: | ---: | ---: |');
+    for (const b of adapter.backends) push(`| ${b.backend} | ${fmt(b.own, 0)} | ${fmt(b.adapted, 0)} | ${fmt(b.ratio)} |`);
+    push();
+  }
   if (peers.torch?.blas?.includes('blas/libblas.so')) {
     push(`This PyTorch calls ${peers.torch.blas}: Debian's reference BLAS, not OpenBLAS: it is no fair peer for the MLP and the matmul. Set up PyTorch 2.14 with OpenBLAS (../shared/NOTES.md) and point DESCENT_TORCH_PYTHON at it.`);
     push();

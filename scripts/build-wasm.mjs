@@ -114,7 +114,8 @@ for (const module of modules) {
     if (!WebAssembly.validate(bytes)) throw new Error(`build-wasm: ${name}.wasm does not validate`);
     const constant = module.constant.replace(/WasmBase64$/, `${variant.suffix}WasmBase64`);
     lines.push(`/** ${module.sources.join(' + ')}${variant.suffix ? ', importing a shared memory' : ''}: ${bytes.length} bytes. */`);
-    lines.push(`export const ${constant} =\n  '${bytes.toString('base64')}';`);
+    // Typed as string, so the declarations say `string` rather than repeat the binary as a literal type.
+    lines.push(`export const ${constant}: string =\n  '${bytes.toString('base64')}';`);
     lines.push('');
     console.log(`build-wasm: ${name}.wasm ${bytes.length} bytes from ${module.sources.join(', ')}`);
   }

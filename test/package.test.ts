@@ -129,6 +129,18 @@ describe('the packed package', () => {
     expectWorkingConsumer(result);
   });
 
+  it('has CommonJS declarations that type-check themselves (no skipLibCheck; all entries but descent/tfjs, whose peer\'s own declarations do not)', () => {
+    const dir = consumerProject('commonjs');
+    const entries = ['descent', ...subpaths.filter((name) => name !== 'descent/tfjs')];
+    writeFileSync(join(dir, 'types.ts'), entries.map((name, i) => `import * as entry${i} from '${name}';\n`).join('') + `export const entries = [${entries.map((_, i) => `entry${i}`).join(', ')}];\n`);
+    const flags = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--types', 'node', join(dir, 'types.ts')];
+    try {
+      execFileSync(bin('tsc'), flags, { cwd: dir, encoding: 'utf8', timeout: 180_000 });
+    } catch (error) {
+      throw new Error(`tsc found errors in descent's declarations:\n${String((error as { stdout?: string }).stdout)}`);
+    }
+  });
+
   it('compiles with tsc (module node16) to ES modules and runs', () => {
     const { compiled, result } = compileAndRun(consumerProject('module'));
     expect(compiled).toMatch(/from 'descent'/);
