@@ -338,6 +338,21 @@ describe.each(['js', 'wasm'] as const)('%s kernels', (backend) => {
       expect(optimizer.paramGroups.length).toBe(1);
     });
 
+    test("a non-leaf tensor is refused as a parameter (PyTorch: can't optimize a non-leaf Tensor), and nothing changes", () => {
+      const [a, b] = quadratic(1, spec).params;
+      const computed = b!.mul(2);
+      expect(() => spec.create([a!, computed])).toThrow(/can't optimize a non-leaf Tensor: param group 0's parameter 1/);
+      expect(() => spec.create([['w', a!], ['twice b', computed]])).toThrow(/parameter 1 \('twice b'\)/);
+      const optimizer = spec.create([a!]);
+      const before = JSON.stringify(optimizer.stateDict());
+      // LBFGS refuses a second group before it looks at the params.
+      expect(() => optimizer.addParamGroup({ params: [computed] })).toThrow(spec.stateKind === 'flat' ? /doesn't support per-parameter options/ : /non-leaf/);
+      expect(optimizer.paramGroups.length).toBe(1);
+      expect(JSON.stringify(optimizer.stateDict())).toBe(before);
+      // Its detached copy is a leaf: accepted.
+      expect(() => spec.create([a!, computed.detach()])).not.toThrow();
+    });
+
     test.runIf(spec.lrSeedsState === undefined)('live lr edits take effect: lr 0 freezes, restoring it moves again', () => {
       const named = modelParams(41, spec);
       const params = named.map(([, t]) => t);

@@ -23,7 +23,7 @@ import { Generator } from '../src/tensor/random.js';
 import { withKernelBackend, type KernelBackend } from '../src/wasm/backend.js';
 import type { Optimizer, OptimizerStateDict } from '../src/optim/optimizer.js';
 import { KernelOptimizer } from '../src/optim/runner.js';
-import { Adam, LAMB, NAdam, RMSprop, SGD } from '../src/optim/index.js';
+import { Adagrad, Adam, LAMB, NAdam, RMSprop, SGD } from '../src/optim/index.js';
 import { optimizerSpecs, type KernelOptimizerSpec, type OptionSpec, type OptimizerSpec } from '../src/optim/registry.js';
 import { assertAllclose } from './helpers/allclose.js';
 import { compareStateDict } from './helpers/golden.js';
@@ -361,6 +361,59 @@ describe('the fused path keeps the optimizer contract', () => {
       }
       return { params, optimizer };
     }, () => 'wasm');
+  });
+
+  // A fused group's bookkeeping is redone only when a setter reports a change (wasm/runner.ts):
+  // each change below, made between steps whose gradients otherwise stay where backward left
+  // them, must reach the next step as it reaches the plain path, which looks at everything.
+  test('between steady steps, every change reaches the next step: gradients gone and back, requiresGrad toggled, a param replaced, a group added, storage swapped, gradients assigned and edited in place', () => {
+    replay((step) => {
+      const params = tensors(9, [[4], [2, 3], [5], [3]]);
+      const extra = tensors(10, [[6]]);
+      const inputs = new Map([...params, ...extra].map((p, k) => [p, tensors(20 + k, [p.shape])[0]!.detach()]));
+      const optimizer = new Adam(params.slice(0, 3), { lr: 0.05 });
+      const group = optimizer.paramGroups[0]!;
+      // L = Σ (p·x + ½p²) over the params optimized now: ∇ = x + p, different at every step.
+      const backward = (): void => {
+        optimizer.zeroGrad();
+        const live = optimizer.paramGroups.flatMap((g) => g.params);
+        live.map((p) => p.mul(inputs.get(p)!).sum().add(p.square().sum().mul(0.5))).reduce((a, b) => a.add(b)).backward();
+      };
+      const changes: Array<() => void> = [
+        backward,
+        () => {}, // the same gradients again: a steady step
+        () => ((params[1]!.requiresGrad = false), backward()), // its gradient is gone
+        () => {},
+        () => ((params[1]!.requiresGrad = true), backward()), // back, a step behind the others
+        () => ((group.params[2] = params[3]!), backward()), // params[2] leaves, params[3] comes in
+        () => (optimizer.addParamGroup({ params: extra, lr: 0.1 }), backward()),
+        () => (params[0]!.data = Float32Array.from([1, -2, 3, -4])),
+        () => ((params[0]!.grad as Tensor).data = Float32Array.from([0.5, 0.5, -0.5, 0.25])),
+        () => (params[1]!.grad = new Tensor(Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3])),
+        () => ((params[1]!.grad as Tensor).data[0]! += 10), // edited in place: PyTorch's step sees it
+        () => (params[0]!.grad = null),
+        () => {},
+      ];
+      changes.forEach((change, t) => {
+        change();
+        step(optimizer, t);
+      });
+      return { params: [...params, ...extra], optimizer };
+    }, () => 'wasm');
+  });
+
+  test('a row-sparse gradient kept from step to step is checked at every step, against the options of that step', () => {
+    const p = new Tensor(Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), [4, 2], { requiresGrad: true });
+    const optimizer = new Adagrad([p], { lr: 0.1 });
+    p.grad = new SparseRows([1, 3], new Tensor(Float32Array.from([1, 2, 3, 4]), [2, 2]), [4, 2]);
+    withKernelBackend('wasm', () => {
+      optimizer.step();
+      optimizer.step();
+      optimizer.paramGroups[0]!.weightDecay = 0.1;
+      const before = Float32Array.from(p.data);
+      expect(() => optimizer.step()).toThrow(/weightDecay \(0\.1\) is not compatible with sparse gradients/);
+      expect(p.data).toEqual(before);
+    });
   });
 
   test('a step leaves the gradients as they were: stepping twice on one gradient is two steps (LAMB, whose kernel writes a direction)', () => {

@@ -171,6 +171,10 @@ export abstract class Optimizer<O extends object = Record<string, unknown>, S ex
         if (problem !== null) throw new TypeError(`${this.name}: ${where}'s parameter ${i}${names ? ` ('${names[i]}')` : ''}: ${problem}`);
       });
     }
+    params.forEach((p, i) => {
+      // PyTorch's rule: a step writes into the tensor itself, which a result of recorded ops is not.
+      if (!p.isLeaf) throw new Error(`${this.name}: can't optimize a non-leaf Tensor: ${where}'s parameter ${i}${names ? ` ('${names[i]}')` : ''} was computed by recorded ops; optimize the leaf it comes from, or pass its detach()`);
+    });
     const seen = new Set<Tensor>();
     params.forEach((p, i) => {
       if (seen.has(p)) throw new Error(`${this.name}: ${where} lists the parameter at position ${i}${names ? ` ('${names[i]}')` : ''} twice`);
@@ -249,18 +253,25 @@ export abstract class Optimizer<O extends object = Record<string, unknown>, S ex
    * only dense ones work, a wrong size) leaves the whole model as it was. `step()` calls it.
    */
   protected checkGradients(): void {
-    for (const group of this.paramGroups) {
-      for (const p of group.params) {
-        const grad = p.grad;
-        if (grad === null) continue;
-        // A dense gradient whose data was swapped for an array of another length would make
-        // one path throw midway and the other write NaN: refuse it before anything moves.
-        if (!grad.isSparse && grad.data.length !== p.data.length) {
-          throw new RangeError(`${this.name}: a gradient holds ${grad.data.length} values for a parameter of ${p.data.length} (shape ${shapeString(p.shape)})`);
-        }
-        this.checkGradient(group, p, grad);
-      }
+    for (const group of this.paramGroups) this.checkGroupGradients(group);
+  }
+
+  /** `checkGradients` for one group. */
+  protected checkGroupGradients(group: ParamGroup<O>): void {
+    for (const p of group.params) {
+      const grad = p.grad;
+      if (grad !== null) this.checkParamGradient(group, p, grad);
     }
+  }
+
+  /** Throws when `grad` cannot be used for `param` this step, naming the problem. */
+  protected checkParamGradient(group: ParamGroup<O>, p: Tensor, grad: Gradient): void {
+    // A dense gradient whose data was swapped for an array of another length would make
+    // one path throw midway and the other write NaN: refuse it before anything moves.
+    if (!grad.isSparse && grad.data.length !== p.data.length) {
+      throw new RangeError(`${this.name}: a gradient holds ${grad.data.length} values for a parameter of ${p.data.length} (shape ${shapeString(p.shape)})`);
+    }
+    this.checkGradient(group, p, grad);
   }
 
   /**

@@ -6,6 +6,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { Gradient } from '../tensor/sparse.js';
 import type { Run } from './spec.js';
+import type { ParamArena } from './wasm/arena.js';
 
 /** A run with no entries, whose lists keep their storage from step to step. */
 export function emptyRun<S>(): Run<S> {
@@ -68,3 +69,29 @@ export class RunSplitter<S> {
   }
 }
 
+
+/**
+ * The listed params (ascending) of a fused plan, split into runs whose states agree: fresh runs
+ * over `arena`, made when the plan changes and kept while it holds. Their index lists are frozen
+ * (a lone run's is `indices` itself), so the arena knows its segment table is still the one
+ * written for them. The gradients are in the arena: a fused run's `grads` is empty.
+ */
+export function partitionRuns<S>(arena: ParamArena, indices: readonly number[], params: readonly Tensor[], states: readonly S[], sameRun: (a: S, b: S) => boolean): Run<S>[] {
+  const runs: Array<{ indices: number[]; params: Tensor[]; states: S[] }> = [];
+  for (const i of indices) {
+    const state = states[i]!;
+    let run = runs.find((r) => sameRun(r.states[0]!, state));
+    if (run === undefined) runs.push((run = { indices: [], params: [], states: [] }));
+    run.indices.push(i);
+    run.params.push(params[i]!);
+    run.states.push(state);
+  }
+  return runs.map((r) => ({
+    arena,
+    indices: (runs.length === 1 ? indices : Object.freeze(r.indices)) as number[],
+    params: r.params,
+    grads: [],
+    states: r.states,
+    rows: null,
+  }));
+}

@@ -16,14 +16,14 @@
  * says which of them PyTorch stores as 0-d tensors, and the state dict writes them that way. On
  * the fused path a state tensor's `data` is a view of the arena: change values in place
  * (`.data.set(...)`), or load a state dict, whose tensors are copied into the arena on the next
- * step. A tensor put in a state entry's place is seen once the entry is set again
- * (`optimizer.state.set(p, state)`): the fused path reads states again only when
- * `optimizer.state` changes.
+ * step. A tensor put in a state entry's place, or a counter changed in place, is seen once the
+ * entry is set again (`optimizer.state.set(p, state)`): the fused path reads states, and splits
+ * its runs, again only when `optimizer.state` changes.
  */
 import { Tensor, allocate } from '../tensor/tensor.js';
 import type { Gradient } from '../tensor/sparse.js';
 import { kernels } from './kernels/index.js';
-import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
+import { Optimizer, type ParamGroup, type ParamsInput, type StateMap } from './optimizer.js';
 import { layoutOf, type KernelOptimizerSpec, type Run, type StateEntrySpec, type StateLayout, type StepContext } from './spec.js';
 import type { ParamState } from './state_dict.js';
 import { FusedRunner } from './wasm/runner.js';
@@ -49,6 +49,8 @@ export class KernelOptimizer<O extends object = Record<string, unknown>, S exten
   /** The counters (each step adds 1), and the entries that exist under some options only (made when they first do). */
   private readonly counters: readonly string[];
   private readonly optional: ReadonlyArray<readonly [string, StateEntrySpec<O>]>;
+  /** Every optional entry is an arena array: it exists exactly when the group's arena has it. */
+  private readonly optionalFollowsArena: boolean;
   /** The optional entries a group's options turn on, worked out once per group and step. */
   private readonly optionalOn: Array<readonly [string, StateEntrySpec<O>]> = [];
   private optionalGroup: object | null = null;
@@ -67,9 +69,13 @@ export class KernelOptimizer<O extends object = Record<string, unknown>, S exten
     this.entries = Object.entries(spec.state);
     this.counters = this.entries.filter(([, e]) => e.kind === 'count' || e.kind === 'count0d').map(([key]) => key);
     this.optional = this.entries.filter(([, e]) => e.when !== undefined);
+    this.optionalFollowsArena = this.optional.every(([, e]) => e.kind === 'param' && e.arena === undefined && e.shape === undefined);
     const scalarKeys = this.entries.filter(([, e]) => e.kind !== 'param').map(([key]) => key);
-    this.splitter = new RunSplitter<S>(spec.kernels.sameRun ?? scalarsAgree(scalarKeys));
-    this.fused = spec.kernels.fused === undefined && spec.kernels.fusedRows === undefined ? null : new FusedRunner<O, S, H>(spec, this.hyper, this.state, this.splitter, this.newState, this.advanceState);
+    const sameRun = spec.kernels.sameRun ?? scalarsAgree(scalarKeys);
+    this.splitter = new RunSplitter<S>(sameRun);
+    this.fused = spec.kernels.fused === undefined && spec.kernels.fusedRows === undefined
+      ? null
+      : new FusedRunner<O, S, H>(spec, this.hyper, this.state as StateMap<Tensor, S>, sameRun, this.newState, this.advanceState, this.advanceRun, (group, p, grad) => this.checkParamGradient(group, p, grad));
     this.context = {
       groups: this.paramGroups,
       gradSumOfSquares: (group) => this.fused?.gradSumOfSquares(group as ParamGroup<O>) ?? plainGradSumOfSquares(group.params),
@@ -111,6 +117,23 @@ export class KernelOptimizer<O extends object = Record<string, unknown>, S exten
     }
   };
 
+  /**
+   * `advanceState` for every param of a run, whose states agree, on the fused path's steady
+   * step. An optional entry that lives in the arena appears with a new arena, so a plan that
+   * holds has it already: where every optional entry does (Adam's AMSGrad maximum, RMSprop's
+   * buffers), counting is all there is to do, in one tight loop per counter.
+   */
+  private readonly advanceRun = (group: Readonly<O>, run: Run<S>): void => {
+    const states = run.states as ParamState[];
+    if (!this.optionalFollowsArena) {
+      for (let k = 0; k < states.length; k++) this.advanceState(group, run.params[k]!, run.states[k]!);
+      return;
+    }
+    for (const key of this.counters) {
+      for (let k = 0; k < states.length; k++) states[k]![key] = (states[k]![key] as number) + 1;
+    }
+  };
+
   private optionalEntriesOn(group: Readonly<O>): ReadonlyArray<readonly [string, StateEntrySpec<O>]> {
     if (group !== this.optionalGroup || this.stepCount !== this.optionalStep) {
       const on = this.optionalOn;
@@ -120,6 +143,13 @@ export class KernelOptimizer<O extends object = Record<string, unknown>, S exten
       this.optionalStep = this.stepCount;
     }
     return this.optionalOn;
+  }
+
+  /** Gradients are checked group by group: on the fused path against the group's plan, which also stages them. */
+  protected override checkGradients(): void {
+    for (const group of this.paramGroups) {
+      if (this.fused === null || !this.fused.prepare(group)) this.checkGroupGradients(group);
+    }
   }
 
   protected update(): void {

@@ -165,19 +165,25 @@ export function layoutOf<O>(table: StateTable<O>, options: Readonly<O>): StateLa
  * same configuration, so a caller tells a changed configuration by identity.
  */
 export function arenaArraysOf<O extends object>(spec: KernelOptimizerSpec<O>, options: Readonly<O>): readonly string[] {
-  const names = Object.entries(spec.state)
-    .filter(([, e]) => inArena(e, options))
-    .map(([key]) => key)
-    .concat(spec.kernels.scratch ?? []);
-  const key = names.join(',');
-  let memo = arenaArrayMemo.get(spec);
-  if (memo === undefined) arenaArrayMemo.set(spec, (memo = new Map()));
-  let arrays = memo.get(key);
-  if (arrays === undefined) memo.set(key, (arrays = Object.freeze(names)));
+  let memo = arenaArrayMemo.get(spec) as ArenaArrayMemo<O> | undefined;
+  if (memo === undefined) arenaArrayMemo.set(spec, (memo = { entries: Object.entries(spec.state), byMask: new Map() }));
+  // Every step asks: which entries are on is a bit mask, so the answer allocates nothing.
+  let mask = 0;
+  for (let k = 0; k < memo.entries.length; k++) if (inArena(memo.entries[k]![1], options)) mask |= 1 << k;
+  let arrays = memo.byMask.get(mask);
+  if (arrays === undefined) {
+    const names = memo.entries.filter((_, k) => (mask & (1 << k)) !== 0).map(([key]) => key);
+    memo.byMask.set(mask, (arrays = Object.freeze(names.concat(spec.kernels.scratch ?? []))));
+  }
   return arrays;
 }
 
-const arenaArrayMemo = new WeakMap<object, Map<string, readonly string[]>>();
+interface ArenaArrayMemo<O> {
+  entries: ReadonlyArray<readonly [string, StateEntrySpec<O>]>;
+  byMask: Map<number, readonly string[]>;
+}
+
+const arenaArrayMemo = new WeakMap<object, ArenaArrayMemo<never>>();
 
 function inArena<O>(entry: StateEntrySpec<O>, options: Readonly<O>): boolean {
   return entry.kind === 'param' && (entry.when === undefined || entry.when(options)) && (entry.arena === undefined || entry.arena(options));
@@ -204,6 +210,7 @@ export interface Run<S> {
   /** Positions in `group.params`, ascending: the params' indices in the arena. */
   readonly indices: number[];
   readonly params: Tensor[];
+  /** The gradients, on the plain path and for a row-sparse run; a fused dense run's are in the arena and this is empty. */
   readonly grads: Gradient[];
   readonly states: S[];
   /** Fused path, a row-sparse gradient: its rows, coalesced into the arena (a run of one parameter). */
@@ -243,7 +250,11 @@ export interface KernelSpec<O, S, H> {
   scratch?: readonly string[];
   /** Whether two parameters can share a call (default: all counters and numbers of their states agree). */
   sameRun?(a: S, b: S): boolean;
-  /** A problem with a gradient these options cannot take (Adagrad: weight decay with a sparse one), or null. */
+  /**
+   * A problem with a gradient these options cannot take (Adagrad: weight decay with a sparse one),
+   * or null. The fused path asks when it first sees a gradient, and at every step for a row-sparse
+   * one: a verdict on a dense gradient must not depend on options.
+   */
   checkGradient?(options: Readonly<O>, grad: Gradient): string | null;
 }
 

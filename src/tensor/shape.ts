@@ -4,7 +4,7 @@ export type Shape = readonly number[];
 
 export function numel(shape: Shape): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i]!;
   return n;
 }
 
@@ -30,12 +30,13 @@ export function sameShape(a: Shape, b: Shape): boolean {
 
 export function checkShape(shape: Shape, what = 'shape'): number[] {
   if (!Array.isArray(shape)) throw new TypeError(`Invalid ${what}: expected an array of sizes`);
-  for (const d of shape) {
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i]!;
     if (!Number.isInteger(d) || d < 0) {
       throw new RangeError(`Invalid ${what} ${shapeString(shape)}: sizes must be non-negative integers`);
     }
   }
-  return [...shape];
+  return shape.slice();
 }
 
 /** Normalises a possibly negative dim against `rank`, or throws naming the valid range. */

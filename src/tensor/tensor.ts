@@ -9,7 +9,7 @@
  * gradient is written, for the same reason.
  */
 import { GraphNode, runBackward, type BackwardOptions } from '../autograd/engine.js';
-import { numel, checkShape, shapeString, inferShape, type Shape } from './shape.js';
+import { numel, checkShape, sameShape, shapeString, inferShape, type Shape } from './shape.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { SparseRows, type Gradient } from './sparse.js';
 import * as ew from './elementwise.js';
@@ -41,9 +41,13 @@ export function dtypeOf(data: FloatArray): DType {
   return data instanceof Float64Array ? 'float64' : 'float32';
 }
 
+/** A flag a tensor raises when its storage or gradient is replaced (see `Tensor.watcher`). */
+export interface ChangeFlag {
+  changed: boolean;
+}
+
 export class Tensor {
-  /** Row-major storage; `data.length === numel(shape)`. */
-  data: FloatArray;
+  private storage: FloatArray;
   readonly shape: number[];
   requiresGrad: boolean;
   private gradient: Gradient | null = null;
@@ -53,15 +57,29 @@ export class Tensor {
   retainsGrad = false;
   /** Where a fresh gradient is stored, when the storage is managed elsewhere (fused optimizers). */
   gradBuffer: FloatArray | null = null;
+  /**
+   * Raised when `data` or `grad` is replaced. A fused optimizer sets it on the params and
+   * gradients its arena holds, so that its step looks at them again only when one changed.
+   */
+  watcher: ChangeFlag | null = null;
 
   constructor(data: FloatArray, shape: Shape, options: { requiresGrad?: boolean } = {}) {
     const checked = checkShape(shape);
     if (data.length !== numel(checked)) {
       throw new RangeError(`Tensor: ${data.length} values do not fill shape ${shapeString(checked)} (${numel(checked)} elements)`);
     }
-    this.data = data;
+    this.storage = data;
     this.shape = checked;
     this.requiresGrad = options.requiresGrad ?? false;
+  }
+
+  /** Row-major storage; `data.length === numel(shape)`. Replaceable, as PyTorch's `param.data = …`. */
+  get data(): FloatArray {
+    return this.storage;
+  }
+  set data(values: FloatArray) {
+    this.storage = values;
+    if (this.watcher !== null) this.watcher.changed = true;
   }
 
   /** The accumulated gradient (dense, or row-sparse for a sparse embedding), or null. Assignable, as in PyTorch. */
@@ -73,11 +91,12 @@ export class Tensor {
       if (!(value instanceof Tensor) && !(value instanceof SparseRows)) {
         throw new TypeError('grad: expected a Tensor, a SparseRows gradient or null');
       }
-      if (value.shape.length !== this.shape.length || value.shape.some((d, i) => d !== this.shape[i])) {
+      if (value.shape !== this.shape && !sameShape(value.shape, this.shape)) {
         throw new RangeError(`grad: assigned gradient has shape ${shapeString(value.shape)}, but the tensor has shape ${shapeString(this.shape)}`);
       }
     }
     this.gradient = value;
+    if (this.watcher !== null) this.watcher.changed = true;
   }
 
   get dtype(): DType {

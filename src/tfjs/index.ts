@@ -108,7 +108,8 @@ export class DescentTfjsOptimizer<O extends OptimizerLike = OptimizerLike> exten
     for (const binding of this.#bindings.values()) binding.param.grad = null;
     for (const [{ variable, param }, gradient] of updates) {
       param.data.set(variable.dataSync() as Float32Array);
-      param.grad = new Tensor(Float32Array.from(gradient.dataSync() as Float32Array), param.shape);
+      // As backward leaves a gradient: copied once, into the optimizer's arena where it has one.
+      param.accumulateGrad(new Tensor(gradient.dataSync() as Float32Array, param.shape));
     }
     this.#beforeStep?.(this.params);
     this.#inner!.step();

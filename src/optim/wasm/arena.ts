@@ -104,6 +104,8 @@ export class ParamArena {
   private readonly normValues: Float64Array;
   /** What the segment table holds now: the params it was written for, and how. */
   private readonly tableIndices: number[] = [];
+  /** The list the table was written for, when it was frozen (it cannot have changed since). */
+  private tableFrozenList: readonly number[] | null = null;
   private tableSeparate = false;
   private tableEntries = -1;
   private tableScaled = false;
@@ -366,13 +368,20 @@ export class ParamArena {
    * Writes the segment table for the params listed in `indices` (ascending) and returns the
    * number of entries. Neighbouring params merge into one segment, unless `separate` asks for
    * one entry per param (norms; per-param scales for LARS and LAMB, set by `setSegmentScales`).
-   * A table the same as the one written last is not written again: kernels only read it.
+   * A table the same as the one written last is not written again: kernels only read it. A
+   * frozen list (a fused plan's run) that the table was written for is known by identity, with
+   * no pass over it.
    */
   writeSegments(indices: readonly number[], separate = false): number {
-    if (this.tableEntries >= 0 && separate === this.tableSeparate && (separate || !this.tableScaled) && sameList(indices, this.tableIndices)) {
-      return this.tableEntries;
+    if (this.tableEntries >= 0 && separate === this.tableSeparate && (separate || !this.tableScaled)) {
+      if (indices === this.tableFrozenList) return this.tableEntries;
+      if (sameList(indices, this.tableIndices)) {
+        if (Object.isFrozen(indices)) this.tableFrozenList = indices;
+        return this.tableEntries;
+      }
     }
     this.tableEntries = -1;
+    this.tableFrozenList = null;
     const entries = this.writeSegmentsChecked(indices, separate);
     const kept = this.tableIndices;
     for (let k = 0; k < indices.length; k++) kept[k] = indices[k]!;
@@ -380,6 +389,7 @@ export class ParamArena {
     this.tableSeparate = separate;
     this.tableScaled = false;
     this.tableEntries = entries;
+    if (Object.isFrozen(indices)) this.tableFrozenList = indices;
     return entries;
   }
 

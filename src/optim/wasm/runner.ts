@@ -8,168 +8,309 @@
  * coalesced into the arena and takes a call of its own. A step allocates nothing once the
  * arena is built.
  *
- * The runner owns the arenas and their binding: which state object is bound into which slot,
- * re-read when `optimizer.state` changes (a loaded state dict, a user's `state.set`), rebuilt
- * when the group's params or arrays change (an option turned on live).
+ * A group's bookkeeping is done when something changed, not every step. Its *plan* records, per
+ * parameter, which kind of gradient it was last admitted with (none, dense in its arena slot,
+ * dense elsewhere, row-sparse), the states bound into the arena, and the runs: the params that
+ * take one kernel call. A step has two phases, as on the plain path:
+ *  - `prepare`, for every group before any parameter moves: one pass that confirms each param
+ *    is the planned tensor, its values live in the arena and its gradient is of the planned
+ *    kind. A gradient seen for the first time (a new tensor, or data swapped) is checked then;
+ *    a dense one made outside the arena (`p.grad = t`) is copied into its slot, every step,
+ *    since its values are the user's. Anything else that changed marks the plan stale.
+ *  - `step`: a stale plan is made again (states created and bound, runs split); then each run
+ *    counts its step and takes one kernel call.
+ * The steady state of a training loop is therefore one pass of loads and compares, the
+ * counters, and one call per run. What the pass cannot see, because no setter is involved: a
+ * state's counter or tensor changed in place. Those are read again once `optimizer.state` is
+ * set (`optimizer.state.set(p, state)`, a loaded state dict).
  */
-import type { Tensor } from '../../tensor/tensor.js';
+import type { ChangeFlag, Tensor } from '../../tensor/tensor.js';
 import type { Gradient, SparseRows } from '../../tensor/sparse.js';
 import { kernelBackend, noteFallback } from '../../wasm/backend.js';
-import type { ParamGroup } from '../optimizer.js';
-import type { StateMap } from '../optimizer.js';
-import { emptyRun, fitRun, setInRun, type RunSplitter } from '../run.js';
+import type { ParamGroup, StateMap } from '../optimizer.js';
+import { emptyRun, fitRun, partitionRuns, setInRun } from '../run.js';
 import { arenaArraysOf, type KernelOptimizerSpec, type Run } from '../spec.js';
 import type { ParamState } from '../state_dict.js';
 import { ParamArena } from './arena.js';
 import { gradSumOfSquares } from './fused.js';
 
-/**
- * A group's arena, with what it was built for (`arena` is null where the group cannot be
- * fused), and the group's states indexed like its params: read again from `optimizer.state`
- * whenever that map changed, and bound into the arena (`bindState`) once per state object
- * after that. Touching no state tensor in the steady state keeps a step's JavaScript at a few
- * loads per parameter.
- */
-interface GroupArena<S> {
+/** The kind of gradient a param was last admitted with. */
+const NO_GRAD = 0;
+/** Dense, in the param's gradient slot (backward wrote it there). */
+const IN_SLOT = 1;
+/** Dense, made elsewhere (`p.grad = t`): copied into the slot each step. */
+const ELSEWHERE = 2;
+const ROWS = 3;
+
+/** A group's arena and its plan (see the header); `arena` is null where the group cannot be fused. */
+interface GroupPlan<S> {
   arena: ParamArena | null;
   params: readonly Tensor[];
   arrays: readonly string[];
+  /** Per param: the kind of gradient admitted, `NO_GRAD` … `ROWS`. */
+  kinds: Uint8Array;
+  /** The states, indexed like the params; read again whenever `optimizer.state` changed. */
   states: Array<S | undefined>;
+  /** Per param: its state is bound into the arena (`bindState`). */
   bound: Uint8Array;
   /** The state map's version the states were read at. */
   version: number;
+  /** Params with a dense gradient, ascending (frozen: the arena keeps its segment table for it). */
+  dense: readonly number[];
+  /** Params with a dense gradient made outside the arena, copied in every step. */
+  elsewhere: number[];
+  /** Params with a row-sparse gradient. */
+  rows: number[];
+  /** Raised by the params and gradients of the group when one of them is replaced (`Tensor.watcher`). */
+  watch: ChangeFlag;
+  /** The runs of `dense`, made by `step` when the plan is stale. */
+  runs: Run<S>[];
+  /** Whether the lists above and the runs describe the params' gradients and states now. */
+  current: boolean;
+  /** `prepare` ran since the last step: the gradients are checked and staged. */
+  prepared: boolean;
 }
 
 /** A group on the fused path. */
-type FusedGroup<S> = GroupArena<S> & { arena: ParamArena };
+type FusedPlan<S> = GroupPlan<S> & { arena: ParamArena };
+
+const NONE: readonly number[] = Object.freeze([]);
 
 export class FusedRunner<O extends object, S extends ParamState, H> {
-  private readonly arenas = new WeakMap<object, GroupArena<S>>();
-  /** This step's params with dense gradients in one group. */
-  private readonly batch: Run<S> = emptyRun();
-  /** This step's params with row-sparse gradients, which take a call each. */
-  private readonly rowsBatch: Run<S> = emptyRun();
+  private readonly plans = new WeakMap<object, GroupPlan<S>>();
   /** One row-sparse gradient's run. */
   private readonly single: Run<S> = emptyRun();
-  private readonly withGrads: number[] = [];
 
   constructor(
     private readonly spec: KernelOptimizerSpec<O, S, H>,
     private readonly hyper: H,
-    private readonly states: Map<Tensor, S>,
-    private readonly splitter: RunSplitter<S>,
+    private readonly states: StateMap<Tensor, S>,
+    private readonly sameRun: (a: S, b: S) => boolean,
     private readonly newState: (group: Readonly<O>, p: Tensor) => S,
     private readonly advanceState: (group: Readonly<O>, p: Tensor, state: S) => void,
+    private readonly advanceRun: (group: Readonly<O>, run: Run<S>) => void,
+    /** Throws when a gradient cannot be used (wrong size, sparse where only dense works, …). */
+    private readonly checkGradient: (group: ParamGroup<O>, p: Tensor, grad: Gradient) => void,
   ) {}
 
-  /** One step of `group` on the fused path; false (nothing done) when the group takes the plain path. */
-  step(group: ParamGroup<O>): boolean {
-    const fused = this.fusedGroup(group);
-    if (fused === null) return false;
-    const states = this.states as StateMap<Tensor, S>;
-    if (fused.version !== states.version) this.readStates(group, fused);
-    const { batch, rowsBatch } = this;
-    const arena = fused.arena;
-    batch.arena = rowsBatch.arena = arena;
-    let n = 0;
-    let rows = 0;
+  /**
+   * The first phase of a step, for every group before any parameter moves: checks the group's
+   * params and gradients against its plan, checks new gradients, stages those made outside the
+   * arena. False (nothing done) when the group takes the plain path.
+   */
+  prepare(group: ParamGroup<O>): boolean {
+    const plan = this.planOf(group);
+    if (plan === null) return false;
+    if (plan.watch.changed || plan.version !== this.states.version) this.checkAll(group, plan);
+    else this.restage(group, plan);
+    plan.prepared = true;
+    return true;
+  }
+
+  /**
+   * Something was replaced since the last step (a gradient, a param's or a gradient's storage,
+   * a state): every param is checked against the plan, and the plan is marked stale where it
+   * no longer holds. Each param and dense gradient is watched by this plan from here on.
+   */
+  private checkAll(group: ParamGroup<O>, plan: FusedPlan<S>): void {
+    const { arena, kinds, watch } = plan;
     const params = group.params;
+    if (plan.version !== this.states.version) this.readStates(group, plan);
     for (let i = 0; i < params.length; i++) {
       const p = params[i]!;
-      const grad = p.grad;
-      if (grad === null) continue;
-      let state = fused.states[i];
-      if (state === undefined) {
-        state = this.newState(group, p);
-        const known = fused.version === states.version;
-        states.set(p, state);
-        fused.states[i] = state;
-        if (known) fused.version = states.version;
-      }
-      this.advanceState(group, p, state);
+      // A user's `p.data = …`, a loaded module state, another optimizer's arena: the values
+      // come in, the data goes back to this arena, which watches the param from now on.
       if (p.data !== arena.paramView(i)) arena.syncParam(i);
-      // Once per state object: fresh state, or states read again after the map changed.
-      if (fused.bound[i] === 0) {
-        arena.bindState(i, state);
-        fused.bound[i] = 1;
+      p.watcher = watch;
+      const grad = p.grad;
+      // A gradient another optimizer watches already is one made outside this arena (backward
+      // made this arena's own): copied at every step, it needs no watching here.
+      if (grad !== null && !grad.isSparse && grad.watcher === null) grad.watcher = watch;
+      const kind = kinds[i]!;
+      if (kind === IN_SLOT ? grad !== null && (grad as Tensor).data === arena.gradView(i) : kind === NO_GRAD && grad === null) continue;
+      const now = this.admit(group, arena, i, p, grad);
+      if (now !== kind) {
+        kinds[i] = now;
+        plan.current = false;
       }
-      if (grad.isSparse) {
-        setInRun(rowsBatch, rows++, i, p, grad, state);
-        continue;
-      }
-      if (grad.data !== arena.gradView(i)) arena.stageGrad(i);
-      setInRun(batch, n++, i, p, grad, state);
     }
-    fitRun(batch, n);
-    fitRun(rowsBatch, rows);
-    if (n > 0) this.splitter.forEachRun(batch, group, this.fusedRun);
-    for (let r = 0; r < rows; r++) this.stepRows(group, arena, r);
-    batch.arena = rowsBatch.arena = null;
+    if (!plan.current) this.listGradients(plan);
+    // The syncs above raised the flag themselves.
+    watch.changed = false;
+  }
+
+  /**
+   * Nothing was replaced: only what no setter reports is done again. Gradients made outside the
+   * arena are copied in (their values may have changed in place), row-sparse ones are checked
+   * (whether one is accepted can depend on the options).
+   */
+  private restage(group: ParamGroup<O>, plan: FusedPlan<S>): void {
+    const params = group.params;
+    for (let k = 0; k < plan.elsewhere.length; k++) {
+      const i = plan.elsewhere[k]!;
+      const grad = params[i]!.grad as Tensor;
+      const slot = plan.arena.gradView(i);
+      // Its storage may have been swapped unseen, when another optimizer watches it.
+      if (grad.data.length !== slot.length) this.checkGradient(group, params[i]!, grad);
+      slot.set(grad.data);
+    }
+    for (let k = 0; k < plan.rows.length; k++) {
+      const p = params[plan.rows[k]!]!;
+      this.checkGradient(group, p, p.grad!);
+    }
+  }
+
+  /** The second phase: one step of `group` on the fused path; false (nothing done) on the plain path. */
+  step(group: ParamGroup<O>): boolean {
+    let plan = this.plans.get(group);
+    if (plan === undefined || !plan.prepared || plan.arena === null) {
+      if (!this.prepare(group)) return false;
+      plan = this.plans.get(group)!;
+    }
+    const fused = plan as FusedPlan<S>;
+    fused.prepared = false;
+    if (!fused.current) this.makeRuns(group, fused);
+    else {
+      for (let r = 0; r < fused.runs.length; r++) this.advanceRun(group, fused.runs[r]!);
+      this.advanceRows(group, fused);
+    }
+    for (let r = 0; r < fused.runs.length; r++) this.fusedRun(fused.runs[r]!, group);
+    for (let k = 0; k < fused.rows.length; k++) this.stepRows(group, fused, fused.rows[k]!);
     return true;
   }
 
   /** One run of dense gradients: its numbers, then one fused call over the run's params in the arena. */
-  private readonly fusedRun = (run: Run<S>, group: ParamGroup<O>): void => {
+  private fusedRun(run: Run<S>, group: ParamGroup<O>): void {
     const k = this.spec.kernels;
     k.scalars(this.hyper, group, run);
     k.fused!(this.hyper, group, run.arena!, run);
-  };
+  }
 
-  /** The k-th row-sparse gradient, coalesced into the arena, as a run of its own. */
-  private stepRows(group: ParamGroup<O>, arena: ParamArena, r: number): void {
-    const { single: run, rowsBatch, hyper } = this;
-    setInRun(run, 0, rowsBatch.indices[r]!, rowsBatch.params[r]!, rowsBatch.grads[r]!, rowsBatch.states[r]!);
+  /** The kind of param i's gradient, checked; a dense one made elsewhere is copied into its slot. */
+  private admit(group: ParamGroup<O>, arena: ParamArena, i: number, p: Tensor, grad: Gradient | null): number {
+    if (grad === null) return NO_GRAD;
+    this.checkGradient(group, p, grad);
+    if (grad.isSparse) return ROWS;
+    const slot = arena.gradView(i);
+    if (grad.data === slot) return IN_SLOT;
+    slot.set(grad.data);
+    return ELSEWHERE;
+  }
+
+  /** The plan's lists of params by gradient kind, from `kinds` (the plan changed). */
+  private listGradients(plan: GroupPlan<S>): void {
+    const dense: number[] = [];
+    const elsewhere: number[] = [];
+    const rows: number[] = [];
+    plan.kinds.forEach((kind, i) => {
+      if (kind === IN_SLOT || kind === ELSEWHERE) dense.push(i);
+      if (kind === ELSEWHERE) elsewhere.push(i);
+      if (kind === ROWS) rows.push(i);
+    });
+    plan.dense = Object.freeze(dense);
+    plan.elsewhere = elsewhere;
+    plan.rows = rows;
+  }
+
+  /**
+   * The stale plan made again: every param with a gradient gets its state (made on its first
+   * step) counted and bound into the arena, and the dense ones are split into runs whose states
+   * agree. Runs that disagree (a param that missed steps) are split again next step too, so they
+   * merge once they agree.
+   */
+  private makeRuns(group: ParamGroup<O>, plan: FusedPlan<S>): void {
+    const { arena, kinds, states, bound } = plan;
+    const params = group.params;
+    for (let i = 0; i < params.length; i++) {
+      if (kinds[i] === NO_GRAD) continue;
+      const p = params[i]!;
+      let state = states[i];
+      if (state === undefined) {
+        state = this.newState(group, p);
+        const known = plan.version === this.states.version;
+        this.states.set(p, state);
+        states[i] = state;
+        if (known) plan.version = this.states.version;
+      }
+      this.advanceState(group, p, state);
+      // Once per state object: fresh state, or states read again after the map changed.
+      if (bound[i] === 0) {
+        arena.bindState(i, state);
+        bound[i] = 1;
+      }
+    }
+    plan.runs = plan.dense.length === 0 ? [] : partitionRuns(arena, plan.dense, params, states as S[], this.sameRun);
+    plan.current = plan.runs.length <= 1;
+  }
+
+  /** Counts the step of every param with a row-sparse gradient (steady plan). */
+  private advanceRows(group: ParamGroup<O>, plan: FusedPlan<S>): void {
+    for (let k = 0; k < plan.rows.length; k++) {
+      const i = plan.rows[k]!;
+      this.advanceState(group, group.params[i]!, plan.states[i]!);
+    }
+  }
+
+  /** Param i's row-sparse gradient, coalesced into the arena, as a run of its own. */
+  private stepRows(group: ParamGroup<O>, plan: FusedPlan<S>, i: number): void {
+    const { single: run, hyper } = this;
+    const p = group.params[i]!;
+    const grad = p.grad as SparseRows;
+    setInRun(run, 0, i, p, grad, plan.states[i]!);
     fitRun(run, 1);
-    run.arena = arena;
+    run.arena = plan.arena;
     // Staged just before its call: every run shares the arena's row scratch.
-    run.rows = arena.stageRows(run.indices[0]!, run.grads[0] as SparseRows);
+    run.rows = plan.arena.stageRows(i, grad);
     this.spec.kernels.scalars(hyper, group, run);
-    this.spec.kernels.fusedRows!(hyper, group, arena, run);
+    this.spec.kernels.fusedRows!(hyper, group, plan.arena, run);
     run.rows = null;
     run.arena = null;
     run.grads[0] = null as unknown as Gradient;
   }
 
-  /** Σ‖g‖² over the group's dense gradients, in its arena; null when the group takes the plain path. */
+  /**
+   * Σ‖g‖² over the group's dense gradients, in its arena (after `prepare`, which staged them);
+   * null when the group takes the plain path.
+   */
   gradSumOfSquares(group: ParamGroup<O>): number | null {
-    const arena = this.fusedGroup(group)?.arena;
-    if (arena === undefined) return null;
-    const indices = this.withGrads;
-    let n = 0;
-    for (let i = 0; i < group.params.length; i++) {
-      const grad = group.params[i]!.grad;
-      if (grad === null || grad.isSparse) continue;
-      arena.stageGrad(i);
-      indices[n++] = i;
+    let plan = kernelBackend() === 'wasm' ? this.plans.get(group) : undefined;
+    if (plan === undefined || !plan.prepared) {
+      if (!this.prepare(group)) return null;
+      plan = this.plans.get(group)!;
     }
-    // Cut only when the count changed: a truncation gives up the list's storage.
-    if (indices.length !== n) indices.length = n;
-    return n === 0 ? 0 : gradSumOfSquares(arena, indices);
+    if (plan.arena === null) return null;
+    return plan.dense.length === 0 ? 0 : gradSumOfSquares(plan.arena, plan.dense);
   }
 
   /** The group's states from `optimizer.state` again (it changed), none bound into the arena yet. */
-  private readStates(group: ParamGroup<O>, fused: FusedGroup<S>): void {
-    group.params.forEach((p, i) => (fused.states[i] = this.states.get(p)));
-    fused.bound.fill(0);
-    fused.version = (this.states as StateMap<Tensor, S>).version;
+  private readStates(group: ParamGroup<O>, plan: GroupPlan<S>): void {
+    group.params.forEach((p, i) => (plan.states[i] = this.states.get(p)));
+    plan.bound.fill(0);
+    plan.version = this.states.version;
+    plan.current = false;
   }
 
   /**
-   * The group's arena record when the fused path runs this step: the backend is WebAssembly and
-   * the group's params are float32. Built on the group's first fused step, and built again when
-   * its params or its arrays change (an option turned on live); null on the plain path,
+   * The group's plan when the fused path runs this step: the backend is WebAssembly and the
+   * group's params are float32. Made on the group's first fused step, and again when its
+   * arrays change (an option turned on live) or a param is added or replaced; null on the plain path,
    * including where an arena cannot be allocated.
    */
-  private fusedGroup(group: ParamGroup<O>): FusedGroup<S> | null {
+  private planOf(group: ParamGroup<O>): FusedPlan<S> | null {
     if (kernelBackend() !== 'wasm') return null;
     const arrays = arenaArraysOf(this.spec, group);
-    let built = this.arenas.get(group);
-    if (built === undefined || built.arrays !== arrays || !sameTensors(built.params, group.params)) {
+    let plan = this.plans.get(group);
+    if (plan === undefined || plan.arrays !== arrays || !sameTensors(plan.params, group.params)) {
       const params = [...group.params];
-      built = { arena: buildArena(params, arrays, this.spec), params, arrays, states: [], bound: new Uint8Array(params.length), version: -1 };
-      this.arenas.set(group, built);
+      const n = params.length;
+      plan = {
+        arena: buildArena(params, arrays, this.spec), params, arrays,
+        kinds: new Uint8Array(n), states: [], bound: new Uint8Array(n), version: -1,
+        dense: NONE, elsewhere: [], rows: [], watch: { changed: true }, runs: [], current: false, prepared: false,
+      };
+      this.plans.set(group, plan);
     }
-    return built.arena === null ? null : (built as FusedGroup<S>);
+    return plan.arena === null ? null : (plan as FusedPlan<S>);
   }
 }
 
