@@ -8,12 +8,16 @@ import type * as FsModule from 'node:fs';
 import type * as PathModule from 'node:path';
 import type * as UrlModule from 'node:url';
 import type * as CryptoModule from 'node:crypto';
+import type * as WorkerThreadsModule from 'node:worker_threads';
+import type * as OsModule from 'node:os';
 
 interface Builtins {
   'node:fs': typeof FsModule;
   'node:path': typeof PathModule;
   'node:url': typeof UrlModule;
   'node:crypto': typeof CryptoModule;
+  'node:worker_threads': typeof WorkerThreadsModule;
+  'node:os': typeof OsModule;
 }
 
 /** The built-in module, or undefined outside Node (a browser). */
