@@ -6,7 +6,7 @@
  * parts (`partsOnWorkers`), so a pool that quietly kept everything on the calling thread fails.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Generator, Tensor, nn, F, optim, kernelReport, setThreads, threads, withThreads, MAX_THREADS, startThreads } from '../src/index.js';
@@ -15,6 +15,11 @@ import { splitSegments, PARALLEL_MIN_ELEMENTS } from '../src/wasm/parallel.js';
 import { wasmGemm, PARALLEL_MIN_WORK } from '../src/wasm/gemm.js';
 
 const root = resolve(import.meta.dirname, '..');
+
+/** Runs module code in a fresh Node process from the repository root (sources through tsx), with `env` added. */
+function runProgram(lines: readonly string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', lines.join('\n')], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
+}
 
 /** Resolves once `count` − 1 workers serve calls (they start asynchronously). */
 async function workersServing(count: number): Promise<void> {
@@ -50,8 +55,7 @@ describe('setThreads / threads / DESCENT_THREADS', () => {
   });
 
   it('reads DESCENT_THREADS, refuses a bad one by name, and says why in kernelReport()', () => {
-    const script = "const d = await import('./src/index.ts'); console.log(JSON.stringify(d.kernelReport().threads));";
-    const run = (value: string) => spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', env: { ...process.env, DESCENT_THREADS: value }, timeout: 30_000 });
+    const run = (value: string) => runProgram(["const d = await import('./src/index.ts');", 'console.log(JSON.stringify(d.kernelReport().threads));'], { DESCENT_THREADS: value });
     const three = run('3');
     expect(three.status, three.stderr).toBe(0);
     expect(JSON.parse(three.stdout)).toEqual({ count: 3, reason: '3 (DESCENT_THREADS)', workers: 0 });
@@ -188,7 +192,7 @@ describe('results are the same bytes at 1, 2 and 3 threads', () => {
 
 describe('no lingering workers', () => {
   it('a program that trained a step on 2 threads exits by itself', () => {
-    const script = [
+    const lines = [
       "const d = await import('./src/index.ts');",
       'd.setThreads(2); d.startThreads();',
       'await new Promise((done) => setTimeout(done, 300));',
@@ -199,13 +203,33 @@ describe('no lingering workers', () => {
       'd.F.crossEntropy(model.call(x), new Int32Array(128)).backward();',
       'adam.step();',
       'console.log(JSON.stringify(d.kernelReport().threads));',
-    ].join('\n');
+    ];
     const started = performance.now();
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    const run = runProgram(lines);
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ count: 2, reason: '2 (setThreads)', workers: 1 });
     // Loading the sources through tsx takes a few seconds on a busy machine; a worker that kept the process alive would hit the 30 s timeout.
     expect(performance.now() - started).toBeLessThan(25_000);
+  });
+});
+
+describe('where memory cannot be shared', () => {
+  it('runs on one thread, says so once, and kernelReport() gives the reason', () => {
+    // A runtime without SharedArrayBuffer (a page that is not cross-origin isolated), imitated.
+    const run = runProgram([
+      'delete globalThis.SharedArrayBuffer;',
+      "const d = await import('./src/index.ts');",
+      'd.setThreads(2);',
+      'const rng = new d.Generator(0);',
+      'const a = new d.Tensor(Float32Array.from({ length: 256 * 256 }, () => rng.normal()), [256, 256]);',
+      'for (let k = 0; k < 3; k++) d.matmul(a, a);',
+      'console.log(JSON.stringify(d.kernelReport().threads));',
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    const reason = 'this runtime has no SharedArrayBuffer';
+    expect(JSON.parse(run.stdout)).toEqual({ count: 1, reason: `2 asked for (setThreads), 1 runs: ${reason}`, workers: 0 });
+    expect(run.stderr.match(/DescentThreads/g)).toHaveLength(1);
+    expect(run.stderr).toContain(`descent: kernels run on one thread: ${reason}`);
   });
 });
 

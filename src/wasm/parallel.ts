@@ -13,7 +13,7 @@
 import { optimParallelKernels, type OptimKernels } from './generated.js';
 import type { WasmMemory, WasmModule } from './loader.js';
 import { callIndex, registerInstance, runParts, type PoolInstance } from './pool.js';
-import { threads } from './threads.js';
+import { MAX_THREADS, threads } from './threads.js';
 
 const ENTRY_BYTES = 16;
 const ENTRY_INTS = ENTRY_BYTES / 4;
@@ -81,7 +81,15 @@ export function parallelOptimKernels(exports: OptimKernels, module: WasmModule, 
   let instance: PoolInstance | null = null;
   let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
   let floats: Float32Array<ArrayBufferLike> = new Float32Array(0);
-  const entries = new Int32Array(64);
+  const entries = new Int32Array(MAX_THREADS);
+  /** Views of the whole memory: a shared memory's buffer object changes when it grows (older views stay valid but shorter). */
+  const view = (): Int32Array => {
+    if (words.buffer !== memory.buffer) {
+      words = new Int32Array(memory.buffer);
+      floats = new Float32Array(memory.buffer);
+    }
+    return words;
+  };
   const kernels = { ...exports } as Record<string, unknown>;
   const split = (name: keyof OptimKernels): TableKernel => {
     const direct = exports[name] as unknown as TableKernel;
@@ -89,19 +97,12 @@ export function parallelOptimKernels(exports: OptimKernels, module: WasmModule, 
     return (table: number, count: number, ...rest: number[]): void => {
       const parts = threads();
       if (parts === 1 || count === 0) return direct(table, count, ...rest);
-      if (words.buffer !== memory.buffer) {
-        // A shared memory's buffer object changes when it grows; older views stay valid but shorter.
-        words = new Int32Array(memory.buffer);
-        floats = new Float32Array(memory.buffer);
-      }
-      if (paddedTotal(words, table / 4, count) < PARALLEL_MIN_ELEMENTS) return direct(table, count, ...rest);
+      if (paddedTotal(view(), table / 4, count) < PARALLEL_MIN_ELEMENTS) return direct(table, count, ...rest);
       const stride = ENTRY_BYTES * (count + 1);
       const at = scratch(stride * parts);
       if (at === null) return direct(table, count, ...rest);
-      if (words.buffer !== memory.buffer) {
-        words = new Int32Array(memory.buffer);
-        floats = new Float32Array(memory.buffer);
-      }
+      // Taking the scratch may have grown the memory.
+      view();
       instance ??= registerInstance(module, memory, exports as unknown as Record<string, unknown>);
       if (fn < 0) fn = callIndex(instance, name);
       splitSegments(words, floats, table / 4, count, parts, at / 4, stride / 4, entries);
