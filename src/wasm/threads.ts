@@ -9,7 +9,7 @@
  * depends only on the shape and the count, and each element is computed by the same sequence
  * of operations whatever thread runs it (tested at 1, 2 and 3 threads).
  */
-import { hardwareThreads } from '../platform/threads.js';
+import { hardwareThreads, sharedMemoryUnavailable } from '../platform/threads.js';
 
 /** The most threads descent runs: the size of the pool's control block (./pool.ts). */
 export const MAX_THREADS = 64;
@@ -35,6 +35,8 @@ function fromEnvironment(): { count: number; source: string } {
 let requested: { count: number; source: string } | null = null;
 /** Why the pool cannot run more than one thread here, once that is known (./pool.ts sets it). */
 let unavailable: string | null = null;
+/** Whether the runtime was asked for shared memory yet (once, when more than one thread is first wanted). */
+let runtimeChecked = false;
 
 function current(): { count: number; source: string } {
   requested ??= fromEnvironment();
@@ -51,6 +53,11 @@ export function setThreads(count: number): void {
 
 /** The thread count in force: the one asked for, or 1 where this runtime cannot share memory with workers. */
 export function threads(): number {
+  if (!runtimeChecked && current().count > 1) {
+    runtimeChecked = true;
+    const noShared = sharedMemoryUnavailable();
+    if (noShared !== null) noteSingleThread(noShared);
+  }
   return unavailable === null ? current().count : 1;
 }
 
