@@ -13,6 +13,7 @@ import { Generator, Tensor, nn, F, optim, kernelReport, setThreads, threads, wit
 import { poolReport } from '../src/wasm/pool.js';
 import { splitSegments, PARALLEL_MIN_ELEMENTS } from '../src/wasm/parallel.js';
 import { wasmGemm, PARALLEL_MIN_WORK } from '../src/wasm/gemm.js';
+import { optimizerSpecs, type OptimizerSpec } from '../src/optim/registry.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -162,6 +163,35 @@ describe('results are the same bytes at 1, 2 and 3 threads', () => {
     expect(poolReport().partsOnWorkers).toBeGreaterThan(before);
     expectSameBytes(two, one);
     expectSameBytes(three, one);
+  });
+
+  it('every optimizer of the registry: 3 steps at 1 and at 2 threads leave the same params and state', async () => {
+    await workersServing(2);
+    // 2049 × 64 = 131,136 values: past the split threshold, and a matrix for Muon and Adafactor.
+    const shape = [2049, 64];
+    const size = shape[0]! * shape[1]!;
+    expect(size).toBeGreaterThanOrEqual(PARALLEL_MIN_ELEMENTS);
+    const specs = optimizerSpecs.filter((spec) => 'kernels' in spec && spec.gradients !== 'sparse');
+    expect(specs.length).toBeGreaterThanOrEqual(14);
+    const stepped = (spec: OptimizerSpec, count: number): Uint8Array[] => {
+      const rng = new Generator(5);
+      const p = new Tensor(Float32Array.from({ length: size }, () => rng.normal()), shape, { requiresGrad: true });
+      const optimizer = spec.create([p], spec.testConfigs.quadratic.options);
+      for (let step = 0; step < 3; step++) {
+        p.grad = new Tensor(Float32Array.from({ length: size }, () => rng.normal()), shape);
+        withThreads(count, () => optimizer.step());
+      }
+      const state = Object.values(optimizer.state.get(p) ?? {}).filter((v): v is Tensor => v instanceof Tensor);
+      return bytesOf([p, ...state].map((t) => t.data as Float32Array));
+    };
+    const before = poolReport().partsOnWorkers;
+    for (const spec of specs) {
+      const one = stepped(spec, 1);
+      const two = stepped(spec, 2);
+      expectSameBytes(two, one);
+    }
+    // Adam, SGD, RMSprop and the others with an element-wise kernel split their steps.
+    expect(poolReport().partsOnWorkers - before).toBeGreaterThanOrEqual(specs.length);
   });
 
   it('matrix products of every transpose, with rows that are not a multiple of 4 or of the threads', async () => {
