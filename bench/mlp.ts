@@ -4,13 +4,14 @@
  * optim.Adam): samples per second over one epoch, best of `reps`. The peers train the same
  * network on the same kind of data, the same way.
  *
- * Two runs, one per kernel backend: 'js' (every product in JavaScript) and 'wasm' (products
- * from `WASM_GEMM_MIN_WORK` multiply-adds up in WebAssembly SIMD, forward and backward).
+ * One run per kernel backend: 'js' (every product in JavaScript) and 'wasm' (products from
+ * `WASM_GEMM_MIN_WORK` multiply-adds up in WebAssembly SIMD, forward and backward), on the
+ * threads asked for (the 'wasm' products and the Adam step split across them, src/wasm/pool.ts).
  */
-import { Generator, Tensor, nn, F, optim, withKernelBackend, type KernelBackend } from '../src/index.js';
+import { Generator, Tensor, nn, F, optim, withKernelBackend, withThreads, type KernelBackend } from '../src/index.js';
 import { wasmGemm } from '../src/wasm/gemm.js';
 import { gemm } from '../src/tensor/linalg.js';
-import { bestOf, type Timing } from './optimizers.js';
+import { bestOf, threadsReady, type Timing } from './optimizers.js';
 
 export interface MlpConfig {
   samples: number;
@@ -18,7 +19,8 @@ export interface MlpConfig {
   reps: number;
 }
 
-export function measureMlp(backend: KernelBackend, { samples, batch, reps }: MlpConfig): number {
+export async function measureMlp(backend: KernelBackend, { samples, batch, reps }: MlpConfig, threads = 1): Promise<number> {
+  await threadsReady(threads);
   const rng = new Generator(0);
   const X = new Tensor(Float32Array.from({ length: samples * 784 }, () => rng.normal()), [samples, 784]);
   const labels = Int32Array.from({ length: samples }, () => rng.integer(0, 10));
@@ -32,8 +34,10 @@ export function measureMlp(backend: KernelBackend, { samples, batch, reps }: Mlp
       opt.step();
     }
   };
-  return withKernelBackend(backend, () => {
-    epoch();
+  // A warm-up epoch; the workers then take the memory of the arenas and workspace it made.
+  withKernelBackend(backend, () => withThreads(threads, epoch));
+  await new Promise((done) => setTimeout(done, 50));
+  return withKernelBackend(backend, () => withThreads(threads, () => {
     let best = Infinity;
     for (let r = 0; r < reps; r++) {
       const t0 = performance.now();
@@ -41,17 +45,21 @@ export function measureMlp(backend: KernelBackend, { samples, batch, reps }: Mlp
       best = Math.min(best, performance.now() - t0);
     }
     return (Math.floor(samples / batch) * batch) / (best / 1000);
-  });
+  }));
 }
 
-/** GFLOP/s of C += A·B (m×k times k×n, float32) through the engine's JS gemm and through WebAssembly. */
-export function measureMatmul(m: number, k: number, n: number, timing: Timing): { js: number; wasm: number } {
+/** GFLOP/s of C += A·B (m×k times k×n, float32) through the engine's JS gemm, and through WebAssembly on 1 and on 2 threads. */
+export async function measureMatmul(m: number, k: number, n: number, timing: Timing): Promise<{ js: number; wasm: number; wasm2: number }> {
   const rng = new Generator(3);
   const a = Float32Array.from({ length: m * k }, () => rng.normal());
   const b = Float32Array.from({ length: k * n }, () => rng.normal());
   const c = new Float32Array(m * n);
   const flops = 2 * m * k * n;
   const js = bestOf(() => gemm(a, 0, b, 0, c, 0, m, k, n), { ...timing, reps: 3, warmup: 1 });
-  const wasm = bestOf(() => wasmGemm(a, 0, b, 0, c, 0, m, k, n), timing);
-  return { js: flops / js / 1e6, wasm: flops / wasm / 1e6 };
+  const wasm = withThreads(1, () => bestOf(() => wasmGemm(a, 0, b, 0, c, 0, m, k, n), timing));
+  await threadsReady(2);
+  withThreads(2, () => wasmGemm(a, 0, b, 0, c, 0, m, k, n));
+  await new Promise((done) => setTimeout(done, 50));
+  const wasm2 = withThreads(2, () => bestOf(() => wasmGemm(a, 0, b, 0, c, 0, m, k, n), timing));
+  return { js: flops / js / 1e6, wasm: flops / wasm / 1e6, wasm2: flops / wasm2 / 1e6 };
 }

@@ -28,6 +28,9 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { SparseRows } from '../src/tensor/sparse.js';
 import { Generator } from '../src/tensor/random.js';
 import { withKernelBackend, type KernelBackend } from '../src/wasm/backend.js';
+import { startThreads, poolReport } from '../src/wasm/pool.js';
+import { splitKernel } from '../src/wasm/parallel.js';
+import { withThreads } from '../src/wasm/threads.js';
 import { ParamArena, type StagedRows } from '../src/optim/wasm/arena.js';
 import * as fused from '../src/optim/wasm/fused.js';
 import { momentumSgdFused } from '../src/optim/sgd.js';
@@ -63,6 +66,8 @@ export interface Workload {
   rows?: number;
   /** Gradients assigned with `p.grad = t` before every step (as interop and adapters do), not left by backward. */
   assignGrads?: boolean;
+  /** Threads the step and its floor run on (default 1); the floor's writing passes are cut as the step's kernel is. */
+  threads?: number;
 }
 
 type Pass = [reads: number, writes: number];
@@ -298,13 +303,29 @@ function floorOffsets(arena: ParamArena): [number, number, number, number] {
 function floorStep(spec: Spec, arena: ParamArena, paramCount: number): () => void {
   const [o1, o2, o3, o4] = floorOffsets(arena);
   const all = Array.from({ length: paramCount }, (_, i) => i);
+  // A writing pass is element-wise: on several threads it is cut exactly as the optimizer's kernel (src/wasm/parallel.ts).
+  const split = splitKernel(arena.kernels, 'stream');
   return () => {
     const segments = arena.writeSegments(all, spec.perParam === true);
     for (const [reads, writes] of spec.floor) {
-      if (!arena.kernels.stream(arena.tableAddress, segments, reads, writes, o1, o2, o3, o4, 0)) throw new Error(`floor: no stream kernel for ${reads} reads, ${writes} writes`);
+      if (writes > 0 && split !== null) split(arena.tableAddress, segments, reads, writes, o1, o2, o3, o4, 0);
+      else if (!arena.kernels.stream(arena.tableAddress, segments, reads, writes, o1, o2, o3, o4, 0)) throw new Error(`floor: no stream kernel for ${reads} reads, ${writes} writes`);
     }
   };
 }
+
+/** Starts the kernel workers for `count` threads and waits until they serve calls (they start asynchronously). */
+export async function threadsReady(count: number): Promise<void> {
+  if (count === 1) return;
+  withThreads(count, () => startThreads());
+  for (let tries = 0; poolReport().serving < count - 1; tries++) {
+    if (tries > 200) throw new Error(`bench: only ${poolReport().serving} of ${count - 1} kernel workers started in 10 s`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+/** A pause that lets the workers take a memory they have not seen yet (they learn of it in their event loop). */
+const turn = (): Promise<void> => new Promise((done) => setTimeout(done, 50));
 
 type OptimizerClass = new (params: Tensor[], options: Record<string, unknown>) => { step(): unknown; zeroGrad(): void; state: Map<Tensor, Record<string, unknown>> };
 
@@ -355,19 +376,27 @@ async function measureClass(spec: Spec, w: Workload, backend: KernelBackend, tim
   const ctor = await loadClass(spec);
   if (typeof ctor === 'string') return ctor;
   const grads = workloadGradients(w);
-  return withKernelBackend(backend, () => {
-    const params = makeParams(w);
-    const optimizer = new ctor(params, spec.js.options);
-    const install = (): void => {
-      if (grads instanceof SparseRows) {
-        for (const p of params) p.grad = grads;
-        return;
-      }
-      optimizer.zeroGrad();
-      params.forEach((p, i) => p.accumulateGrad(new Tensor(grads[i]!, p.shape)));
-    };
+  const threads = w.threads ?? 1;
+  await threadsReady(threads);
+  const params = makeParams(w);
+  const optimizer = new ctor(params, spec.js.options);
+  const floorArena = backend === 'wasm' && !(grads instanceof SparseRows) ? new ParamArena(makeParams(w), { state: spec.state }) : null;
+  const install = (): void => {
+    if (grads instanceof SparseRows) {
+      for (const p of params) p.grad = grads;
+      return;
+    }
+    optimizer.zeroGrad();
+    params.forEach((p, i) => p.accumulateGrad(new Tensor(grads[i]!, p.shape)));
+  };
+  withKernelBackend(backend, () => withThreads(threads, () => {
     install();
     optimizer.step();
+    if (floorArena !== null) floorStep(spec, floorArena, params.length)();
+  }));
+  // The workers take the arenas' memory in their event loop, before the timing starts.
+  if (threads > 1) await turn();
+  return withKernelBackend(backend, () => withThreads(threads, () => {
     install();
     const stateBytes = stateBytesOf(optimizer.state, params.reduce((n, p) => n + p.data.length, 0));
     const step = w.assignGrads === true && !(grads instanceof SparseRows)
@@ -376,12 +405,11 @@ async function measureClass(spec: Spec, w: Workload, backend: KernelBackend, tim
           optimizer.step();
         }
       : (): void => void optimizer.step();
-    if (backend !== 'wasm' || grads instanceof SparseRows) return { ms: bestOf(step, timing), stateBytes };
-    const floorArena = new ParamArena(makeParams(w), { state: spec.state });
+    if (floorArena === null || grads instanceof SparseRows) return { ms: bestOf(step, timing), stateBytes };
     grads.forEach((g, i) => floorArena.gradView(i).set(g));
     const [ms, floorMs] = bestOfInterleaved(step, floorStep(spec, floorArena, params.length), timing);
     return { ms, floorMs, stateBytes };
-  });
+  }));
 }
 
 const CHILD_JOB = 'DESCENT_BENCH_CLASS_JOB';
@@ -423,7 +451,13 @@ export async function measureDescent(spec: Spec, w: Workload, timing: Timing): P
     );
   } else {
     params.forEach((_, i) => arena.gradView(i).set(grads[i]!));
-    [fusedMs, floorMs] = bestOfInterleaved((t) => spec.kernel!(arena, all, t), floorStep(spec, arena, params.length), timing);
+    const threads = w.threads ?? 1;
+    await threadsReady(threads);
+    if (threads > 1) {
+      withThreads(threads, () => spec.kernel!(arena, all, 1));
+      await turn();
+    }
+    [fusedMs, floorMs] = withThreads(threads, () => bestOfInterleaved((t) => spec.kernel!(arena, all, t), floorStep(spec, arena, params.length), timing));
   }
 
   const perValue = (ms: number): number => (ms * 1e6) / touched;

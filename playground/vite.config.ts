@@ -73,12 +73,20 @@ function digits(): Plugin {
   };
 }
 
+/**
+ * Cross-origin isolation, as `descent playground` serves the page (src/cli/commands/playground.ts,
+ * `CROSS_ORIGIN_ISOLATION`): without it the browser gives the page no shared memory and
+ * descent's kernels run on one thread.
+ */
+const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   root,
   base: './',
   plugins: [digits()],
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2000 },
   worker: { format: 'es' },
-  server: { fs: { allow: ['..'] } },
+  server: { fs: { allow: ['..'] }, headers: isolation },
+  preview: { headers: isolation },
   logLevel: 'warn',
 });

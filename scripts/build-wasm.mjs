@@ -4,7 +4,8 @@
  * src/wasm/generated.ts, a TypeScript module that holds each binary as base64, so the
  * library loads its kernels the same way in Node and in browsers, with no file or fetch, and
  * the TypeScript signature of every exported kernel (`OptimKernels`, `MatmulKernels`), read
- * from the sources: a kernel added to asm/optim/ is built and typed with nothing else to edit.
+ * from the sources, and the kernels marked `@parallel` (asm/lib/segments.ts): a kernel added to
+ * asm/optim/ is built and typed with nothing else to edit.
  *
  *   node scripts/build-wasm.mjs          build (skipped when the output is newer than every source)
  *   node scripts/build-wasm.mjs --force  always build
@@ -73,6 +74,7 @@ const JS_TYPE = { usize: 'number', isize: 'number', i32: 'number', u32: 'number'
  */
 function exportsInterface(module) {
   const members = [];
+  const parallel = [];
   for (const source of module.sources) {
     const text = readFileSync(join(root, source), 'utf8');
     const pattern = /(?:\/\*\*((?:[^*]|\*(?!\/))*)\*\/\s*)?export function (\w+)\(([^)]*)\)\s*:\s*(\w+)/g;
@@ -83,12 +85,21 @@ function exportsInterface(module) {
         return `${arg}: ${JS_TYPE[type]}`;
       });
       if (!(result in JS_TYPE)) throw new Error(`build-wasm: ${source}: ${name} returns '${result}', which has no JavaScript type`);
+      if (doc !== undefined && /@parallel\b/.test(doc)) {
+        if (!/^\s*table\s*:\s*usize\s*,\s*count\s*:\s*i32\b/.test(params)) throw new Error(`build-wasm: ${source}: ${name} is marked @parallel but does not start with (table: usize, count: i32)`);
+        parallel.push(name);
+      }
       const summary = doc === undefined ? '' : doc.split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join(' ').trim().split(/\.\s/)[0].replace(/\s+/g, ' ');
       if (summary) members.push(`  /** ${summary.replace(/\.$/, '')}. (${source}) */`);
       members.push(`  ${name}(${args.join(', ')}): ${JS_TYPE[result]};`);
     }
   }
-  return [`/** The exports of ${module.sources.join(' + ')}; addresses are byte offsets. */`, `export interface ${module.types} {`, ...members, '}', ''];
+  return [
+    `/** The exports of ${module.sources.join(' + ')}; addresses are byte offsets. */`, `export interface ${module.types} {`, ...members, '}', '',
+    `/** The kernels of ${module.types} marked \`@parallel\`: element by element over a segment table, so the table may be split across threads. */`,
+    `export const ${module.name}ParallelKernels: ReadonlyArray<keyof ${module.types}> = ${JSON.stringify(parallel)};`,
+    '',
+  ];
 }
 
 if (!force && existsSync(outFile) && statSync(outFile).mtimeMs >= newestSource()) {

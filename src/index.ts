@@ -11,3 +11,5 @@ export * from './optim/index.js';
 export { surfaces, surfaceNames, getSurface, defineSurface, type Surface } from './surfaces/index.js';
 export { setKernelBackend, kernelBackend, kernelReport, withKernelBackend, type KernelBackend, type KernelPreference, type KernelReport } from './wasm/backend.js';
 export type { HeapReport } from './wasm/heap.js';
+export { setThreads, threads, withThreads, MAX_THREADS } from './wasm/threads.js';
+export { startThreads } from './wasm/pool.js';

@@ -25,6 +25,7 @@ const OUTPUT = join(root, 'test', 'output');
 
 interface PageHandle {
   backend: string;
+  threads: number;
   state(): { surface: string; start: [number, number]; shown: string[]; options: Record<string, Record<string, unknown>>; noise: number; seed: number; speed: number; steps: number };
   step(count: number): void;
   trajectory(id: string): [number, number][] | null;
@@ -95,6 +96,12 @@ describe('the playground in Chromium', () => {
     const { page, errors } = await open();
     expect(await page.evaluate(() => window.playground.backend)).toBe('wasm');
     expect(await page.getAttribute('#backend', 'data-backend')).toBe('wasm');
+    // Served with COOP/COEP, the page may share memory with workers: the kernels use every core.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    const threads = await page.evaluate(() => window.playground.threads);
+    if (cores >= 2) expect(threads).toBe(Math.min(cores, 64));
+    else expect(threads).toBe(1);
     await page.evaluate(() => window.playground.step(120));
     await page.screenshot({ path: join(OUTPUT, 'playground-1280x800.png') });
     expect(await page.isHidden('#notes')).toBe(true);

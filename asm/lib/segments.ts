@@ -22,6 +22,11 @@
  * parameters of a group merge into one segment: 1000 tensors of 100 values cost what one of
  * 100k costs.
  *
+ * A kernel whose doc comment carries `@parallel` updates every element on its own (no sum, no
+ * norm, nothing read across elements): src/wasm/parallel.ts may then split its table's element
+ * range across threads, each thread walking a table of its own over a slice of the segments,
+ * and the result is bit for bit the same. scripts/build-wasm.mjs lists these kernels.
+ *
  * Row-sparse kernels (Adagrad's sparse path, SparseAdam) take coalesced rows: unique row
  * indices (i32) and their values packed row after row. A row whose width is not a multiple of
  * four ends with a masked vector: the lanes past the row keep the values they had.

@@ -21,6 +21,7 @@ import { segmentAddress, segmentEnd, at, decayed, lerp } from '../lib/segments';
  * Adadelta.
  *   d = sign·g + λ·p;  A = ρ·A + (1 − ρ)·d²
  *   Δ = √((D + ε) / (A + ε)) · d;  D = ρ·D + (1 − ρ)·Δ²;  p = p − lr·Δ
+ * @parallel
  */
 export function adadelta(table: usize, count: i32, gOff: i32, squareOff: i32, deltaOff: i32, lr: f32, rho: f64, eps: f32, weightDecay: f32, sign: f32): void {
   const vlr = f32x4.splat(lr);

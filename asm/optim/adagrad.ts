@@ -17,6 +17,7 @@ import { segmentAddress, segmentEnd, at, laneMask, decayed } from '../lib/segmen
  * Adagrad, dense.
  *   d = sign·g + λ·p;  S = S + d²;  p = p − clr·d / (√S + ε)
  * `clr = lr / (1 + (t − 1)·lr_decay)` comes from the caller.
+ * @parallel
  */
 export function adagrad(table: usize, count: i32, gOff: i32, sumOff: i32, clr: f32, weightDecay: f32, sign: f32, eps: f32): void {
   const vclr = f32x4.splat(clr);

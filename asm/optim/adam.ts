@@ -32,6 +32,7 @@ import { segmentAddress, segmentEnd, at, decayed, lerp } from '../lib/segments';
  *   amsgrad: v̂ = max(v̂, v), else v̂ = v
  *   p = p − stepSize · m / (√v̂ · (1/√(1 − β₂ᵗ)) + ε),  stepSize = lr / (1 − β₁ᵗ)
  * Plain Adam (no decay, not maximizing) runs a loop without the three idle multiplications.
+ * @parallel
  */
 export function adam(
   table: usize, count: i32, gOff: i32, mOff: i32, vOff: i32, vMaxOff: i32,

@@ -19,6 +19,7 @@ import { segmentAddress, segmentEnd, at, decayed, lerp } from '../lib/segments';
  * Adamax.
  *   d = sign·g + λ·p;  m = β₁·m + (1 − β₁)·d;  u = max(β₂·u, |d| + ε)
  *   p = p − clr·m/u,  clr = lr / (1 − β₁ᵗ)
+ * @parallel
  */
 export function adamax(table: usize, count: i32, gOff: i32, mOff: i32, uOff: i32, beta1: f64, beta2: f64, eps: f32, weightDecay: f32, sign: f32, clr: f32): void {
   const vb1c = f32x4.splat(<f32>(1 - beta1));

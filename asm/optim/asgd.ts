@@ -15,6 +15,7 @@ import { segmentAddress, segmentEnd, at } from '../lib/segments';
 /**
  * ASGD. `eta` and `mu` are this step's (kept in the state from the step before).
  *   g = sign·g + λ_wd·p;  p = (1 − λη)·p − η·g;  ax = μ·p + (1 − μ)·ax
+ * @parallel
  */
 export function asgd(table: usize, count: i32, gOff: i32, axOff: i32, sign: f32, weightDecay: f32, eta: f32, paramDecay: f32, mu: f64): void {
   const vsign = f32x4.splat(sign);

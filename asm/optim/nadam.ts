@@ -25,6 +25,7 @@ import { segmentAddress, segmentEnd, at, decayed, lerp } from '../lib/segments';
  *   den = √(v / (1 − β₂ᵗ)) + ε
  *   p = p − (gradCoef·d + momentumCoef·m)/den
  * with gradCoef = lr(1 − μₜ)/(1 − Πμ), momentumCoef = lr·μₜ₊₁/(1 − Πμ·μₜ₊₁).
+ * @parallel
  */
 export function nadam(
   table: usize, count: i32, gOff: i32, mOff: i32, vOff: i32,

@@ -27,7 +27,10 @@ export function sumSquares(table: usize, count: i32, off: i32, out: usize): void
   }
 }
 
-/** x = x·factor over every segment of the array at `off` (gradient clipping). */
+/**
+ * x = x·factor over every segment of the array at `off` (gradient clipping).
+ * @parallel
+ */
 export function scaleSegments(table: usize, count: i32, off: i32, factor: f32): void {
   const vf = f32x4.splat(factor);
   for (let s = 0; s < count; s++) {
@@ -93,7 +96,10 @@ export function lambDirection(
   }
 }
 
-/** p = p − scale_s·x over each segment, x at `off` (LAMB's second pass: scale_s = lr·r_s). */
+/**
+ * p = p − scale_s·x over each segment, x at `off` (LAMB's second pass: scale_s = lr·r_s).
+ * @parallel
+ */
 export function subtractScaled(table: usize, count: i32, off: i32): void {
   for (let s = 0; s < count; s++) {
     const vscale = f32x4.splat(segmentScale(table, s));

@@ -26,6 +26,7 @@ import { segmentAddress, segmentEnd, at, decayed, lerp, timesUnlessZero } from '
  *   otherwise:           p = p − (m/(1 − β₁ᵗ))·lr
  *                        → scale = lr/(1 − β₁ᵗ), numer = 1, sqrtWeight = 0, floor = 1
  *   p = p − scale·m · numer / (sqrtWeight·√v + floor)
+ * @parallel
  */
 export function radam(
   table: usize, count: i32, gOff: i32, mOff: i32, vOff: i32,

@@ -46,6 +46,7 @@ import { segmentAddress, segmentEnd, at, decayed, lerp } from '../lib/segments';
  *   d = sign·g + λ·p;  A = α·A + (1 − α)·d²
  *   centered: ḡ = α·ḡ + (1 − α)·d, den = √(A − ḡ²) + ε;  else den = √A + ε
  *   momentum > 0: b = μ·b + d/den, p = p − lr·b;  else p = p − lr·d/den
+ * @parallel
  */
 export function rmsprop(
   table: usize, count: i32, gOff: i32, squareOff: i32, gradAvgOff: i32, bufOff: i32,

@@ -29,6 +29,7 @@ import { segmentAddress, segmentEnd, at } from '../lib/segments';
  *   g = sign·g;  a = g·g_prev
  *   η = clamp(η·(a > 0 ? η₊ : a < 0 ? η₋ : 1), Γmin, Γmax)
  *   g = 0 where a < 0;  p = p − η·sign(g);  g_prev = g
+ * @parallel
  */
 export function rprop(table: usize, count: i32, gOff: i32, prevOff: i32, stepOff: i32, sign: f32, etaMinus: f32, etaPlus: f32, stepSizeMin: f32, stepSizeMax: f32): void {
   const vsign = f32x4.splat(sign);

@@ -23,6 +23,7 @@ import { segmentAddress, segmentScale, segmentEnd, at, decayed } from '../lib/se
  *   first step:  b = d                  later: b = μ·b + (1 − τ)·d
  *   nesterov: d = d + μ·b, else d = b   (no momentum: d stays)
  *   p = p − lr·d
+ * @parallel
  */
 export function sgd(
   table: usize, count: i32, gOff: i32, bufOff: i32,

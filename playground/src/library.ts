@@ -1,7 +1,7 @@
 /**
  * Everything the playground takes from descent, in one place: the race's contestants and their
  * palette, the registry's option specs, the surfaces, the race's lr sweep and MNIST task, and
- * the kernel switch. The rest of the playground reads only this module, so a change in the
+ * the kernel switch and thread count. The rest of the playground reads only this module, so a change in the
  * library's layout is one edit here.
  */
 import { type OptionSpec } from '../../src/optim/registry.js';
@@ -11,6 +11,8 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { Generator } from '../../src/tensor/random.js';
 import { kernelBackend } from '../../src/wasm/backend.js';
 import { preloadKernels } from '../../src/wasm/loader.js';
+import { threads } from '../../src/wasm/threads.js';
+import { startThreads } from '../../src/wasm/pool.js';
 import { radamScalars, lambTrustRatio, larsTrustRatio } from '../../src/optim/kernels/scalars.js';
 import { decodeSafetensors, type SafetensorsFile } from '../../src/io/safetensors.js';
 import { DataLoader } from '../../src/data/dataloader.js';
@@ -24,7 +26,7 @@ import { mnistTask, type MnistTask } from '../../src/race/tasks.js';
 import { endlessBatches, evaluate } from '../../src/race/harness.js';
 import { surfaceTarget } from '../../src/race/shared/surfaces.js';
 
-export { surfaces, getSurface, quadraticBowl, Tensor, Generator, kernelBackend, preloadKernels, radamScalars, lambTrustRatio, larsTrustRatio, crossEntropy, lrGrid, bestPoint, surfaceTarget, evaluate, endlessBatches, DataLoader, TensorDataset };
+export { surfaces, getSurface, quadraticBowl, Tensor, Generator, kernelBackend, preloadKernels, threads, startThreads, radamScalars, lambTrustRatio, larsTrustRatio, crossEntropy, lrGrid, bestPoint, surfaceTarget, evaluate, endlessBatches, DataLoader, TensorDataset };
 export type { Surface, SweepPoint, MnistTask };
 
 /** What the playground calls on an optimizer: PyTorch's contract. */

@@ -2,7 +2,7 @@
  * The page: wires the state (URL hash), the trajectories, the views and the controls.
  * Every trajectory is the library's optimizer stepping on the library's surface.
  */
-import { bestPoint, contestants, findContestant, getSurface, kernelBackend, lrGrid, preloadKernels, surfaces, surfaceTarget, DIGITS_FILE, SWEEP_BUDGET, type Contestant, type SweepPoint } from './library.js';
+import { bestPoint, contestants, findContestant, getSurface, kernelBackend, lrGrid, preloadKernels, startThreads, surfaces, surfaceTarget, threads, DIGITS_FILE, SWEEP_BUDGET, type Contestant, type SweepPoint } from './library.js';
 import { Trajectory, type RunSettings } from './simulation.js';
 import { explainStep, radamRectification, type Explanation, type ExplainRow } from './explain.js';
 import { parseHash, toHash, optionsFor, optionValue, LIMITS, type PlaygroundState } from './state.js';
@@ -466,9 +466,13 @@ async function start(): Promise<void> {
     // Without WebAssembly SIMD the library falls back to its plain kernels; the badge says so.
   }
   const backend = kernelBackend();
+  // Workers start only once the page yields to its event loop: start them now, not at the first large step.
+  startThreads();
+  const threadCount = threads();
   const badge = $('backend');
-  badge.textContent = `kernels: ${backend === 'wasm' ? 'WebAssembly SIMD' : 'JavaScript'}`;
+  badge.textContent = `kernels: ${backend === 'wasm' ? 'WebAssembly SIMD' : 'JavaScript'}, ${threadCount} thread${threadCount === 1 ? '' : 's'}`;
   badge.dataset.backend = backend;
+  badge.dataset.threads = String(threadCount);
   bindTabs();
   bindLab();
   const playground = new Playground();
@@ -481,6 +485,7 @@ async function start(): Promise<void> {
   Object.assign(window, {
     playground: {
       backend,
+      threads: threadCount,
       state: () => JSON.parse(JSON.stringify(playground.state)) as PlaygroundState,
       step: (count: number) => {
         playground.stepAll(count);

@@ -9,6 +9,8 @@ import type * as PathModule from 'node:path';
 import type * as UrlModule from 'node:url';
 import type * as CryptoModule from 'node:crypto';
 import type * as ModuleModule from 'node:module';
+import type * as WorkerThreadsModule from 'node:worker_threads';
+import type * as OsModule from 'node:os';
 
 interface Builtins {
   'node:fs': typeof FsModule;
@@ -16,6 +18,8 @@ interface Builtins {
   'node:url': typeof UrlModule;
   'node:crypto': typeof CryptoModule;
   'node:module': typeof ModuleModule;
+  'node:worker_threads': typeof WorkerThreadsModule;
+  'node:os': typeof OsModule;
 }
 
 /** The built-in module, or undefined outside Node (a browser). */

@@ -11,6 +11,8 @@
  */
 import { wasmSimdSupported } from './loader.js';
 import { heapReport, type HeapReport } from './heap.js';
+import { poolReport } from './pool.js';
+import { requestedThreads, singleThreadReason, threads } from './threads.js';
 
 export type KernelBackend = 'wasm' | 'js';
 export type KernelPreference = KernelBackend | 'auto';
@@ -89,6 +91,8 @@ export interface KernelReport {
   reason: string;
   /** How the WebAssembly memory is laid out (memories open, shared or one per block, bytes). */
   memory: HeapReport;
+  /** Threads the kernels run on, why that many, and the worker threads started so far (0 until a product or step is large enough to split). */
+  threads: { count: number; reason: string; workers: number };
   /** Work that fell back to JavaScript although WebAssembly was chosen. */
   fallbacks: Array<{ subject: string; reason: string; count: number }>;
 }
@@ -101,8 +105,17 @@ export function kernelReport(): KernelReport {
     backend,
     reason: `${preference} (${preferenceSource}); ${runtime}`,
     memory: heapReport(),
+    threads: threadReport(),
     fallbacks: [...fallbacks].map(([subject, { reason, count }]) => ({ subject, reason, count })),
   };
+}
+
+function threadReport(): KernelReport['threads'] {
+  const asked = requestedThreads();
+  const held = singleThreadReason();
+  const count = threads();
+  const reason = held !== null && asked.count > 1 ? `${asked.count} asked for (${asked.source}), 1 runs: ${held}` : `${count} (${asked.source})`;
+  return { count, reason, workers: poolReport().workers };
 }
 
 function hasWasmSimd(): boolean {

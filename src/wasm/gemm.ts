@@ -12,14 +12,26 @@
  * The workspace is a block of the WebAssembly heap (./heap.ts), replaced by a larger one when a
  * product needs more, and reused otherwise. Where no block can be had, `wasmGemm` returns false
  * and the caller multiplies in JavaScript.
+ *
+ * On several threads (./pool.ts) a large product is cut into row blocks of C: thread t computes
+ * rows [t·r, (t + 1)·r) with r = ⌈m4 / 4T⌉·4, through its own packing panel. The cut depends only
+ * on the shape and the thread count, and every element of C sums the same products in the same
+ * order on any thread, so the result is the same bit for bit at any thread count.
  */
 import type { MatmulKernels } from './loader.js';
 import { allocate, release, type HeapBlock } from './heap.js';
 import { noteFallback } from './backend.js';
+import { callIndex, runParts, type PoolInstance } from './pool.js';
+import { threads } from './threads.js';
 
 /** m·k·n below which the copies cost more than the JavaScript loop saves. */
 export const WASM_GEMM_MIN_WORK = 1 << 16;
-
+/**
+ * m·k·n from which a product is split across threads: 2²⁰ multiply-adds take about 50 µs at
+ * this kernel's 20 G multiply-adds/s on one thread, several times the 13–17 µs a hand-off
+ * costs (./pool.ts).
+ */
+export const PARALLEL_MIN_WORK = 1 << 20;
 
 const PANEL_BYTES = 256 * 8 * 4;
 
@@ -28,6 +40,12 @@ let block: HeapBlock | null = null;
 let heap = new Float32Array(0);
 
 const align64 = (n: number): number => Math.ceil(n / 64) * 64;
+
+let gemmIndex: { pool: PoolInstance; index: number } | null = null;
+function gemmCall(pool: PoolInstance): number {
+  if (gemmIndex?.pool !== pool) gemmIndex = { pool, index: callIndex(pool, 'gemm') };
+  return gemmIndex.index;
+}
 
 /** A workspace of at least `bytes` bytes, or null (noted once) where none can be had. */
 function workspace(bytes: number): MatmulKernels | null {
@@ -77,7 +95,8 @@ export function wasmGemm(
   const bAt = align64(aAt + 4 * m4 * k);
   const cAt = align64(bAt + 4 * k * n8);
   const panelAt = align64(cAt + 4 * m4 * n8);
-  const gemm = workspace(panelAt + PANEL_BYTES);
+  const parts = m * k * n < PARALLEL_MIN_WORK ? 1 : Math.min(threads(), m4 / 4);
+  const gemm = workspace(panelAt + parts * PANEL_BYTES);
   if (gemm === null) return false;
 
   // A as stored: m rows of k (read with strides 4k, 4), or k rows of m (strides 4, 4·m4).
@@ -90,7 +109,25 @@ export function wasmGemm(
 
   const [aRowStride, aStepStride] = transA ? [4, 4 * m4] : [4 * k, 4];
   const at = block!.address;
-  gemm.gemm(at + aAt, aRowStride, aStepStride, at + bAt, transB ? 1 : 0, at + cAt, at + panelAt, m4, k, n8);
+  const pool = parts > 1 ? block!.matmulPool() : null;
+  if (pool === null) gemm.gemm(at + aAt, aRowStride, aStepStride, at + bAt, transB ? 1 : 0, at + cAt, at + panelAt, m4, k, n8);
+  else {
+    const rows = Math.ceil(m4 / 4 / parts) * 4;
+    runParts(pool, gemmCall(pool), parts, (part, out, from) => {
+      const first = part * rows;
+      out[from] = at + aAt + first * aRowStride;
+      out[from + 1] = aRowStride;
+      out[from + 2] = aStepStride;
+      out[from + 3] = at + bAt;
+      out[from + 4] = transB ? 1 : 0;
+      out[from + 5] = at + cAt + first * 4 * n8;
+      out[from + 6] = at + panelAt + part * PANEL_BYTES;
+      out[from + 7] = Math.max(0, Math.min(rows, m4 - first));
+      out[from + 8] = k;
+      out[from + 9] = n8;
+      return 10;
+    });
+  }
 
   const cBase = cAt / 4;
   if (n8 === n) c.set(heap.subarray(cBase, cBase + m * n), cOff);

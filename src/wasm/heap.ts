@@ -21,6 +21,9 @@
  * is gone, and their values live in the optimizer's block until another arena takes them.
  */
 import { instantiateMatmulKernels, instantiateOptimKernels, newMemory, newSharedMemory, type MatmulKernels, type OptimKernels, type WasmMemory } from './loader.js';
+import { parallelOptimKernels } from './parallel.js';
+import { registerInstance, type PoolInstance } from './pool.js';
+import { noteSingleThread } from './threads.js';
 
 const PAGE = 65536;
 /** WebAssembly's 32-bit memories hold at most 65536 pages (4 GiB). */
@@ -38,6 +41,9 @@ export const heapLimits = { blockBytes: MAX_HEAP_BYTES - FIRST_ADDRESS };
 class Heap {
   private optim: OptimKernels | null = null;
   private matmul: MatmulKernels | null = null;
+  private matmulThreads: PoolInstance | null = null;
+  /** Scratch for the kernel pool's per-thread segment tables (./parallel.ts): [address, bytes]. */
+  private scratch: [number, number] | null = null;
   /** Free ranges [start, end), sorted by start, never adjacent (they are merged). */
   readonly free: Array<[number, number]> = [];
   /** End of the highest block ever handed out; the memory above it is free too. */
@@ -51,14 +57,42 @@ class Heap {
     readonly shared: boolean,
   ) {}
 
+  /** The optimizer kernels over this memory; on a shared memory, the `@parallel` ones split large tables across threads. */
   optimKernels(): OptimKernels {
-    this.optim ??= instantiateOptimKernels(this.memory, this.shared);
+    if (this.optim === null) {
+      const { exports, module } = instantiateOptimKernels(this.memory, this.shared);
+      this.optim = this.shared ? parallelOptimKernels(exports, module, this.memory, (bytes) => this.scratchBlock(bytes)) : exports;
+    }
     return this.optim;
   }
 
   matmulKernels(): MatmulKernels {
-    this.matmul ??= instantiateMatmulKernels(this.memory, this.shared);
+    this.matmul ??= this.bindMatmul();
     return this.matmul;
+  }
+
+  /** The matmul kernels as the kernel pool runs them on every thread; null on a private memory. */
+  matmulPool(): PoolInstance | null {
+    this.matmul ??= this.bindMatmul();
+    return this.matmulThreads;
+  }
+
+  private bindMatmul(): MatmulKernels {
+    const { exports, module } = instantiateMatmulKernels(this.memory, this.shared);
+    if (this.shared) this.matmulThreads = registerInstance(module, this.memory, exports as unknown as Record<string, unknown>);
+    return exports;
+  }
+
+  /** The address of at least `bytes` bytes of scratch in this memory (the last request's, grown when needed); null if none fits. */
+  private scratchBlock(bytes: number): number | null {
+    if (this.scratch !== null && this.scratch[1] >= bytes) return this.scratch[0];
+    if (this.scratch !== null) this.give(...this.scratch);
+    this.scratch = null;
+    const size = alignUp(Math.max(bytes, 1024));
+    const address = this.take(size);
+    if (address === null) return null;
+    this.scratch = [address, size];
+    return address;
   }
 
   /** A block of `bytes` (aligned) from the free list or the top, growing the memory if it may; null if it does not fit. */
@@ -120,6 +154,8 @@ export interface HeapBlock {
   readonly optimKernels: OptimKernels;
   /** The matrix product kernel, bound to this block's memory. */
   matmulKernels(): MatmulKernels;
+  /** The same, as the kernel pool runs it on every thread; null where the memory is not shared. */
+  matmulPool(): PoolInstance | null;
 }
 
 interface LiveBlock extends HeapBlock {
@@ -135,8 +171,12 @@ function openSharedHeap(bytes: number): Heap | null {
   if (sharedUnavailable !== null) return null;
   const made = newSharedMemory(Math.max(1, Math.ceil((FIRST_ADDRESS + bytes) / PAGE)));
   if ('error' in made) {
-    // No shared memory at all (not merely no room for this one): every block gets its own memory.
-    if (heaps.every((h) => !h.shared)) sharedUnavailable = made.error;
+    // No shared memory at all (not merely no room for this one): every block gets its own memory,
+    // and the kernels keep to the calling thread.
+    if (heaps.every((h) => !h.shared)) {
+      sharedUnavailable = made.error;
+      noteSingleThread(`no shared WebAssembly memory (${made.error})`);
+    }
     return null;
   }
   const heap = new Heap(made.memory, true);
@@ -190,6 +230,7 @@ export function allocate(bytes: number): HeapBlock {
     bytes: size,
     optimKernels: heap.optimKernels(),
     matmulKernels: () => heap.matmulKernels(),
+    matmulPool: () => heap.matmulPool(),
     released: false,
   };
   return block;

@@ -19,7 +19,7 @@ export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
-type WasmModule = object;
+export type WasmModule = object;
 interface WasmApi {
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
@@ -94,14 +94,24 @@ export async function preloadKernels(): Promise<void> {
   }
 }
 
+/** A module's exports bound to a memory, and the compiled module (the kernel pool instantiates it again on its workers). */
+export interface BoundKernels<K> {
+  exports: K;
+  module: WasmModule;
+}
+
+function instantiate<K>(base64: string, memory: WasmMemory): BoundKernels<K> {
+  const module = moduleSync(base64);
+  const instance = new (wasmApi().Instance)(module, { env: { memory } });
+  return { exports: instance.exports as K, module };
+}
+
 /** The optimizer kernels bound to `memory` (`shared`: a memory from `newSharedMemory`). */
-export function instantiateOptimKernels(memory: WasmMemory, shared: boolean): OptimKernels {
-  const instance = new (wasmApi().Instance)(moduleSync(shared ? optimSharedWasmBase64 : optimWasmBase64), { env: { memory } });
-  return instance.exports as unknown as OptimKernels;
+export function instantiateOptimKernels(memory: WasmMemory, shared: boolean): BoundKernels<OptimKernels> {
+  return instantiate(shared ? optimSharedWasmBase64 : optimWasmBase64, memory);
 }
 
 /** The matmul kernel bound to `memory` (`shared`: a memory from `newSharedMemory`). */
-export function instantiateMatmulKernels(memory: WasmMemory, shared: boolean): MatmulKernels {
-  const instance = new (wasmApi().Instance)(moduleSync(shared ? matmulSharedWasmBase64 : matmulWasmBase64), { env: { memory } });
-  return instance.exports as unknown as MatmulKernels;
+export function instantiateMatmulKernels(memory: WasmMemory, shared: boolean): BoundKernels<MatmulKernels> {
+  return instantiate(shared ? matmulSharedWasmBase64 : matmulWasmBase64, memory);
 }

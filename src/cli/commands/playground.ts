@@ -57,18 +57,27 @@ export async function buildPlayground(root: string): Promise<void> {
   await vite.build({ configFile: join(root, 'playground', 'vite.config.ts'), logLevel: 'warn' });
 }
 
-/** Serves the files under `dir` (GET and HEAD only, nothing outside `dir`). */
+/**
+ * Headers that make the page cross-origin isolated, so the browser lets it share memory with
+ * Web Workers and descent's kernels run on every core (without them, on one thread).
+ */
+export const CROSS_ORIGIN_ISOLATION: Readonly<Record<string, string>> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/** Serves the files under `dir` (GET and HEAD only, nothing outside `dir`), cross-origin isolated. */
 export function staticServer(dir: string): Server {
   const base = resolve(dir);
   return createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
     const file = resolve(base, '.' + (path.endsWith('/') ? `${path}index.html` : path));
     if ((request.method !== 'GET' && request.method !== 'HEAD') || (file !== base && !file.startsWith(base + sep)) || !existsSync(file) || statSync(file).isDirectory()) {
-      response.writeHead(request.method === 'GET' || request.method === 'HEAD' ? 404 : 405, { 'Content-Type': 'text/plain' });
+      response.writeHead(request.method === 'GET' || request.method === 'HEAD' ? 404 : 405, { ...CROSS_ORIGIN_ISOLATION, 'Content-Type': 'text/plain' });
       response.end('not found\n');
       return;
     }
-    response.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' });
+    response.writeHead(200, { ...CROSS_ORIGIN_ISOLATION, 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' });
     response.end(request.method === 'HEAD' ? undefined : readFileSync(file));
   });
 }
