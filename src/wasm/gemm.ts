@@ -2,27 +2,37 @@
  * A WebAssembly SIMD matrix product for float32, with the signature of the tensor engine's
  * `gemm` (src/tensor/linalg.ts): C[m×n] += op(A)·op(B), row-major, at offsets, where op(A)
  * is A (stored m×k) or, with `transA`, Aᵀ (A stored k×m); likewise op(B) is B (stored k×n)
- * or, with `transB`, Bᵀ (B stored n×k).
+ * or, with `transB`, Bᵀ (B stored n×k). With an `output` pass it computes instead
+ * C = act(b + op(A)·op(B)), a layer's forward product with its bias and ReLU in one pass.
  *
- * The kernel (asm/matmul.ts) works in its own memory, so each call copies A, B and C in,
- * padded to whole 4 × 8 blocks, and C back out: O(mk + kn + mn) copying against O(mkn)
- * arithmetic, worth it from tens of thousands of multiply-adds up (`WASM_GEMM_MIN_WORK`).
- * The copies keep each operand's own layout (a transposed operand is copied row by row as it
- * is stored) and the kernel reads it through strides, so a transpose costs nothing here.
- * The workspace is a block of the WebAssembly heap (./heap.ts), replaced by a larger one when a
- * product needs more, and reused otherwise. Where no block can be had, `wasmGemm` returns false
- * and the caller multiplies in JavaScript.
+ * The kernel (asm/matmul.ts) reads each operand through strides and packs it itself, so an
+ * operand that already lives in the kernel's memory (a parameter or gradient in an optimizer
+ * arena) is read where it is, and any other is copied in as stored, contiguous (one `set`, no
+ * padding, no transpose): O(mk + kn + mn) copying against O(mkn) arithmetic, worth it from
+ * tens of thousands of multiply-adds up (`WASM_GEMM_MIN_WORK`). C is copied in (when
+ * accumulating) and back out. The workspace is a block of the WebAssembly heap (./heap.ts),
+ * replaced by a larger one when a product needs more, and reused otherwise. Where no block can
+ * be had, `wasmGemm` returns false and the caller multiplies in JavaScript.
  */
-import type { MatmulKernels } from './loader.js';
 import { allocate, release, type HeapBlock } from './heap.js';
 import { noteFallback } from './backend.js';
 
 /** m·k·n below which the copies cost more than the JavaScript loop saves. */
 export const WASM_GEMM_MIN_WORK = 1 << 16;
 
+/** The kernel's register block is 8 columns wide: a bias row is read 8 values at a time. */
+const BIAS_STEP = 8;
 
-const PANEL_BYTES = 256 * 8 * 4;
+/** What the output pass does instead of C += op(A)·op(B): C = relu?(bias + op(A)·op(B)). */
+export interface GemmOutput {
+  /** Added to every row of C (n values); null adds nothing. */
+  bias: Float32Array | null;
+  /** v > 0 ? v : 0 on every value after the bias (NaN to 0, as the engine's ReLU). */
+  relu: boolean;
+}
 
+/** Bytes the kernel packs its blocks into, learned from the kernel on first use. */
+let kernelBytes = 0;
 let block: HeapBlock | null = null;
 /** The workspace block as floats: index 0 is the block's first byte. */
 let heap = new Float32Array(0);
@@ -30,7 +40,7 @@ let heap = new Float32Array(0);
 const align64 = (n: number): number => Math.ceil(n / 64) * 64;
 
 /** A workspace of at least `bytes` bytes, or null (noted once) where none can be had. */
-function workspace(bytes: number): MatmulKernels | null {
+function workspace(bytes: number): HeapBlock | null {
   if (block === null || block.bytes < bytes) {
     if (block !== null) release(block);
     block = null;
@@ -42,58 +52,81 @@ function workspace(bytes: number): MatmulKernels | null {
     }
     heap = new Float32Array(block.memory.buffer, block.address, block.bytes / 4);
   }
-  return block.matmulKernels();
+  return block;
 }
 
-/**
- * Copies `rows` rows of `width` values from `src` (contiguous, from `offset`) into the heap at
- * `base`, each row padded with zeros to `paddedWidth`, then zero rows up to `paddedRows`.
- */
-function copyPadded(src: Float32Array, offset: number, rows: number, width: number, base: number, paddedRows: number, paddedWidth: number): void {
-  if (paddedWidth === width) {
-    heap.set(src.subarray(offset, offset + rows * width), base);
-  } else {
-    for (let r = 0; r < rows; r++) {
-      const at = base + r * paddedWidth;
-      heap.set(src.subarray(offset + r * width, offset + (r + 1) * width), at);
-      heap.fill(0, at + width, at + paddedWidth);
-    }
+/** Where an operand of `length` floats from `offset` of `array` lies in the kernel's memory: in place, or copied to `spare` (a byte address in the workspace). */
+function place(array: Float32Array, offset: number, length: number, spare: number, at: HeapBlock): number {
+  const address = at.addressOf(array);
+  if (address !== null) return address + 4 * offset;
+  heap.set(array.subarray(offset, offset + length), (spare - at.address) / 4);
+  return spare;
+}
+
+/** C = relu?(bias + 0) for an empty depth (no product to run). */
+function outputOfNothing(c: Float32Array, cOff: number, m: number, n: number, { bias, relu }: GemmOutput): void {
+  for (let i = 0; i < m; i++) {
+    const row = cOff + i * n;
+    if (bias === null) c.fill(0, row, row + n);
+    else c.set(bias.subarray(0, n), row);
+    if (relu) for (let j = row; j < row + n; j++) c[j] = c[j]! > 0 ? c[j]! : 0;
   }
-  heap.fill(0, base + rows * paddedWidth, base + paddedRows * paddedWidth);
 }
 
 /**
  * C += op(A)·op(B) on float32 arrays (op(A) is m×k, op(B) is k×n, C is m×n), in WebAssembly;
- * false (C untouched) when no workspace could be had.
+ * with `output`, C = relu?(bias + op(A)·op(B)) instead. False (C untouched) when no workspace
+ * could be had.
  */
 export function wasmGemm(
   a: Float32Array, aOff: number, b: Float32Array, bOff: number, c: Float32Array, cOff: number,
-  m: number, k: number, n: number, transA = false, transB = false,
+  m: number, k: number, n: number, transA = false, transB = false, output?: GemmOutput,
 ): boolean {
-  if (m === 0 || n === 0 || k === 0) return true;
-  const m4 = Math.ceil(m / 4) * 4;
-  const n8 = Math.ceil(n / 8) * 8;
-  const aAt = 64;
-  const bAt = align64(aAt + 4 * m4 * k);
-  const cAt = align64(bAt + 4 * k * n8);
-  const panelAt = align64(cAt + 4 * m4 * n8);
-  const gemm = workspace(panelAt + PANEL_BYTES);
-  if (gemm === null) return false;
+  if (m === 0 || n === 0) return true;
+  if (k === 0) {
+    if (output !== undefined) outputOfNothing(c, cOff, m, n, output);
+    return true;
+  }
+  // The workspace holds the kernel's packed blocks, then whatever must be copied in.
+  const nBias = Math.ceil(n / BIAS_STEP) * BIAS_STEP;
+  const kernelAt = 64;
+  const layout = (kernelBytes: number) => {
+    const biasAt = align64(kernelAt + kernelBytes);
+    const cAt = align64(biasAt + 4 * nBias);
+    const aAt = align64(cAt + 4 * m * n);
+    const bAt = align64(aAt + 4 * m * k);
+    return { biasAt, cAt, aAt, bAt, bytes: bAt + 4 * k * n };
+  };
+  let at = workspace(layout(kernelBytes).bytes);
+  if (at !== null && kernelBytes === 0) {
+    kernelBytes = at.matmulKernels().workspaceBytes();
+    at = workspace(layout(kernelBytes).bytes);
+  }
+  if (at === null) return false;
+  const { biasAt, cAt, aAt, bAt } = layout(kernelBytes);
+  const base = at.address;
 
-  // A as stored: m rows of k (read with strides 4k, 4), or k rows of m (strides 4, 4·m4).
-  if (transA) copyPadded(a, aOff, k, m, aAt / 4, k, m4);
-  else copyPadded(a, aOff, m, k, aAt / 4, m4, k);
-  // B as stored: k rows of n, or n rows of k that the kernel transposes while packing.
-  if (transB) copyPadded(b, bOff, n, k, bAt / 4, n8, k);
-  else copyPadded(b, bOff, k, n, bAt / 4, k, n8);
-  copyPadded(c, cOff, m, n, cAt / 4, m4, n8);
-
-  const [aRowStride, aStepStride] = transA ? [4, 4 * m4] : [4 * k, 4];
-  const at = block!.address;
-  gemm.gemm(at + aAt, aRowStride, aStepStride, at + bAt, transB ? 1 : 0, at + cAt, at + panelAt, m4, k, n8);
-
+  const aAddress = place(a, aOff, m * k, base + aAt, at);
+  const bAddress = place(b, bOff, k * n, base + bAt, at);
   const cBase = cAt / 4;
-  if (n8 === n) c.set(heap.subarray(cBase, cBase + m * n), cOff);
-  else for (let i = 0; i < m; i++) c.set(heap.subarray(cBase + i * n8, cBase + i * n8 + n), cOff + i * n);
+  if (output === undefined) heap.set(c.subarray(cOff, cOff + m * n), cBase);
+  let biasAddress = 0;
+  if (output?.bias != null) {
+    heap.set(output.bias.subarray(0, n), biasAt / 4);
+    heap.fill(0, biasAt / 4 + n, biasAt / 4 + nBias);
+    biasAddress = base + biasAt;
+  }
+
+  // A[i, p] and B[p, j] as stored: A m rows of k, or k rows of m; B k rows of n, or n rows of k.
+  const [aRowStride, aStepStride] = transA ? [4, 4 * m] : [4 * k, 4];
+  const [bStepStride, bColStride] = transB ? [4, 4 * k] : [4 * n, 4];
+  at.matmulKernels().gemm(
+    aAddress, aRowStride, aStepStride,
+    bAddress, bStepStride, bColStride,
+    base + cAt, 4 * n,
+    output === undefined ? 1 : 0, biasAddress, output?.relu ? 1 : 0,
+    base + kernelAt, m, k, n,
+  );
+  c.set(heap.subarray(cBase, cBase + m * n), cOff);
   return true;
 }
