@@ -217,7 +217,7 @@ export function gemm(
       for (let j = 0; j < n; j += NR) {
         const cols = min(NR, n - j);
         packB(b, bStepStride, bColStride, p0, depth, j, cols, panelB);
-        const biasAt = bias == 0 ? 0 : bias + (<usize>j << 2);
+        const biasAt: usize = bias == 0 ? <usize>0 : bias + (<usize>j << 2);
         let pa = panelA;
         for (let i = 0; i < rows; i += MR, pa += aPanelBytes) {
           const at = c + <usize>(i0 + i) * cRowStride + (<usize>j << 2);

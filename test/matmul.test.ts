@@ -3,20 +3,19 @@
  * kernels, every transpose layout, the engine's `matmul` and `linear` with their gradients on
  * both kernel backends) and the fast paths of the elementwise ops and sums.
  *
- * Float32 tolerances. A float32 dot product of depth d, computed in any order, lies within
- * γ·Σ|aₚbₚ| of the exact one, γ = (d + 2)·2⁻²⁴ (one rounding per product and per addition,
- * plus the final store; Higham, Accuracy and Stability, §3.1). So each entry is compared
- * after dividing by its own Σ|aₚbₚ|, with atol γ: a tolerance that depends on nothing but
- * float32 itself, and that any indexing mistake (an error of order Σ|aₚbₚ|) overshoots by
- * five orders of magnitude. Two float32 results (WebAssembly against JavaScript) are each
- * within γ, so they differ by at most 2γ. Float64 results get the same rule with 2⁻⁵³.
+ * Float32 tolerances: each entry within γ = (d + 2)·2⁻²⁴ of the exact product, relative to its
+ * own Σ|aₚbₚ| (derived in ./helpers/gemm-reference.ts). Two float32 results (WebAssembly against
+ * JavaScript) are each within γ, so they differ by at most 2γ. Float64 results get the same rule
+ * with 2⁻⁵³.
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
-import { Tensor, tensor, Generator, nn, matmul, add, sub, mul, div, relu, sum, withKernelBackend, broadcastShapes, numel, type FloatArray, type KernelBackend } from '../src/index.js';
+import { Tensor, tensor, Generator, nn, optim, matmul, add, sub, mul, div, relu, sum, withKernelBackend, broadcastShapes, numel, type FloatArray, type KernelBackend } from '../src/index.js';
 import { gemm, linear, product } from '../src/tensor/linalg.js';
 import { allocate, release } from '../src/wasm/heap.js';
 import { wasmGemm, WASM_GEMM_MIN_WORK } from '../src/wasm/gemm.js';
-import { assertAllclose } from './helpers/allclose.js';
+import { F32_UNIT, F64_UNIT, assertWithinRounding, exactGemm, uniform, type Exact } from './helpers/gemm-reference.js';
 
 // Counts the products that reach WebAssembly, to check which backend each size takes.
 vi.mock('../src/wasm/gemm.js', async (importOriginal) => {
@@ -25,50 +24,7 @@ vi.mock('../src/wasm/gemm.js', async (importOriginal) => {
 });
 const wasmCalls = (): number => vi.mocked(wasmGemm).mock.calls.length;
 
-const F32_UNIT = 2 ** -24;
-const F64_UNIT = 2 ** -53;
-
-/** An exact (float64) result with, per entry, the Σ|terms| that scales its rounding error, and the depth of the sums. */
-interface Exact {
-  value: Float64Array;
-  scale: Float64Array;
-  depth: number;
-}
-
-/** Checks `actual` against `exact` entry by entry, relative to each entry's Σ|terms| (see the header). */
-function assertWithinRounding(actual: ArrayLike<number>, exact: Exact, unit: number, label: string, roundings = 1): void {
-  const gamma = roundings * (exact.depth + 2) * unit;
-  const scaled = (x: ArrayLike<number>) => Float64Array.from(x, (v, i) => v / (exact.scale[i]! || 1));
-  assertAllclose(scaled(actual), scaled(exact.value), { rtol: 0, atol: gamma }, label);
-}
-
-function uniform(length: number, rng: Generator, array: 'float32' | 'float64' = 'float32'): FloatArray {
-  const out = array === 'float64' ? new Float64Array(length) : new Float32Array(length);
-  for (let i = 0; i < length; i++) out[i] = rng.uniform() * 2 - 1;
-  return out;
-}
-
 // ---- the kernels: C += op(A)·op(B) ----
-
-/** C + op(A)·op(B) by the definition, in float64, with op(A) m×k read from A stored m×k (or k×m). */
-function exactGemm(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): Exact {
-  const value = new Float64Array(m * n);
-  const scale = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let total = c[i * n + j]!;
-      let size = Math.abs(total);
-      for (let p = 0; p < k; p++) {
-        const term = (transA ? a[p * m + i]! : a[i * k + p]!) * (transB ? b[j * k + p]! : b[p * n + j]!);
-        total += term;
-        size += Math.abs(term);
-      }
-      value[i * n + j] = total;
-      scale[i * n + j] = size;
-    }
-  }
-  return { value, scale, depth: k };
-}
 
 describe('gemm kernels: C += op(A)·op(B) for every transpose layout', () => {
   // m, k, n off the 4 × 8 blocks; k = 600 spans three 256-deep panels of the WebAssembly kernel;
@@ -170,6 +126,15 @@ describe('gemm kernels: C += op(A)·op(B) for every transpose layout', () => {
       release(block);
     }
   });
+
+  it('relaxed SIMD (fused multiply-add) where the engine has it, plain SIMD where not: both within the rounding bound', () => {
+    const run = (flag: string) => {
+      const out = execFileSync(process.execPath, [flag, '--import', 'tsx', fileURLToPath(new URL('./helpers/relaxed-gemm.ts', import.meta.url))], { encoding: 'utf8' });
+      return JSON.parse(out.trim().split('\n').pop()!) as { matmul: string; products: number };
+    };
+    expect(run('--experimental-wasm-relaxed-simd')).toEqual({ matmul: 'relaxed-simd', products: 32 });
+    expect(run('--no-experimental-wasm-relaxed-simd')).toEqual({ matmul: 'simd', products: 32 });
+  }, 60_000);
 
   it('an empty product adds nothing', () => {
     const c = Float32Array.of(1, 2);
@@ -457,6 +422,38 @@ describe('linear: x·Wᵀ + b in one op', () => {
     const custom = new nn.Sequential(first, loud);
     expect(custom.call(x).node?.op).toBe('relu');
     expect(loud.calls).toBe(1);
+  });
+
+  it("writes a parameter's gradient straight into its optimizer slot, and still sums the gradients of a parameter used twice", () => {
+    const rng = new Generator(91);
+    const [x1, x2] = [new Tensor(uniform(33 * 40, rng), [33, 40]), new Tensor(uniform(33 * 40, rng), [33, 40])];
+    const weights = uniform(30 * 40, rng);
+    /** dW of Σ linear(x, W) for each x, on a fresh W that no optimizer holds. */
+    const plainGradient = (x: Tensor): Float32Array => {
+      const w = new Tensor(weights.slice(), [30, 40], { requiresGrad: true });
+      linear(x, w).sum().backward();
+      return (w.grad as Tensor).data as Float32Array;
+    };
+    withKernelBackend('wasm', () => {
+      const w = new Tensor(weights.slice(), [30, 40], { requiresGrad: true });
+      const opt = new optim.SGD([w], { lr: 0 });
+      linear(x1, w).sum().backward();
+      opt.step(); // binds w into the optimizer's arena
+      expect(w.gradBuffer).not.toBeNull();
+
+      opt.zeroGrad();
+      linear(x1, w).sum().backward();
+      expect((w.grad as Tensor).data).toBe(w.gradBuffer);
+      expect((w.grad as Tensor).data).toEqual(plainGradient(x1));
+
+      opt.zeroGrad();
+      linear(x1, w).add(linear(x2, w)).sum().backward();
+      const [g1, g2] = [plainGradient(x1), plainGradient(x2)];
+      expect((w.grad as Tensor).data).toEqual(g1.map((v, i) => v + g2[i]!));
+
+      linear(x2, w).sum().backward(); // no zeroGrad: accumulates
+      expect((w.grad as Tensor).data).toEqual(g1.map((v, i) => v + g2[i]!).map((v, i) => v + g2[i]!));
+    });
   });
 
   it('names a bad activation or option', () => {

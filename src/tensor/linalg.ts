@@ -15,7 +15,7 @@ import { broadcastShapes, numel, shapeString, type Shape } from './shape.js';
 import { reshape } from './movement.js';
 import { kernelBackend } from '../wasm/backend.js';
 import { wasmGemm, WASM_GEMM_MIN_WORK } from '../wasm/gemm.js';
-import { ownOptions } from '../util/options.js';
+import { checkKnownOptions } from '../util/options.js';
 
 /**
  * C[m×n] += op(A)·op(B) over row-major arrays at the given offsets, in JavaScript. op(A) is
@@ -120,6 +120,9 @@ export function product(
   if (output?.relu) reluInPlace(c, cOff, m * n);
 }
 
+/** The output pass of a plain product into C: C = op(A)·op(B), whatever C held. */
+const WRITE = { bias: null, relu: false } as const;
+
 /** v > 0 ? v : 0 over `length` values from `offset` (NaN to 0), as the engine's `relu`. */
 function reluInPlace(x: FloatArray, offset: number, length: number): void {
   for (let i = offset; i < offset + length; i++) {
@@ -218,6 +221,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
+const LINEAR_OPTIONS = ['activation'];
+
 /** Options of `linear`: an activation applied in the product's output pass. */
 export interface LinearOpOptions {
   /** 'relu': y = relu(x·Wᵀ + b) as one op (what nn.Sequential runs for a Linear followed by a ReLU). */
@@ -245,7 +250,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   if (bias !== null && (bias.shape.length !== 1 || bias.shape[0] !== outFeatures)) {
     throw new RangeError(`linear: bias must have shape [${outFeatures}], got ${shapeString(bias.shape)}`);
   }
-  const { activation = null } = ownOptions('linear', options, ['activation']);
+  checkKnownOptions('linear', options, LINEAR_OPTIONS);
+  const activation = Object.hasOwn(options, 'activation') ? (options.activation ?? null) : null;
   if (activation !== null && activation !== 'relu') {
     throw new RangeError(`linear: activation must be 'relu' or null, got ${JSON.stringify(activation)}`);
   }
@@ -260,14 +266,15 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
+    // Each gradient is a fresh product (written, not added to); a parameter's may go straight to its arena slot.
     if (x.requiresGrad) {
-      const d = allocate(x.data.length, x.dtype);
-      product(gd, 0, weight.data, 0, d, 0, rows, outFeatures, inFeatures, false, false);
+      const d = x.gradientTarget();
+      product(gd, 0, weight.data, 0, d, 0, rows, outFeatures, inFeatures, false, false, WRITE);
       dx = new Tensor(d, x.shape);
     }
     if (weight.requiresGrad) {
-      const d = allocate(weight.data.length, weight.dtype);
-      product(gd, 0, x.data, 0, d, 0, outFeatures, rows, inFeatures, true, false);
+      const d = weight.gradientTarget();
+      product(gd, 0, x.data, 0, d, 0, outFeatures, rows, inFeatures, true, false, WRITE);
       dw = new Tensor(d, weight.shape);
     }
     if (bias !== null && bias.requiresGrad) {
@@ -276,7 +283,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
         const row = r * outFeatures;
         for (let j = 0; j < outFeatures; j++) sums[j]! += gd[row + j]!;
       }
-      const d = allocate(outFeatures, bias.dtype);
+      const d = bias.gradientTarget();
       d.set(sums);
       db = new Tensor(d, bias.shape);
     }

@@ -9,7 +9,7 @@
  * kind of work and `kernelReport()` lists every such fallback with its reason, beside why the
  * backend is what it is and how the WebAssembly memory is laid out.
  */
-import { wasmSimdSupported } from './loader.js';
+import { relaxedSimdSupported, wasmSimdSupported } from './loader.js';
 import { heapReport, type HeapReport } from './heap.js';
 
 export type KernelBackend = 'wasm' | 'js';
@@ -89,6 +89,8 @@ export interface KernelReport {
   reason: string;
   /** How the WebAssembly memory is laid out (memories open, shared or one per block, bytes). */
   memory: HeapReport;
+  /** The matrix product's WebAssembly build: with relaxed SIMD's fused multiply-add where the engine has it. */
+  matmul: 'relaxed-simd' | 'simd';
   /** Work that fell back to JavaScript although WebAssembly was chosen. */
   fallbacks: Array<{ subject: string; reason: string; count: number }>;
 }
@@ -101,6 +103,7 @@ export function kernelReport(): KernelReport {
     backend,
     reason: `${preference} (${preferenceSource}); ${runtime}`,
     memory: heapReport(),
+    matmul: relaxedSimdSupported() ? 'relaxed-simd' : 'simd',
     fallbacks: [...fallbacks].map(([subject, { reason, count }]) => ({ subject, reason, count })),
   };
 }

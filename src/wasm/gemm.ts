@@ -9,8 +9,8 @@
  * operand that already lives in the kernel's memory (a parameter or gradient in an optimizer
  * arena) is read where it is, and any other is copied in as stored, contiguous (one `set`, no
  * padding, no transpose): O(mk + kn + mn) copying against O(mkn) arithmetic, worth it from
- * tens of thousands of multiply-adds up (`WASM_GEMM_MIN_WORK`). C is copied in (when
- * accumulating) and back out. The workspace is a block of the WebAssembly heap (./heap.ts),
+ * tens of thousands of multiply-adds up (`WASM_GEMM_MIN_WORK`). C likewise: written in place
+ * when it lives there, else copied in (only when accumulating) and back out. The workspace is a block of the WebAssembly heap (./heap.ts),
  * replaced by a larger one when a product needs more, and reused otherwise. Where no block can
  * be had, `wasmGemm` returns false and the caller multiplies in JavaScript.
  */
@@ -55,12 +55,15 @@ function workspace(bytes: number): HeapBlock | null {
   return block;
 }
 
-/** Where an operand of `length` floats from `offset` of `array` lies in the kernel's memory: in place, or copied to `spare` (a byte address in the workspace). */
-function place(array: Float32Array, offset: number, length: number, spare: number, at: HeapBlock): number {
+/**
+ * Where `length` floats from `offset` of `array` lie in the kernel's memory: in place, or at
+ * `spare` (a byte address in the workspace), copied there when `copy`.
+ */
+function place(array: Float32Array, offset: number, length: number, spare: number, at: HeapBlock, copy = true): { address: number; inPlace: boolean } {
   const address = at.addressOf(array);
-  if (address !== null) return address + 4 * offset;
-  heap.set(array.subarray(offset, offset + length), (spare - at.address) / 4);
-  return spare;
+  if (address !== null) return { address: address + 4 * offset, inPlace: true };
+  if (copy) heap.set(array.subarray(offset, offset + length), (spare - at.address) / 4);
+  return { address: spare, inPlace: false };
 }
 
 /** C = relu?(bias + 0) for an empty depth (no product to run). */
@@ -106,10 +109,10 @@ export function wasmGemm(
   const { biasAt, cAt, aAt, bAt } = layout(kernelBytes);
   const base = at.address;
 
-  const aAddress = place(a, aOff, m * k, base + aAt, at);
-  const bAddress = place(b, bOff, k * n, base + bAt, at);
-  const cBase = cAt / 4;
-  if (output === undefined) heap.set(c.subarray(cOff, cOff + m * n), cBase);
+  const aAddress = place(a, aOff, m * k, base + aAt, at).address;
+  const bAddress = place(b, bOff, k * n, base + bAt, at).address;
+  // C is read only when accumulating; a C in the heap (a gradient in an arena) is written in place.
+  const cPlace = place(c, cOff, m * n, base + cAt, at, output === undefined);
   let biasAddress = 0;
   if (output?.bias != null) {
     heap.set(output.bias.subarray(0, n), biasAt / 4);
@@ -123,10 +126,10 @@ export function wasmGemm(
   at.matmulKernels().gemm(
     aAddress, aRowStride, aStepStride,
     bAddress, bStepStride, bColStride,
-    base + cAt, 4 * n,
+    cPlace.address, 4 * n,
     output === undefined ? 1 : 0, biasAddress, output?.relu ? 1 : 0,
     base + kernelAt, m, k, n,
   );
-  c.set(heap.subarray(cBase, cBase + m * n), cOff);
+  if (!cPlace.inPlace) c.set(heap.subarray(cAt / 4, cAt / 4 + m * n), cOff);
   return true;
 }

@@ -4,12 +4,18 @@
  * browsers and in bundles.
  *
  * Each module comes in two builds: one importing a shared memory (the heap of ./heap.ts) and one
- * importing a plain memory (where the runtime has no shared memory). A module is compiled once
+ * importing a plain memory (where the runtime has no shared memory). The matrix product comes
+ * twice more, built with relaxed SIMD (its multiply-adds fused): chosen where the engine
+ * validates that build (Chrome ≥ 114, Node ≥ 22, Node 20 with --experimental-wasm-relaxed-simd),
+ * the plain SIMD build otherwise. A module is compiled once
  * and instantiated once per memory. Compilation is synchronous (the modules are a few KiB, under
  * the limit browsers put on synchronous compilation on the main thread); `preloadKernels()`
  * compiles asynchronously for pages that prefer to.
  */
-import { optimWasmBase64, optimSharedWasmBase64, matmulWasmBase64, matmulSharedWasmBase64, type OptimKernels, type MatmulKernels } from './generated.js';
+import {
+  optimWasmBase64, optimSharedWasmBase64, matmulWasmBase64, matmulSharedWasmBase64, matmulRelaxedWasmBase64, matmulRelaxedSharedWasmBase64,
+  type OptimKernels, type MatmulKernels,
+} from './generated.js';
 
 /**
  * The few WebAssembly JS-API members descent uses, typed here: the project compiles against
@@ -87,9 +93,30 @@ export function wasmSimdSupported(): boolean {
   }
 }
 
+let relaxed: boolean | null = null;
+
+/** Whether this runtime has relaxed SIMD, so the matrix product runs its fused multiply-add build. */
+export function relaxedSimdSupported(): boolean {
+  if (relaxed === null) {
+    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    try {
+      relaxed = api !== undefined && api.validate(decodeBase64(matmulRelaxedWasmBase64));
+    } catch {
+      relaxed = false;
+    }
+  }
+  return relaxed;
+}
+
+/** The matmul module's build for this runtime: relaxed SIMD where it validates, plain SIMD otherwise. */
+function matmulBase64(shared: boolean): string {
+  if (relaxedSimdSupported()) return shared ? matmulRelaxedSharedWasmBase64 : matmulRelaxedWasmBase64;
+  return shared ? matmulSharedWasmBase64 : matmulWasmBase64;
+}
+
 /** Compiles every module off the main thread; later instantiations are then synchronous and cheap. */
 export async function preloadKernels(): Promise<void> {
-  for (const base64 of [optimWasmBase64, optimSharedWasmBase64, matmulWasmBase64, matmulSharedWasmBase64]) {
+  for (const base64 of [optimWasmBase64, optimSharedWasmBase64, matmulBase64(false), matmulBase64(true)]) {
     if (!compiled.has(base64)) compiled.set(base64, await wasmApi().compile(decodeBase64(base64)));
   }
 }
@@ -100,8 +127,8 @@ export function instantiateOptimKernels(memory: WasmMemory, shared: boolean): Op
   return instance.exports as unknown as OptimKernels;
 }
 
-/** The matmul kernel bound to `memory` (`shared`: a memory from `newSharedMemory`). */
+/** The matmul kernel bound to `memory` (`shared`: a memory from `newSharedMemory`), in the build `relaxedSimdSupported()` chose. */
 export function instantiateMatmulKernels(memory: WasmMemory, shared: boolean): MatmulKernels {
-  const instance = new (wasmApi().Instance)(moduleSync(shared ? matmulSharedWasmBase64 : matmulWasmBase64), { env: { memory } });
+  const instance = new (wasmApi().Instance)(moduleSync(matmulBase64(shared)), { env: { memory } });
   return instance.exports as unknown as MatmulKernels;
 }
