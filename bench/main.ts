@@ -128,6 +128,17 @@ function torchAvailable(python: readonly string[]): boolean {
 
 const TORCH_THREADS = [1, 2];
 
+/** descent's MLP runs: per kernel backend, and 'wasm' with the matmul's relaxed-SIMD build. */
+type MlpRuns = Partial<Record<KernelBackend | 'relaxed', number | null>>;
+
+/** The MLP on the relaxed-SIMD matmul, in a Node with the flag that enables it; null where that Node does not run it. */
+function measureRelaxedMlp(config: MlpConfig): number | null {
+  const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', join('bench', 'relaxed.ts'), JSON.stringify(config)], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  const run = JSON.parse(r.stdout.trim().split('\n').pop()!) as { matmul: string; samplesPerSecond: number };
+  return run.matmul === 'relaxed-simd' ? run.samplesPerSecond : null;
+}
+
 // ---- run ----
 async function main(): Promise<void> {
   const info = machine();
@@ -142,11 +153,13 @@ async function main(): Promise<void> {
     }
   }
 
-  const mlp: Partial<Record<KernelBackend, number>> = {};
+  const mlp: MlpRuns = {};
   for (const backend of ['js', 'wasm'] as const) {
     mlp[backend] = measureMlp(backend, mlpConfig);
     log(`  MLP 784-256-10 b${mlpConfig.batch} Adam, descent ${backend} kernels: ${fmt(mlp[backend], 0)} samples/s`);
   }
+  mlp.relaxed = measureRelaxedMlp(mlpConfig);
+  log(`  MLP 784-256-10 b${mlpConfig.batch} Adam, descent wasm kernels with relaxed SIMD (Node flag): ${fmt(mlp.relaxed, 0)} samples/s`);
 
   const matmul = { ...measureMatmul(128, 784, 256, timing), peak: measureSimdPeak() };
   log(`  matmul 128×784×256: descent JS ${fmt(matmul.js, 1)} GFLOP/s, WASM ${fmt(matmul.wasm, 1)} GFLOP/s; WASM SIMD multiply-add peak ${fmt(matmul.peak, 1)} GFLOP/s`);
@@ -187,7 +200,7 @@ function peerFor(run: PeerRun | null, optimizer: string, workload: string, tfjs:
   return { ns: best.nsPerParam, state: best.stateBytesPerParam, note: best.foreach === true ? 'foreach' : best.foreach === false ? 'loop' : '' };
 }
 
-function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: Partial<Record<KernelBackend, number>>, matmul: { js: number; wasm: number; peak: number }, peers: Record<'tfjsCpu' | 'tfjsWasm' | 'torch', PeerRun | null>): void {
+function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: MlpRuns, matmul: { js: number; wasm: number; peak: number }, peers: Record<'tfjsCpu' | 'tfjsWasm' | 'torch', PeerRun | null>): void {
   const lines: string[] = [];
   const push = (s = ''): void => void lines.push(s);
   push('# Benchmarks');
@@ -232,6 +245,7 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: P
   push('| --- | ---: | ---: |');
   const mlpRows: Array<[string, number | null | undefined]> = [
     ["descent, kernel backend 'wasm' (WASM SIMD matmul forward and backward; the default), 1 thread", mlp.wasm],
+    ["descent, kernel backend 'wasm' with the matmul's relaxed-SIMD build (fused multiply-add: Chrome ≥ 114, Node ≥ 22; here Node 20 with --experimental-wasm-relaxed-simd), 1 thread", mlp.relaxed],
     ["descent, kernel backend 'js' (all JavaScript), 1 thread", mlp.js],
     ['TensorFlow.js wasm', peers.tfjsWasm?.mlp?.samplesPerSecond],
     ['TensorFlow.js cpu', peers.tfjsCpu?.mlp?.samplesPerSecond],
