@@ -187,7 +187,7 @@ function batchedMatmul(a: Tensor, b: Tensor): Tensor {
   const dtype = a.dtype === 'float64' || b.dtype === 'float64' ? 'float64' : 'float32';
   const out = allocate(aAt.length * m * n, dtype);
   for (let t = 0; t < aAt.length; t++) {
-    product(a.data, aAt[t]! * m * k, b.data, bAt[t]! * k * n, out, t * m * n, m, k, n, false, false);
+    product(a.data, aAt[t]! * m * k, b.data, bAt[t]! * k * n, out, t * m * n, m, k, n, false, false, WRITE);
   }
   return record(new Tensor(out, [...batch, m, n]), 'matmul', [a, b], (g) => {
     let da: Tensor | null = null;
