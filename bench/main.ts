@@ -164,11 +164,20 @@ function torchAvailable(python: readonly string[]): boolean {
 
 const TORCH_THREADS = [1, 2];
 
-/** descent's MLP samples/s: all-JavaScript kernels and WebAssembly on one thread, WebAssembly on two. */
+/** descent's MLP samples/s: all-JavaScript kernels and WebAssembly on one thread, WebAssembly on two, and the matmul's relaxed-SIMD build on one (null where no Node here runs it). */
 interface MlpRuns {
   js: number;
   wasm: number;
   wasm2: number;
+  relaxed: number | null;
+}
+
+/** The MLP on the relaxed-SIMD matmul, in a Node with the flag that enables it; null where that Node does not run it. */
+function measureRelaxedMlp(config: MlpConfig): number | null {
+  const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', join('bench', 'relaxed.ts'), JSON.stringify(config)], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  const run = JSON.parse(r.stdout.trim().split('\n').pop()!) as { matmul: string; samplesPerSecond: number };
+  return run.matmul === 'relaxed-simd' ? run.samplesPerSecond : null;
 }
 
 // ---- run ----
@@ -188,8 +197,8 @@ async function main(): Promise<void> {
     }
   }
 
-  const mlp: MlpRuns = { js: await measureMlp('js', mlpConfig), wasm: await measureMlp('wasm', mlpConfig), wasm2: await measureMlp('wasm', mlpConfig, 2) };
-  log(`  MLP 784-256-10 b${mlpConfig.batch} Adam, descent samples/s: js kernels ${fmt(mlp.js, 0)}, wasm kernels ${fmt(mlp.wasm, 0)} on 1 thread, ${fmt(mlp.wasm2, 0)} on 2 threads`);
+  const mlp: MlpRuns = { js: await measureMlp('js', mlpConfig), wasm: await measureMlp('wasm', mlpConfig), wasm2: await measureMlp('wasm', mlpConfig, 2), relaxed: measureRelaxedMlp(mlpConfig) };
+  log(`  MLP 784-256-10 b${mlpConfig.batch} Adam, descent samples/s: js kernels ${fmt(mlp.js, 0)}, wasm kernels ${fmt(mlp.wasm, 0)} on 1 thread, ${fmt(mlp.wasm2, 0)} on 2 threads; wasm kernels with relaxed SIMD (Node flag) ${fmt(mlp.relaxed, 0)} on 1 thread`);
 
   const matmul = { ...(await measureMatmul(128, 784, 256, timing)), peak: measureSimdPeak() };
   log(`  matmul 128×784×256: descent JS ${fmt(matmul.js, 1)} GFLOP/s, WASM ${fmt(matmul.wasm, 1)} GFLOP/s (2 threads: ${fmt(matmul.wasm2, 1)}); WASM SIMD multiply-add peak ${fmt(matmul.peak, 1)} GFLOP/s`);
@@ -279,6 +288,7 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: M
   const mlpRows: Array<[string, number | null | undefined]> = [
     ["descent, kernel backend 'wasm' (WASM SIMD matmul forward and backward; the default), 1 thread", mlp.wasm],
     ["descent, kernel backend 'wasm', 2 threads (products and the Adam step split across a worker)", mlp.wasm2],
+    ["descent, kernel backend 'wasm' with the matmul's relaxed-SIMD build (fused multiply-add: Chrome ≥ 114, Node ≥ 22; here Node 20 with --experimental-wasm-relaxed-simd), 1 thread", mlp.relaxed],
     ["descent, kernel backend 'js' (all JavaScript), 1 thread", mlp.js],
     ['TensorFlow.js wasm', peers.tfjsWasm?.mlp?.samplesPerSecond],
     ['TensorFlow.js cpu', peers.tfjsCpu?.mlp?.samplesPerSecond],

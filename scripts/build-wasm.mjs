@@ -37,12 +37,35 @@ const optimSources = readdirSync(join(root, 'asm', 'optim'))
  */
 const modules = [
   { name: 'optim', constant: 'optimWasmBase64', types: 'OptimKernels', sources: [...optimSources, 'asm/floor.ts'] },
-  { name: 'matmul', constant: 'matmulWasmBase64', types: 'MatmulKernels', sources: ['asm/matmul.ts'] },
+  { name: 'matmul', constant: 'matmulWasmBase64', types: 'MatmulKernels', sources: ['asm/matmul.ts'], relaxed: true },
 ];
-const variants = [
+const sharedFlags = ['--enable', 'threads', '--sharedMemory', '--maximumMemory', '65536'];
+const relaxedFlags = ['--enable', 'relaxed-simd'];
+/**
+ * A module marked `relaxed` is also built with relaxed SIMD (fused multiply-add), which the
+ * loader picks where the engine validates it (Node 20 only behind --experimental-wasm-relaxed-simd).
+ */
+const variantsOf = (module) => [
   { suffix: '', flags: [] },
-  { suffix: 'Shared', flags: ['--enable', 'threads', '--sharedMemory', '--maximumMemory', '65536'] },
+  { suffix: 'Shared', flags: sharedFlags },
+  ...(module.relaxed ? [{ suffix: 'Relaxed', flags: relaxedFlags, relaxed: true }, { suffix: 'RelaxedShared', flags: [...relaxedFlags, ...sharedFlags], relaxed: true }] : []),
 ];
+
+/**
+ * Whether `bytes` validate: in this engine, or, for a relaxed-SIMD build that this engine does
+ * not run (Node 20), in a Node started with the flag that enables relaxed SIMD.
+ */
+function validates(bytes, file, relaxed) {
+  if (WebAssembly.validate(bytes)) return true;
+  if (!relaxed) return false;
+  const check = `process.exit(WebAssembly.validate(require('node:fs').readFileSync(${JSON.stringify(file)})) ? 0 : 1)`;
+  try {
+    execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '-e', check], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 const libraries = readdirSync(join(root, 'asm', 'lib')).map((f) => `asm/lib/${f}`);
 
 const flags = [
@@ -116,15 +139,16 @@ const lines = [
 for (const module of modules) {
   const missing = module.sources.filter((s) => !existsSync(join(root, s)));
   if (missing.length > 0) throw new Error(`build-wasm: module ${module.name} needs ${missing.join(', ')}, which does not exist`);
-  for (const variant of variants) {
+  for (const variant of variantsOf(module)) {
     const name = `${module.name}${variant.suffix}`;
     const binary = join(scratch, `${name}.wasm`);
     const text = wat ? ['--textFile', join(scratch, `${name}.wat`)] : [];
     execFileSync(process.execPath, [ascBin, ...module.sources, ...flags, ...variant.flags, '--outFile', binary, ...text], { cwd: root, stdio: 'inherit' });
     const bytes = readFileSync(binary);
-    if (!WebAssembly.validate(bytes)) throw new Error(`build-wasm: ${name}.wasm does not validate`);
+    if (!validates(bytes, binary, variant.relaxed === true)) throw new Error(`build-wasm: ${name}.wasm does not validate`);
     const constant = module.constant.replace(/WasmBase64$/, `${variant.suffix}WasmBase64`);
-    lines.push(`/** ${module.sources.join(' + ')}${variant.suffix ? ', importing a shared memory' : ''}: ${bytes.length} bytes. */`);
+    const traits = [variant.relaxed ? 'with relaxed SIMD' : '', variant.suffix.endsWith('Shared') ? 'importing a shared memory' : ''].filter(Boolean);
+    lines.push(`/** ${module.sources.join(' + ')}${traits.map((t) => `, ${t}`).join('')}: ${bytes.length} bytes. */`);
     // Typed as string, so the declarations say `string` rather than repeat the binary as a literal type.
     lines.push(`export const ${constant}: string =\n  '${bytes.toString('base64')}';`);
     lines.push('');

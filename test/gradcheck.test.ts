@@ -10,7 +10,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { Tensor, Generator, tensor, scalar, where, cat, stack, pow, maximum, minimum } from '../src/index.js';
 import * as F from '../src/nn/functional.js';
-import { Linear, Embedding } from '../src/nn/index.js';
+import { Linear, Embedding, Sequential, ReLU } from '../src/nn/index.js';
 import { gradcheck, randomInput, type GradcheckReport } from './helpers/gradcheck.js';
 import { assertAllclose } from './helpers/allclose.js';
 
@@ -278,6 +278,19 @@ describe('layers', () => {
     check('Linear [2,5,3]', () => layer.call(sequences), [layer.weight, layer.bias!, sequences]);
     const noBias = new Linear(3, 2, { bias: false, dtype: 'float64', generator: new Generator(2) });
     check('Linear without bias', () => noBias.call(x), [noBias.weight, x]);
+  });
+  it('linear with a fused ReLU, and nn.Sequential(Linear, ReLU, Linear) that runs it', () => {
+    const x = input([5, 3]);
+    const weight = input([4, 3]);
+    const bias = input([4]);
+    // Away from the kink: every pre-activation is 100 steps h = 1e-6 from 0 or more (checked, not hoped).
+    const pre = F.linear(x.detach(), weight.detach(), bias.detach());
+    expect(Math.min(...Array.from(pre.data, Math.abs))).toBeGreaterThan(1e-4);
+    expect(Array.from(pre.data).some((v) => v < 0) && Array.from(pre.data).some((v) => v > 0)).toBe(true);
+    check('F.linear relu', (a, w, b) => F.linear(a, w, b, { activation: 'relu' }), [x, weight, bias]);
+    check('F.linear relu without bias', (a, w) => F.linear(a, w, null, { activation: 'relu' }), [x, weight]);
+    const model = new Sequential(new Linear(3, 4, { dtype: 'float64', generator: new Generator(3) }), new ReLU(), new Linear(4, 2, { dtype: 'float64', generator: new Generator(4) }));
+    check('Sequential(Linear, ReLU, Linear)', () => model.call(x), [...model.parameters(), x]);
   });
   it('Embedding (dense): repeated rows add up, the padding row gets nothing', () => {
     const table = new Embedding(6, 3, { paddingIdx: 4, dtype: 'float64', generator: new Generator(3) });

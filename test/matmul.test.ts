@@ -3,19 +3,19 @@
  * kernels, every transpose layout, the engine's `matmul` and `linear` with their gradients on
  * both kernel backends) and the fast paths of the elementwise ops and sums.
  *
- * Float32 tolerances. A float32 dot product of depth d, computed in any order, lies within
- * γ·Σ|aₚbₚ| of the exact one, γ = (d + 2)·2⁻²⁴ (one rounding per product and per addition,
- * plus the final store; Higham, Accuracy and Stability, §3.1). So each entry is compared
- * after dividing by its own Σ|aₚbₚ|, with atol γ: a tolerance that depends on nothing but
- * float32 itself, and that any indexing mistake (an error of order Σ|aₚbₚ|) overshoots by
- * five orders of magnitude. Two float32 results (WebAssembly against JavaScript) are each
- * within γ, so they differ by at most 2γ. Float64 results get the same rule with 2⁻⁵³.
+ * Float32 tolerances: each entry within γ = (d + 2)·2⁻²⁴ of the exact product, relative to its
+ * own Σ|aₚbₚ| (derived in ./helpers/gemm-reference.ts). Two float32 results (WebAssembly against
+ * JavaScript) are each within γ, so they differ by at most 2γ. Float64 results get the same rule
+ * with 2⁻⁵³.
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
-import { Tensor, tensor, Generator, matmul, add, sub, mul, div, relu, sum, withKernelBackend, broadcastShapes, numel, type FloatArray, type KernelBackend } from '../src/index.js';
-import { gemm, linear } from '../src/tensor/linalg.js';
+import { Tensor, tensor, Generator, nn, optim, matmul, add, sub, mul, div, relu, sum, withKernelBackend, broadcastShapes, numel, type FloatArray, type KernelBackend } from '../src/index.js';
+import { gemm, linear, product } from '../src/tensor/linalg.js';
+import { allocate, release } from '../src/wasm/heap.js';
 import { wasmGemm, WASM_GEMM_MIN_WORK } from '../src/wasm/gemm.js';
-import { assertAllclose } from './helpers/allclose.js';
+import { F32_UNIT, F64_UNIT, assertWithinRounding, exactGemm, uniform, type Exact } from './helpers/gemm-reference.js';
 
 // Counts the products that reach WebAssembly, to check which backend each size takes.
 vi.mock('../src/wasm/gemm.js', async (importOriginal) => {
@@ -24,54 +24,12 @@ vi.mock('../src/wasm/gemm.js', async (importOriginal) => {
 });
 const wasmCalls = (): number => vi.mocked(wasmGemm).mock.calls.length;
 
-const F32_UNIT = 2 ** -24;
-const F64_UNIT = 2 ** -53;
-
-/** An exact (float64) result with, per entry, the Σ|terms| that scales its rounding error, and the depth of the sums. */
-interface Exact {
-  value: Float64Array;
-  scale: Float64Array;
-  depth: number;
-}
-
-/** Checks `actual` against `exact` entry by entry, relative to each entry's Σ|terms| (see the header). */
-function assertWithinRounding(actual: ArrayLike<number>, exact: Exact, unit: number, label: string, roundings = 1): void {
-  const gamma = roundings * (exact.depth + 2) * unit;
-  const scaled = (x: ArrayLike<number>) => Float64Array.from(x, (v, i) => v / (exact.scale[i]! || 1));
-  assertAllclose(scaled(actual), scaled(exact.value), { rtol: 0, atol: gamma }, label);
-}
-
-function uniform(length: number, rng: Generator, array: 'float32' | 'float64' = 'float32'): FloatArray {
-  const out = array === 'float64' ? new Float64Array(length) : new Float32Array(length);
-  for (let i = 0; i < length; i++) out[i] = rng.uniform() * 2 - 1;
-  return out;
-}
-
 // ---- the kernels: C += op(A)·op(B) ----
 
-/** C + op(A)·op(B) by the definition, in float64, with op(A) m×k read from A stored m×k (or k×m). */
-function exactGemm(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): Exact {
-  const value = new Float64Array(m * n);
-  const scale = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let total = c[i * n + j]!;
-      let size = Math.abs(total);
-      for (let p = 0; p < k; p++) {
-        const term = (transA ? a[p * m + i]! : a[i * k + p]!) * (transB ? b[j * k + p]! : b[p * n + j]!);
-        total += term;
-        size += Math.abs(term);
-      }
-      value[i * n + j] = total;
-      scale[i * n + j] = size;
-    }
-  }
-  return { value, scale, depth: k };
-}
-
 describe('gemm kernels: C += op(A)·op(B) for every transpose layout', () => {
-  // m, k, n off the 4 × 8 blocks; k = 600 spans three 256-deep panels of the WebAssembly kernel.
-  const shapes: Array<[number, number, number]> = [[1, 1, 1], [3, 5, 7], [13, 600, 21], [4, 256, 8], [33, 17, 9], [2, 300, 65]];
+  // m, k, n off the 4 × 8 blocks; k = 600 spans three 256-deep panels of the WebAssembly kernel;
+  // m = 133 spans two 128-row packed blocks of A; depths off a multiple of 4 take the scalar packing.
+  const shapes: Array<[number, number, number]> = [[1, 1, 1], [3, 5, 7], [13, 600, 21], [4, 256, 8], [33, 17, 9], [2, 300, 65], [133, 37, 17], [8, 260, 24]];
   const layouts: Array<[boolean, boolean]> = [[false, false], [false, true], [true, false], [true, true]];
 
   it('the JavaScript gemm, float32 and float64, at offsets', () => {
@@ -109,6 +67,74 @@ describe('gemm kernels: C += op(A)·op(B) for every transpose layout', () => {
       }
     }
   });
+
+  it('the output pass: C = relu?(bias + op(A)·op(B)), in WebAssembly and in JavaScript, for every layout', () => {
+    const rng = new Generator(3);
+    const relu = (v: number) => (v > 0 ? v : 0);
+    for (const [m, k, n] of shapes) {
+      for (const [transA, transB] of layouts) {
+        for (const [withBias, withRelu] of [[true, true], [true, false], [false, true]] as const) {
+          const a = uniform(m * k, rng) as Float32Array;
+          const b = uniform(k * n, rng) as Float32Array;
+          const bias = withBias ? (uniform(n, rng) as Float32Array) : null;
+          const rows = Float32Array.from({ length: m * n }, (_, i) => (bias === null ? 0 : bias[i % n]!));
+          const exact = exactGemm(a, b, rows, m, k, n, transA, transB);
+          // ReLU moves no value further from another (|relu(x) − relu(y)| ≤ |x − y|), so the bound holds after it.
+          const expected = withRelu ? { ...exact, value: exact.value.map(relu) } : exact;
+          const label = `${m}×${k}×${n} transA=${transA} transB=${transB} bias=${withBias} relu=${withRelu}`;
+          const viaWasm = uniform(m * n + 1, rng) as Float32Array; // stale values that the pass must overwrite
+          const before = viaWasm[0];
+          expect(wasmGemm(a, 0, b, 0, viaWasm, 1, m, k, n, transA, transB, { bias, relu: withRelu })).toBe(true);
+          assertWithinRounding(viaWasm.subarray(1), expected, F32_UNIT, `wasm ${label}`);
+          expect(viaWasm[0]).toBe(before);
+          const viaJs = uniform(m * n, rng) as Float32Array;
+          withKernelBackend('js', () => product(a, 0, b, 0, viaJs, 0, m, k, n, transA, transB, { bias, relu: withRelu }));
+          assertWithinRounding(viaJs, expected, F32_UNIT, `js ${label}`);
+        }
+      }
+    }
+  });
+
+  it('an empty depth leaves relu?(bias) and adds nothing', () => {
+    const c = Float32Array.of(9, 9, 9, 9);
+    wasmGemm(new Float32Array(0), 0, new Float32Array(0), 0, c, 0, 2, 0, 2, false, false, { bias: Float32Array.of(-1, 2), relu: true });
+    expect([...c]).toEqual([0, 2, 0, 2]);
+    wasmGemm(new Float32Array(0), 0, new Float32Array(0), 0, c, 0, 2, 0, 2, false, false, { bias: null, relu: false });
+    expect([...c]).toEqual([0, 0, 0, 0]);
+  });
+
+  it('reads operands that live in the kernel\'s memory in place, at offsets, in every layout', () => {
+    const rng = new Generator(4);
+    const [m, k, n] = [37, 300, 21];
+    const block = allocate(4 * (m * k + k * n + 16));
+    try {
+      const a = new Float32Array(block.memory.buffer, block.address, m * k + 3);
+      const b = new Float32Array(block.memory.buffer, block.address + 4 * (m * k + 3), k * n + 5);
+      expect(block.addressOf(b)).toBe(block.address + 4 * (m * k + 3));
+      expect(block.addressOf(new Float32Array(k * n))).toBeNull();
+      for (const [transA, transB] of layouts) {
+        a.set(uniform(m * k + 3, rng));
+        b.set(uniform(k * n + 5, rng));
+        const c = uniform(m * n, rng) as Float32Array;
+        const exact = exactGemm(a.slice(3), b.slice(5), c, m, k, n, transA, transB);
+        const aCopy = a.slice();
+        wasmGemm(a, 3, b, 5, c, 0, m, k, n, transA, transB);
+        assertWithinRounding(c, exact, F32_UNIT, `in place transA=${transA} transB=${transB}`);
+        expect(a).toEqual(aCopy); // read, never written
+      }
+    } finally {
+      release(block);
+    }
+  });
+
+  it('relaxed SIMD (fused multiply-add) where the engine has it, plain SIMD where not: both within the rounding bound', () => {
+    const run = (flag: string) => {
+      const out = execFileSync(process.execPath, [flag, '--import', 'tsx', fileURLToPath(new URL('./helpers/relaxed-gemm.ts', import.meta.url))], { encoding: 'utf8' });
+      return JSON.parse(out.trim().split('\n').pop()!) as { matmul: string; products: number };
+    };
+    expect(run('--experimental-wasm-relaxed-simd')).toEqual({ matmul: 'relaxed-simd', products: 32 });
+    expect(run('--no-experimental-wasm-relaxed-simd')).toEqual({ matmul: 'simd', products: 32 });
+  }, 60_000);
 
   it('an empty product adds nothing', () => {
     const c = Float32Array.of(1, 2);
@@ -339,6 +365,102 @@ describe('linear: x·Wᵀ + b in one op', () => {
     expect((weight.grad as Tensor).toArray()).toEqual([[4, 6], [4, 6], [4, 6]]);
     expect(x.grad).toBeNull();
     expect(bias.grad).toBeNull();
+  });
+
+  /** relu(linear(x, W, b)) as two ops and as one, values and gradients under L = Σ y∘w, on one backend. */
+  function reluPaths(backend: KernelBackend, rows: number, inFeatures: number, outFeatures: number, withBias: boolean, seed: number) {
+    const rng = new Generator(seed);
+    const x = uniform(rows * inFeatures, rng) as Float32Array;
+    const weight = uniform(outFeatures * inFeatures, rng) as Float32Array;
+    const bias = withBias ? (uniform(outFeatures, rng) as Float32Array) : null;
+    const w = uniform(rows * outFeatures, rng) as Float32Array;
+    const run = (fused: boolean) =>
+      withKernelBackend(backend, () => {
+        const xt = new Tensor(x.slice(), [rows, inFeatures], { requiresGrad: true });
+        const wt = new Tensor(weight.slice(), [outFeatures, inFeatures], { requiresGrad: true });
+        const bt = bias === null ? null : new Tensor(bias.slice(), [outFeatures], { requiresGrad: true });
+        const y = fused ? linear(xt, wt, bt, { activation: 'relu' }) : relu(linear(xt, wt, bt));
+        y.mul(new Tensor(w.slice(), y.shape)).sum().backward();
+        const gradOf = (t: Tensor | null) => (t === null ? null : Array.from((t.grad as Tensor).data));
+        return { op: y.node?.op, y: Array.from(y.data), dx: gradOf(xt), dW: gradOf(wt), db: gradOf(bt) };
+      });
+    return { fused: run(true), unfused: run(false) };
+  }
+
+  it("with activation 'relu', equals relu(linear(...)) exactly, values and gradients, on both backends", () => {
+    for (const backend of ['js', 'wasm'] as const) {
+      for (const [rows, inFeatures, outFeatures, withBias] of [[33, 40, 50, true], [128, 784, 256, true], [7, 5, 3, true], [9, 70, 130, false]] as const) {
+        const { fused, unfused } = reluPaths(backend, rows, inFeatures, outFeatures, withBias, rows + outFeatures);
+        expect(fused.op).toBe('linearRelu');
+        expect(unfused.op).toBe('relu');
+        const zeros = fused.y.filter((v) => v === 0).length;
+        expect(zeros > 0 && zeros < fused.y.length).toBe(true); // both sides of the kink are exercised
+        expect({ ...fused, op: null }).toEqual({ ...unfused, op: null });
+      }
+    }
+  });
+
+  it("nn.Sequential runs a Linear followed by a ReLU as one fused op, unless either module's forward is its own", () => {
+    const rng = new Generator(90);
+    const x = new Tensor(uniform(6 * 20, rng), [6, 20]);
+    const model = new nn.Sequential(new nn.Linear(20, 30, { generator: rng }), new nn.ReLU(), new nn.Linear(30, 4, { generator: rng }), new nn.ReLU());
+    const [first, , second] = [model.at(0) as nn.Linear, model.at(1), model.at(2) as nn.Linear];
+    const fused = model.call(x);
+    expect(fused.node?.op).toBe('linearRelu');
+    expect((fused.node?.inputs[0]?.node?.op)).toBe('linearRelu');
+    const byHand = relu(second.call(relu(first.call(x))));
+    expect(Array.from(fused.data)).toEqual(Array.from(byHand.data));
+
+    class LoudReLU extends nn.ReLU {
+      calls = 0;
+      override forward(t: Tensor): Tensor {
+        this.calls += 1;
+        return super.forward(t);
+      }
+    }
+    const loud = new LoudReLU();
+    const custom = new nn.Sequential(first, loud);
+    expect(custom.call(x).node?.op).toBe('relu');
+    expect(loud.calls).toBe(1);
+  });
+
+  it("writes a parameter's gradient straight into its optimizer slot, and still sums the gradients of a parameter used twice", () => {
+    const rng = new Generator(91);
+    const [x1, x2] = [new Tensor(uniform(33 * 40, rng), [33, 40]), new Tensor(uniform(33 * 40, rng), [33, 40])];
+    const weights = uniform(30 * 40, rng);
+    /** dW of Σ linear(x, W) for each x, on a fresh W that no optimizer holds. */
+    const plainGradient = (x: Tensor): Float32Array => {
+      const w = new Tensor(weights.slice(), [30, 40], { requiresGrad: true });
+      linear(x, w).sum().backward();
+      return (w.grad as Tensor).data as Float32Array;
+    };
+    withKernelBackend('wasm', () => {
+      const w = new Tensor(weights.slice(), [30, 40], { requiresGrad: true });
+      const opt = new optim.SGD([w], { lr: 0 });
+      linear(x1, w).sum().backward();
+      opt.step(); // binds w into the optimizer's arena
+      expect(w.gradBuffer).not.toBeNull();
+
+      opt.zeroGrad();
+      linear(x1, w).sum().backward();
+      expect((w.grad as Tensor).data).toBe(w.gradBuffer);
+      expect((w.grad as Tensor).data).toEqual(plainGradient(x1));
+
+      opt.zeroGrad();
+      linear(x1, w).add(linear(x2, w)).sum().backward();
+      const [g1, g2] = [plainGradient(x1), plainGradient(x2)];
+      expect((w.grad as Tensor).data).toEqual(g1.map((v, i) => v + g2[i]!));
+
+      linear(x2, w).sum().backward(); // no zeroGrad: accumulates
+      expect((w.grad as Tensor).data).toEqual(g1.map((v, i) => v + g2[i]!).map((v, i) => v + g2[i]!));
+    });
+  });
+
+  it('names a bad activation or option', () => {
+    const x = tensor([[1, 2]]);
+    const weight = tensor([[1, 2]]);
+    expect(() => linear(x, weight, null, { activation: 'gelu' as 'relu' })).toThrow(/linear: activation must be 'relu' or null, got "gelu"/);
+    expect(() => linear(x, weight, null, { activaton: 'relu' } as never)).toThrow(/linear: unknown option "activaton" \(did you mean activation\?\)/);
   });
 
   it('names the shapes that do not fit', () => {

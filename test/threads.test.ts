@@ -6,14 +6,15 @@
  * parts (`partsOnWorkers`), so a pool that quietly kept everything on the calling thread fails.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { Generator, Tensor, nn, F, optim, kernelReport, setThreads, threads, withThreads, MAX_THREADS, startThreads } from '../src/index.js';
+import { Generator, Tensor, optim, kernelReport, setThreads, threads, withThreads, MAX_THREADS } from '../src/index.js';
 import { poolReport } from '../src/wasm/pool.js';
 import { splitSegments, PARALLEL_MIN_ELEMENTS } from '../src/wasm/parallel.js';
 import { wasmGemm, PARALLEL_MIN_WORK } from '../src/wasm/gemm.js';
 import { optimizerSpecs, type OptimizerSpec } from '../src/optim/registry.js';
+import { bytesOf, trainBenchMlp, turn, workersServing } from './helpers/threads.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -21,20 +22,6 @@ const root = resolve(import.meta.dirname, '..');
 function runProgram(lines: readonly string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', lines.join('\n')], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
 }
-
-/** Resolves once `count` − 1 workers serve calls (they start asynchronously). */
-async function workersServing(count: number): Promise<void> {
-  withThreads(count, () => startThreads());
-  for (let tries = 0; poolReport().serving < count - 1; tries++) {
-    if (tries > 400) throw new Error(`only ${poolReport().serving} of ${count - 1} kernel workers started in 20 s`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-}
-
-/** A step's numbers on a worker are ready only after the worker took the memory: give it a turn of the event loop. */
-const turn = (): Promise<void> => new Promise((done) => setTimeout(done, 20));
-
-const bytesOf = (arrays: Float32Array[]): Uint8Array[] => arrays.map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice());
 
 function expectSameBytes(actual: Uint8Array[], expected: Uint8Array[]): void {
   expect(actual.length).toBe(expected.length);
@@ -109,30 +96,12 @@ describe('splitSegments: one table cut into per-thread tables', () => {
 });
 
 describe('results are the same bytes at 1, 2 and 3 threads', () => {
-  it('the bench MLP 784-256-10 trained with Adam for a few steps: every weight and moment', async () => {
+  it('the bench MLP 784-256-10 (Linear + ReLU fused) trained with Adam for a few steps: every weight and moment', async () => {
     await workersServing(3);
-    const train = async (count: number): Promise<Uint8Array[]> => {
-      const rng = new Generator(0);
-      const X = new Tensor(Float32Array.from({ length: 256 * 784 }, () => rng.normal()), [256, 784]);
-      const labels = Int32Array.from({ length: 256 }, () => rng.integer(0, 10));
-      const model = new nn.Sequential(new nn.Linear(784, 256, { generator: rng }), new nn.ReLU(), new nn.Linear(256, 10, { generator: rng }));
-      const params = model.parameters();
-      const adam = new optim.Adam(params, { lr: 1e-3 });
-      for (let step = 0; step < 4; step++) {
-        withThreads(count, () => {
-          adam.zeroGrad();
-          F.crossEntropy(model.call(X.slice(128 * (step % 2), 128 * (step % 2) + 128)) as Tensor, labels.subarray(128 * (step % 2), 128 * (step % 2) + 128)).backward();
-          adam.step();
-        });
-        await turn();
-      }
-      const moments = params.flatMap((p) => [adam.state.get(p)!.exp_avg as Tensor, adam.state.get(p)!.exp_avg_sq as Tensor]);
-      return bytesOf([...params, ...moments].map((t) => t.data as Float32Array));
-    };
-    const one = await train(1);
+    const one = await trainBenchMlp(1);
     const before = poolReport().partsOnWorkers;
-    const two = await train(2);
-    const three = await train(3);
+    const two = await trainBenchMlp(2);
+    const three = await trainBenchMlp(3);
     // 784·256·128 multiply-adds per product and 203,530 params are above both thresholds.
     expect(784 * 256 * 128).toBeGreaterThanOrEqual(PARALLEL_MIN_WORK);
     expect(784 * 256 + 256 + 2570).toBeGreaterThanOrEqual(PARALLEL_MIN_ELEMENTS);
@@ -205,18 +174,42 @@ describe('results are the same bytes at 1, 2 and 3 threads', () => {
       // A workspace the workers have not seen yet reaches them in their event loop: let them take it first.
       withThreads(3, () => wasmGemm(a, 0, b, 0, start.slice(), 0, m, k, n, transA, transB));
       await turn();
-      const results: Uint8Array[][] = [];
-      for (const count of [1, 2, 3]) {
-        const c = start.slice();
-        const before = poolReport().partsOnWorkers;
-        withThreads(count, () => expect(wasmGemm(a, 0, b, 0, c, 0, m, k, n, transA, transB)).toBe(true));
-        if (count > 1) expect(poolReport().partsOnWorkers - before).toBe(count - 1);
-        results.push(bytesOf([c]));
-        await turn();
+      // C += op(A)·op(B), and the output pass C = relu(bias + op(A)·op(B)) of a layer's forward.
+      const bias = Float32Array.from({ length: n }, () => rng.normal());
+      for (const output of [undefined, { bias, relu: true }]) {
+        const results: Uint8Array[][] = [];
+        for (const count of [1, 2, 3]) {
+          const c = start.slice();
+          const before = poolReport().partsOnWorkers;
+          withThreads(count, () => expect(wasmGemm(a, 0, b, 0, c, 0, m, k, n, transA, transB, output)).toBe(true));
+          if (count > 1) expect(poolReport().partsOnWorkers - before).toBe(count - 1);
+          results.push(bytesOf([c]));
+          await turn();
+        }
+        expectSameBytes(results[1]!, results[0]!);
+        expectSameBytes(results[2]!, results[0]!);
       }
-      expectSameBytes(results[1]!, results[0]!);
-      expectSameBytes(results[2]!, results[0]!);
     }
+  });
+});
+
+describe('with relaxed SIMD, every thread runs the fused multiply-add build', () => {
+  it('the bench MLP gives the same bytes at 1, 2 and 3 threads, and other bytes than the plain build', () => {
+    const run = (flag: string): { matmul: string; digests: string[]; partsOnWorkers: number } => {
+      const out = execFileSync(process.execPath, [flag, '--import', 'tsx', resolve(root, 'test/helpers/relaxed-threads.ts')], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      return JSON.parse(out.trim().split('\n').pop()!);
+    };
+    const relaxed = run('--experimental-wasm-relaxed-simd');
+    const plain = run('--no-experimental-wasm-relaxed-simd');
+    expect(relaxed.matmul).toBe('relaxed-simd');
+    expect(plain.matmul).toBe('simd');
+    for (const { digests, partsOnWorkers } of [relaxed, plain]) {
+      expect(partsOnWorkers).toBeGreaterThan(0);
+      expect(new Set(digests).size, digests.join(' ')).toBe(1);
+    }
+    // Fused multiply-adds round once where the plain build rounds twice: the weights differ. So a
+    // worker on the other build than the calling thread would have changed the 2- and 3-thread bytes.
+    expect(relaxed.digests[0]).not.toBe(plain.digests[0]);
   });
 });
 

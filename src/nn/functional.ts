@@ -18,7 +18,7 @@ import { normalCdf, normalPdf } from './special.js';
 // ---- activations ----
 
 /** y = x·Wᵀ + b, PyTorch's `F.linear`: one op, with no transposed copy of W. */
-export { linear } from '../tensor/linalg.js';
+export { linear, type LinearOpOptions } from '../tensor/linalg.js';
 export { conv2d, maxPool2d, avgPool2d, type Conv2dOptions, type MaxPool2dOptions, type AvgPool2dOptions, type Size2 } from '../tensor/conv.js';
 export { batchNorm, layerNorm, type BatchNormOptions } from './normalization.js';
 

@@ -46,10 +46,18 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.forwardThen(x, null);
+  }
+
+  /**
+   * The layer, then `activation` in the same pass over the output (one op; see `linear`):
+   * nn.Sequential runs a Linear followed by a ReLU this way.
+   */
+  forwardThen(x: Tensor, activation: 'relu' | null): Tensor {
     if (x.shape.length === 0 || x.shape[x.shape.length - 1] !== this.inFeatures) {
       throw new RangeError(`Linear(${this.inFeatures} → ${this.outFeatures}): input of shape ${shapeString(x.shape)} does not end in ${this.inFeatures} features`);
     }
-    return linear(x, this.weight, this.bias);
+    return linear(x, this.weight, this.bias, { activation });
   }
 
   override extraRepr(): string {

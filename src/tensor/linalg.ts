@@ -15,6 +15,7 @@ import { broadcastShapes, numel, shapeString, type Shape } from './shape.js';
 import { reshape } from './movement.js';
 import { kernelBackend } from '../wasm/backend.js';
 import { wasmGemm, WASM_GEMM_MIN_WORK } from '../wasm/gemm.js';
+import { checkKnownOptions } from '../util/options.js';
 
 /**
  * C[m×n] += op(A)·op(B) over row-major arrays at the given offsets, in JavaScript. op(A) is
@@ -95,16 +96,57 @@ function gemmRows(a: FloatArray, aOff: number, b: FloatArray, bOff: number, c: F
  */
 const WASM_GEMM_MAX_VALUES = 2 ** 28;
 
-/** C += op(A)·op(B) in WebAssembly for float32 products worth the copies, in JavaScript otherwise. */
+/**
+ * C += op(A)·op(B) in WebAssembly for float32 products worth the copies, in JavaScript otherwise.
+ * With `output`, C = relu?(bias + op(A)·op(B)) instead: the WebAssembly kernel does the bias and
+ * the ReLU in its output pass; the JavaScript path fills the rows with the bias, multiplies, then
+ * applies the ReLU, which rounds the same way.
+ */
 export function product(
   a: FloatArray, aOff: number, b: FloatArray, bOff: number, c: FloatArray, cOff: number,
-  m: number, k: number, n: number, transA: boolean, transB: boolean,
+  m: number, k: number, n: number, transA: boolean, transB: boolean, output?: { bias: FloatArray | null; relu: boolean },
 ): void {
   const wasm = a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array &&
+    (output?.bias == null || output.bias instanceof Float32Array) &&
     m * k * n >= WASM_GEMM_MIN_WORK && m * k + k * n + m * n <= WASM_GEMM_MAX_VALUES && kernelBackend() === 'wasm';
-  if (!(wasm && wasmGemm(a, aOff, b, bOff, c, cOff, m, k, n, transA, transB))) {
-    gemm(a, aOff, b, bOff, c, cOff, m, k, n, transA, transB);
+  const wasmOutput = output === undefined ? undefined : { bias: output.bias as Float32Array | null, relu: output.relu };
+  if (wasm && wasmGemm(a, aOff, b, bOff, c, cOff, m, k, n, transA, transB, wasmOutput)) return;
+  if (output !== undefined) {
+    const { bias } = output;
+    if (bias === null) c.fill(0, cOff, cOff + m * n);
+    else for (let r = 0; r < m; r++) c.set(bias.subarray(0, n), cOff + r * n);
   }
+  gemm(a, aOff, b, bOff, c, cOff, m, k, n, transA, transB);
+  if (output?.relu) reluInPlace(c, cOff, m * n);
+}
+
+/** The output pass of a plain product into C: C = op(A)·op(B), whatever C held. */
+const WRITE = { bias: null, relu: false } as const;
+
+/** v > 0 ? v : 0 over `length` values from `offset` (NaN to 0), as the engine's `relu`. */
+function reluInPlace(x: FloatArray, offset: number, length: number): void {
+  for (let i = offset; i < offset + length; i++) {
+    const v = x[i]!;
+    x[i] = v > 0 ? v : 0;
+  }
+}
+
+/**
+ * g where y > 0, else 0: the gradient through a ReLU, read from its output y (y > 0 exactly
+ * where the input was > 0). For float32, on the bits: a ReLU's output is +0 or positive, so
+ * y > 0 is its bits > 0 as an integer, and the mask is an AND with no branch to mispredict.
+ */
+function reluGradient(g: FloatArray, y: FloatArray): FloatArray {
+  const out = g instanceof Float32Array ? new Float32Array(g.length) : new Float64Array(g.length);
+  if (g instanceof Float32Array && y instanceof Float32Array && out instanceof Float32Array) {
+    const gBits = new Int32Array(g.buffer, g.byteOffset, g.length);
+    const yBits = new Int32Array(y.buffer, y.byteOffset, y.length);
+    const outBits = new Int32Array(out.buffer);
+    for (let i = 0; i < outBits.length; i++) outBits[i] = gBits[i]! & -(yBits[i]! > 0);
+  } else {
+    for (let i = 0; i < out.length; i++) out[i] = y[i]! > 0 ? g[i]! : 0;
+  }
+  return out;
 }
 
 /** For each position of the broadcast `batch`, the flat batch index it reads in an operand of batch shape `own`. */
@@ -145,7 +187,7 @@ function batchedMatmul(a: Tensor, b: Tensor): Tensor {
   const dtype = a.dtype === 'float64' || b.dtype === 'float64' ? 'float64' : 'float32';
   const out = allocate(aAt.length * m * n, dtype);
   for (let t = 0; t < aAt.length; t++) {
-    product(a.data, aAt[t]! * m * k, b.data, bAt[t]! * k * n, out, t * m * n, m, k, n, false, false);
+    product(a.data, aAt[t]! * m * k, b.data, bAt[t]! * k * n, out, t * m * n, m, k, n, false, false, WRITE);
   }
   return record(new Tensor(out, [...batch, m, n]), 'matmul', [a, b], (g) => {
     let da: Tensor | null = null;
@@ -179,6 +221,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
+const LINEAR_OPTIONS = ['activation'];
+
+/** Options of `linear`: an activation applied in the product's output pass. */
+export interface LinearOpOptions {
+  /** 'relu': y = relu(x·Wᵀ + b) as one op (what nn.Sequential runs for a Linear followed by a ReLU). */
+  activation?: 'relu' | null;
+}
+
 /**
  * y = x·Wᵀ + b (PyTorch's `F.linear`): x is [..., in], the weight W is [out, in], the bias b
  * is [out] or null. One op rather than a transpose, a product and an add, so that no
@@ -187,8 +237,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  *   dx = dy·W
  *   dW = dyᵀ·x         (all rows of every batch at once)
  *   db = Σ_rows dy     (summed in float64)
+ * With `activation: 'relu'`, y = relu(b + x·Wᵀ) in the same pass over y, and the backward
+ * first masks the incoming gradient, dy ← dy where y > 0 (else 0): the values and gradients
+ * of `relu(linear(x, W, b))`, with one intermediate fewer each way.
  */
-export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: LinearOpOptions = {}): Tensor {
   if (weight.shape.length !== 2) throw new RangeError(`linear: weight must be 2-D [out, in], got ${shapeString(weight.shape)}`);
   const [outFeatures, inFeatures] = weight.shape as [number, number];
   if (x.shape.length === 0 || x.shape[x.shape.length - 1] !== inFeatures) {
@@ -197,34 +250,40 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   if (bias !== null && (bias.shape.length !== 1 || bias.shape[0] !== outFeatures)) {
     throw new RangeError(`linear: bias must have shape [${outFeatures}], got ${shapeString(bias.shape)}`);
   }
+  checkKnownOptions('linear', options, LINEAR_OPTIONS);
+  const activation = Object.hasOwn(options, 'activation') ? (options.activation ?? null) : null;
+  if (activation !== null && activation !== 'relu') {
+    throw new RangeError(`linear: activation must be 'relu' or null, got ${JSON.stringify(activation)}`);
+  }
+  const relu = activation === 'relu';
   const rows = numel(x.shape.slice(0, -1));
   const dtype = [x, weight, bias].some((t) => t?.dtype === 'float64') ? 'float64' : 'float32';
   const out = allocate(rows * outFeatures, dtype);
-  if (bias !== null) for (let r = 0; r < rows; r++) out.set(bias.data, r * outFeatures);
-  product(x.data, 0, weight.data, 0, out, 0, rows, inFeatures, outFeatures, false, true);
+  product(x.data, 0, weight.data, 0, out, 0, rows, inFeatures, outFeatures, false, true, { bias: bias?.data ?? null, relu });
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
-  return record(new Tensor(out, [...x.shape.slice(0, -1), outFeatures]), 'linear', inputs, (g) => {
+  return record(new Tensor(out, [...x.shape.slice(0, -1), outFeatures]), relu ? 'linearRelu' : 'linear', inputs, (gradOut) => {
+    const gd = relu ? reluGradient(gradOut.data, out) : gradOut.data;
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
+    // Each gradient is a fresh product (written, not added to); a parameter's may go straight to its arena slot.
     if (x.requiresGrad) {
-      const d = allocate(x.data.length, x.dtype);
-      product(g.data, 0, weight.data, 0, d, 0, rows, outFeatures, inFeatures, false, false);
+      const d = x.gradientTarget();
+      product(gd, 0, weight.data, 0, d, 0, rows, outFeatures, inFeatures, false, false, WRITE);
       dx = new Tensor(d, x.shape);
     }
     if (weight.requiresGrad) {
-      const d = allocate(weight.data.length, weight.dtype);
-      product(g.data, 0, x.data, 0, d, 0, outFeatures, rows, inFeatures, true, false);
+      const d = weight.gradientTarget();
+      product(gd, 0, x.data, 0, d, 0, outFeatures, rows, inFeatures, true, false, WRITE);
       dw = new Tensor(d, weight.shape);
     }
     if (bias !== null && bias.requiresGrad) {
       const sums = new Float64Array(outFeatures);
-      const gd = g.data;
       for (let r = 0; r < rows; r++) {
         const row = r * outFeatures;
         for (let j = 0; j < outFeatures; j++) sums[j]! += gd[row + j]!;
       }
-      const d = allocate(outFeatures, bias.dtype);
+      const d = bias.gradientTarget();
       d.set(sums);
       db = new Tensor(d, bias.shape);
     }

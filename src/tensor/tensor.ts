@@ -62,6 +62,8 @@ export class Tensor {
    * gradients its arena holds, so that its step looks at them again only when one changed.
    */
   watcher: ChangeFlag | null = null;
+  /** Whether an op of the running backward pass wrote this tensor's gradient into `gradBuffer` (see `gradientTarget`). */
+  private gradBufferTaken = false;
 
   constructor(data: FloatArray, shape: Shape, options: { requiresGrad?: boolean } = {}) {
     const checked = checkShape(shape);
@@ -97,6 +99,7 @@ export class Tensor {
     }
     this.gradient = value;
     if (this.watcher !== null) this.watcher.changed = true;
+    this.gradBufferTaken = false;
   }
 
   get dtype(): DType {
@@ -163,8 +166,25 @@ export class Tensor {
     runBackward(this, seed, options);
   }
 
+  /**
+   * Where a backward op may write a fresh gradient of this tensor, every value of which it then
+   * overwrites: `gradBuffer` (the optimizer arena's slot, so `accumulateGrad` has nothing to
+   * copy) when the tensor has no gradient yet and no other op of the running backward pass took
+   * it (a tensor used twice gets a fresh array for its other uses, and the sum reaches the slot),
+   * else a fresh array.
+   */
+  gradientTarget(): FloatArray {
+    const home = this.gradBuffer;
+    if (home !== null && !this.gradBufferTaken && this.gradient === null && home.length === this.data.length && dtypeOf(home) === this.dtype) {
+      this.gradBufferTaken = true;
+      return home;
+    }
+    return allocate(this.data.length, this.dtype);
+  }
+
   /** Adds `g` into `.grad` (PyTorch's accumulation across backward calls). */
   accumulateGrad(g: Gradient): void {
+    this.gradBufferTaken = false;
     const current = this.grad;
     if (g instanceof SparseRows) {
       if (current === null) this.grad = g;
@@ -174,7 +194,7 @@ export class Tensor {
     }
     if (current === null) {
       const home = this.gradBuffer !== null && this.gradBuffer.length === g.data.length ? this.gradBuffer : allocate(g.data.length, this.dtype);
-      home.set(g.data);
+      if (home !== g.data) home.set(g.data);
       this.grad = new Tensor(home, this.shape);
     } else if (current instanceof SparseRows) {
       const dense = current.toDense();

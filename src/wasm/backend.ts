@@ -9,7 +9,7 @@
  * kind of work and `kernelReport()` lists every such fallback with its reason, beside why the
  * backend is what it is and how the WebAssembly memory is laid out.
  */
-import { wasmSimdSupported } from './loader.js';
+import { relaxedSimdSupported, wasmSimdSupported } from './loader.js';
 import { heapReport, type HeapReport } from './heap.js';
 import { poolReport } from './pool.js';
 import { requestedThreads, singleThreadReason, threads } from './threads.js';
@@ -93,6 +93,12 @@ export interface KernelReport {
   memory: HeapReport;
   /** Threads the kernels run on, why that many, and the worker threads started so far (0 until a product or step is large enough to split). */
   threads: { count: number; reason: string; workers: number };
+  /**
+   * The matrix product's WebAssembly build: with relaxed SIMD's fused multiply-add where the
+   * engine has it. Workers instantiate the module the calling thread compiled, so every thread
+   * runs the same build and a product's bytes do not depend on the thread count.
+   */
+  matmul: 'relaxed-simd' | 'simd';
   /** Work that fell back to JavaScript although WebAssembly was chosen. */
   fallbacks: Array<{ subject: string; reason: string; count: number }>;
 }
@@ -106,6 +112,7 @@ export function kernelReport(): KernelReport {
     reason: `${preference} (${preferenceSource}); ${runtime}`,
     memory: heapReport(),
     threads: threadReport(),
+    matmul: relaxedSimdSupported() ? 'relaxed-simd' : 'simd',
     fallbacks: [...fallbacks].map(([subject, { reason, count }]) => ({ subject, reason, count })),
   };
 }

@@ -2,23 +2,26 @@
  * A WebAssembly SIMD matrix product for float32, with the signature of the tensor engine's
  * `gemm` (src/tensor/linalg.ts): C[m×n] += op(A)·op(B), row-major, at offsets, where op(A)
  * is A (stored m×k) or, with `transA`, Aᵀ (A stored k×m); likewise op(B) is B (stored k×n)
- * or, with `transB`, Bᵀ (B stored n×k).
+ * or, with `transB`, Bᵀ (B stored n×k). With an `output` pass it computes instead
+ * C = act(b + op(A)·op(B)), a layer's forward product with its bias and ReLU in one pass.
  *
- * The kernel (asm/matmul.ts) works in its own memory, so each call copies A, B and C in,
- * padded to whole 4 × 8 blocks, and C back out: O(mk + kn + mn) copying against O(mkn)
- * arithmetic, worth it from tens of thousands of multiply-adds up (`WASM_GEMM_MIN_WORK`).
- * The copies keep each operand's own layout (a transposed operand is copied row by row as it
- * is stored) and the kernel reads it through strides, so a transpose costs nothing here.
- * The workspace is a block of the WebAssembly heap (./heap.ts), replaced by a larger one when a
- * product needs more, and reused otherwise. Where no block can be had, `wasmGemm` returns false
- * and the caller multiplies in JavaScript.
+ * The kernel (asm/matmul.ts) reads each operand through strides and packs it itself, so an
+ * operand that already lives in the kernel's memory (a parameter or gradient in an optimizer
+ * arena) is read where it is, and any other is copied in as stored, contiguous (one `set`, no
+ * padding, no transpose): O(mk + kn + mn) copying against O(mkn) arithmetic, worth it from
+ * tens of thousands of multiply-adds up (`WASM_GEMM_MIN_WORK`). C likewise: written in place
+ * when it lives there, else copied in (only when accumulating) and back out. The workspace is a block of the WebAssembly heap (./heap.ts),
+ * replaced by a larger one when a product needs more, and reused otherwise. Where no block can
+ * be had, `wasmGemm` returns false and the caller multiplies in JavaScript.
  *
- * On several threads (./pool.ts) a large product is cut into row blocks of C: thread t computes
- * rows [t·r, (t + 1)·r) with r = ⌈m4 / 4T⌉·4, through its own packing panel. The cut depends only
- * on the shape and the thread count, and every element of C sums the same products in the same
- * order on any thread, so the result is the same bit for bit at any thread count.
+ * On several threads (./pool.ts) a large product is cut into row blocks of C: part t computes
+ * rows [t·r, (t + 1)·r) with r = ⌈⌈m / 4⌉ / T⌉·4 (whole register blocks), packing into a
+ * workspace of its own. Since the kernel reads every operand through strides, a part is the same
+ * call with A and C moved to its first row. The cut depends only on the shape and the thread
+ * count, and each element of C is the same sequence of multiply-adds (bias and ReLU included)
+ * in whichever part it falls, in the same build (workers instantiate the module this thread
+ * compiled, relaxed SIMD or not), so the result is the same bit for bit at any thread count.
  */
-import type { MatmulKernels } from './loader.js';
 import { allocate, release, type HeapBlock } from './heap.js';
 import { noteFallback } from './backend.js';
 import { callIndex, runParts, type PoolInstance } from './pool.js';
@@ -28,13 +31,25 @@ import { threads } from './threads.js';
 export const WASM_GEMM_MIN_WORK = 1 << 16;
 /**
  * m·k·n from which a product is split across threads: 2²⁰ multiply-adds take about 50 µs at
- * this kernel's 20 G multiply-adds/s on one thread, several times the 13–17 µs a hand-off
- * costs (./pool.ts).
+ * 20 G multiply-adds/s on one thread, several times the 13–17 µs a hand-off costs (./pool.ts).
  */
 export const PARALLEL_MIN_WORK = 1 << 20;
 
-const PANEL_BYTES = 256 * 8 * 4;
+/** The kernel's register block is 8 columns wide: a bias row is read 8 values at a time. */
+const BIAS_STEP = 8;
+/** The kernel's register block is 4 rows high: a thread's share of C is a whole number of them. */
+const ROW_STEP = 4;
 
+/** What the output pass does instead of C += op(A)·op(B): C = relu?(bias + op(A)·op(B)). */
+export interface GemmOutput {
+  /** Added to every row of C (n values); null adds nothing. */
+  bias: Float32Array | null;
+  /** v > 0 ? v : 0 on every value after the bias (NaN to 0, as the engine's ReLU). */
+  relu: boolean;
+}
+
+/** Bytes the kernel packs its blocks into, learned from the kernel on first use. */
+let kernelBytes = 0;
 let block: HeapBlock | null = null;
 /** The workspace block as floats: index 0 is the block's first byte. */
 let heap = new Float32Array(0);
@@ -48,7 +63,7 @@ function gemmCall(pool: PoolInstance): number {
 }
 
 /** A workspace of at least `bytes` bytes, or null (noted once) where none can be had. */
-function workspace(bytes: number): MatmulKernels | null {
+function workspace(bytes: number): HeapBlock | null {
   if (block === null || block.bytes < bytes) {
     if (block !== null) release(block);
     block = null;
@@ -60,77 +75,115 @@ function workspace(bytes: number): MatmulKernels | null {
     }
     heap = new Float32Array(block.memory.buffer, block.address, block.bytes / 4);
   }
-  return block.matmulKernels();
+  return block;
 }
 
 /**
- * Copies `rows` rows of `width` values from `src` (contiguous, from `offset`) into the heap at
- * `base`, each row padded with zeros to `paddedWidth`, then zero rows up to `paddedRows`.
+ * Where `length` floats from `offset` of `array` lie in the kernel's memory: in place, or at
+ * `spare` (a byte address in the workspace), copied there when `copy`.
  */
-function copyPadded(src: Float32Array, offset: number, rows: number, width: number, base: number, paddedRows: number, paddedWidth: number): void {
-  if (paddedWidth === width) {
-    heap.set(src.subarray(offset, offset + rows * width), base);
-  } else {
-    for (let r = 0; r < rows; r++) {
-      const at = base + r * paddedWidth;
-      heap.set(src.subarray(offset + r * width, offset + (r + 1) * width), at);
-      heap.fill(0, at + width, at + paddedWidth);
-    }
+function place(array: Float32Array, offset: number, length: number, spare: number, at: HeapBlock, copy = true): { address: number; inPlace: boolean } {
+  const address = at.addressOf(array);
+  if (address !== null) return { address: address + 4 * offset, inPlace: true };
+  if (copy) heap.set(array.subarray(offset, offset + length), (spare - at.address) / 4);
+  return { address: spare, inPlace: false };
+}
+
+/** C = relu?(bias + 0) for an empty depth (no product to run). */
+function outputOfNothing(c: Float32Array, cOff: number, m: number, n: number, { bias, relu }: GemmOutput): void {
+  for (let i = 0; i < m; i++) {
+    const row = cOff + i * n;
+    if (bias === null) c.fill(0, row, row + n);
+    else c.set(bias.subarray(0, n), row);
+    if (relu) for (let j = row; j < row + n; j++) c[j] = c[j]! > 0 ? c[j]! : 0;
   }
-  heap.fill(0, base + rows * paddedWidth, base + paddedRows * paddedWidth);
 }
 
 /**
  * C += op(A)·op(B) on float32 arrays (op(A) is m×k, op(B) is k×n, C is m×n), in WebAssembly;
- * false (C untouched) when no workspace could be had.
+ * with `output`, C = relu?(bias + op(A)·op(B)) instead. False (C untouched) when no workspace
+ * could be had.
  */
 export function wasmGemm(
   a: Float32Array, aOff: number, b: Float32Array, bOff: number, c: Float32Array, cOff: number,
-  m: number, k: number, n: number, transA = false, transB = false,
+  m: number, k: number, n: number, transA = false, transB = false, output?: GemmOutput,
 ): boolean {
-  if (m === 0 || n === 0 || k === 0) return true;
-  const m4 = Math.ceil(m / 4) * 4;
-  const n8 = Math.ceil(n / 8) * 8;
-  const aAt = 64;
-  const bAt = align64(aAt + 4 * m4 * k);
-  const cAt = align64(bAt + 4 * k * n8);
-  const panelAt = align64(cAt + 4 * m4 * n8);
-  const parts = m * k * n < PARALLEL_MIN_WORK ? 1 : Math.min(threads(), m4 / 4);
-  const gemm = workspace(panelAt + parts * PANEL_BYTES);
-  if (gemm === null) return false;
+  if (m === 0 || n === 0) return true;
+  if (k === 0) {
+    if (output !== undefined) outputOfNothing(c, cOff, m, n, output);
+    return true;
+  }
+  const blocks = Math.ceil(m / ROW_STEP);
+  const wanted = m * k * n < PARALLEL_MIN_WORK ? 1 : Math.min(threads(), blocks);
+  const rows = Math.ceil(blocks / wanted) * ROW_STEP;
+  // As many parts as there are blocks of `rows`: 16 rows on 3 threads are 8 + 8, not 8 + 8 + 0.
+  const parts = Math.ceil(m / rows);
+  // The workspace holds each part's packed blocks, then whatever must be copied in.
+  const nBias = Math.ceil(n / BIAS_STEP) * BIAS_STEP;
+  const kernelAt = 64;
+  const layout = (kernelBytes: number) => {
+    const biasAt = align64(kernelAt + parts * align64(kernelBytes));
+    const cAt = align64(biasAt + 4 * nBias);
+    const aAt = align64(cAt + 4 * m * n);
+    const bAt = align64(aAt + 4 * m * k);
+    return { biasAt, cAt, aAt, bAt, bytes: bAt + 4 * k * n };
+  };
+  let at = workspace(layout(kernelBytes).bytes);
+  if (at !== null && kernelBytes === 0) {
+    kernelBytes = at.matmulKernels().workspaceBytes();
+    at = workspace(layout(kernelBytes).bytes);
+  }
+  if (at === null) return false;
+  const { biasAt, cAt, aAt, bAt } = layout(kernelBytes);
+  const base = at.address;
 
-  // A as stored: m rows of k (read with strides 4k, 4), or k rows of m (strides 4, 4·m4).
-  if (transA) copyPadded(a, aOff, k, m, aAt / 4, k, m4);
-  else copyPadded(a, aOff, m, k, aAt / 4, m4, k);
-  // B as stored: k rows of n, or n rows of k that the kernel transposes while packing.
-  if (transB) copyPadded(b, bOff, n, k, bAt / 4, n8, k);
-  else copyPadded(b, bOff, k, n, bAt / 4, k, n8);
-  copyPadded(c, cOff, m, n, cAt / 4, m4, n8);
-
-  const [aRowStride, aStepStride] = transA ? [4, 4 * m4] : [4 * k, 4];
-  const at = block!.address;
-  const pool = parts > 1 ? block!.matmulPool() : null;
-  if (pool === null) gemm.gemm(at + aAt, aRowStride, aStepStride, at + bAt, transB ? 1 : 0, at + cAt, at + panelAt, m4, k, n8);
-  else {
-    const rows = Math.ceil(m4 / 4 / parts) * 4;
-    runParts(pool, gemmCall(pool), parts, (part, out, from) => {
-      const first = part * rows;
-      out[from] = at + aAt + first * aRowStride;
-      out[from + 1] = aRowStride;
-      out[from + 2] = aStepStride;
-      out[from + 3] = at + bAt;
-      out[from + 4] = transB ? 1 : 0;
-      out[from + 5] = at + cAt + first * 4 * n8;
-      out[from + 6] = at + panelAt + part * PANEL_BYTES;
-      out[from + 7] = Math.max(0, Math.min(rows, m4 - first));
-      out[from + 8] = k;
-      out[from + 9] = n8;
-      return 10;
-    });
+  const aAddress = place(a, aOff, m * k, base + aAt, at).address;
+  const bAddress = place(b, bOff, k * n, base + bAt, at).address;
+  // C is read only when accumulating; a C in the heap (a gradient in an arena) is written in place.
+  const cPlace = place(c, cOff, m * n, base + cAt, at, output === undefined);
+  let biasAddress = 0;
+  if (output?.bias != null) {
+    heap.set(output.bias.subarray(0, n), biasAt / 4);
+    heap.fill(0, biasAt / 4 + n, biasAt / 4 + nBias);
+    biasAddress = base + biasAt;
   }
 
-  const cBase = cAt / 4;
-  if (n8 === n) c.set(heap.subarray(cBase, cBase + m * n), cOff);
-  else for (let i = 0; i < m; i++) c.set(heap.subarray(cBase + i * n8, cBase + i * n8 + n), cOff + i * n);
+  // A[i, p] and B[p, j] as stored: A m rows of k, or k rows of m; B k rows of n, or n rows of k.
+  const [aRowStride, aStepStride] = transA ? [4, 4 * m] : [4 * k, 4];
+  const [bStepStride, bColStride] = transB ? [4, 4 * k] : [4 * n, 4];
+  const accumulate = output === undefined ? 1 : 0;
+  const relu = output?.relu ? 1 : 0;
+  const pool = parts > 1 ? at.matmulPool() : null;
+  if (pool === null) {
+    at.matmulKernels().gemm(
+      aAddress, aRowStride, aStepStride,
+      bAddress, bStepStride, bColStride,
+      cPlace.address, 4 * n,
+      accumulate, biasAddress, relu,
+      base + kernelAt, m, k, n,
+    );
+  } else {
+    const workBytes = align64(kernelBytes);
+    runParts(pool, gemmCall(pool), parts, (part, out, from) => {
+      const first = part * rows;
+      out[from] = aAddress + first * aRowStride;
+      out[from + 1] = aRowStride;
+      out[from + 2] = aStepStride;
+      out[from + 3] = bAddress;
+      out[from + 4] = bStepStride;
+      out[from + 5] = bColStride;
+      out[from + 6] = cPlace.address + first * 4 * n;
+      out[from + 7] = 4 * n;
+      out[from + 8] = accumulate;
+      out[from + 9] = biasAddress;
+      out[from + 10] = relu;
+      out[from + 11] = base + kernelAt + part * workBytes;
+      out[from + 12] = Math.min(rows, m - first);
+      out[from + 13] = k;
+      out[from + 14] = n;
+      return 15;
+    });
+  }
+  if (!cPlace.inPlace) c.set(heap.subarray(cAt / 4, cAt / 4 + m * n), cOff);
   return true;
 }

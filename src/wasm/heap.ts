@@ -51,11 +51,23 @@ class Heap {
   /** Live blocks (a private heap is dropped when its one block is released), and their bytes. */
   blocks = 0;
   liveBytes = 0;
+  /** Every buffer object the memory has shown (a shared memory shows a new one after each growth). */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
 
   constructor(
     readonly memory: WasmMemory,
     readonly shared: boolean,
-  ) {}
+  ) {
+    this.buffers.add(memory.buffer);
+  }
+
+  /** Whether `buffer` is (a view of) this heap's memory. */
+  holds(buffer: ArrayBufferLike): boolean {
+    if (this.buffers.has(buffer)) return true;
+    if (buffer !== this.memory.buffer) return false;
+    this.buffers.add(buffer);
+    return true;
+  }
 
   /** The optimizer kernels over this memory; on a shared memory, the `@parallel` ones split large tables across threads. */
   optimKernels(): OptimKernels {
@@ -112,6 +124,7 @@ class Heap {
       if (!this.shared || end > MAX_HEAP_BYTES) return null;
       try {
         this.memory.grow(Math.ceil((end - this.memory.buffer.byteLength) / PAGE));
+        this.buffers.add(this.memory.buffer);
       } catch {
         return null; // the system would not commit more memory
       }
@@ -156,6 +169,8 @@ export interface HeapBlock {
   matmulKernels(): MatmulKernels;
   /** The same, as the kernel pool runs it on every thread; null where the memory is not shared. */
   matmulPool(): PoolInstance | null;
+  /** The byte address of `view`'s first byte when it lies in this block's memory (any block of it), else null. */
+  addressOf(view: ArrayBufferView): number | null;
 }
 
 interface LiveBlock extends HeapBlock {
@@ -231,6 +246,7 @@ export function allocate(bytes: number): HeapBlock {
     optimKernels: heap.optimKernels(),
     matmulKernels: () => heap.matmulKernels(),
     matmulPool: () => heap.matmulPool(),
+    addressOf: (view) => (heap.holds(view.buffer) ? view.byteOffset : null),
     released: false,
   };
   return block;

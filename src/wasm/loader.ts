@@ -4,12 +4,19 @@
  * browsers and in bundles.
  *
  * Each module comes in two builds: one importing a shared memory (the heap of ./heap.ts) and one
- * importing a plain memory (where the runtime has no shared memory). A module is compiled once
- * and instantiated once per memory. Compilation is synchronous (the modules are a few KiB, under
+ * importing a plain memory (where the runtime has no shared memory). The matrix product comes
+ * twice more, built with relaxed SIMD (its multiply-adds fused): chosen where the engine
+ * validates that build (Chrome ≥ 114, Node ≥ 22, Node 20 with --experimental-wasm-relaxed-simd),
+ * the plain SIMD build otherwise. A module is compiled once and instantiated once per memory;
+ * the kernel pool's workers (./pool.ts) instantiate the module compiled here, so every thread
+ * runs the same build. Compilation is synchronous (the modules are a few KiB, under
  * the limit browsers put on synchronous compilation on the main thread); `preloadKernels()`
  * compiles asynchronously for pages that prefer to.
  */
-import { optimWasmBase64, optimSharedWasmBase64, matmulWasmBase64, matmulSharedWasmBase64, type OptimKernels, type MatmulKernels } from './generated.js';
+import {
+  optimWasmBase64, optimSharedWasmBase64, matmulWasmBase64, matmulSharedWasmBase64, matmulRelaxedWasmBase64, matmulRelaxedSharedWasmBase64,
+  type OptimKernels, type MatmulKernels,
+} from './generated.js';
 
 /**
  * The few WebAssembly JS-API members descent uses, typed here: the project compiles against
@@ -87,9 +94,30 @@ export function wasmSimdSupported(): boolean {
   }
 }
 
+let relaxed: boolean | null = null;
+
+/** Whether this runtime has relaxed SIMD, so the matrix product runs its fused multiply-add build. */
+export function relaxedSimdSupported(): boolean {
+  if (relaxed === null) {
+    const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    try {
+      relaxed = api !== undefined && api.validate(decodeBase64(matmulRelaxedWasmBase64));
+    } catch {
+      relaxed = false;
+    }
+  }
+  return relaxed;
+}
+
+/** The matmul module's build for this runtime: relaxed SIMD where it validates, plain SIMD otherwise. */
+function matmulBase64(shared: boolean): string {
+  if (relaxedSimdSupported()) return shared ? matmulRelaxedSharedWasmBase64 : matmulRelaxedWasmBase64;
+  return shared ? matmulSharedWasmBase64 : matmulWasmBase64;
+}
+
 /** Compiles every module off the main thread; later instantiations are then synchronous and cheap. */
 export async function preloadKernels(): Promise<void> {
-  for (const base64 of [optimWasmBase64, optimSharedWasmBase64, matmulWasmBase64, matmulSharedWasmBase64]) {
+  for (const base64 of [optimWasmBase64, optimSharedWasmBase64, matmulBase64(false), matmulBase64(true)]) {
     if (!compiled.has(base64)) compiled.set(base64, await wasmApi().compile(decodeBase64(base64)));
   }
 }
@@ -111,7 +139,7 @@ export function instantiateOptimKernels(memory: WasmMemory, shared: boolean): Bo
   return instantiate(shared ? optimSharedWasmBase64 : optimWasmBase64, memory);
 }
 
-/** The matmul kernel bound to `memory` (`shared`: a memory from `newSharedMemory`). */
+/** The matmul kernel bound to `memory` (`shared`: a memory from `newSharedMemory`), in the build `relaxedSimdSupported()` chose. */
 export function instantiateMatmulKernels(memory: WasmMemory, shared: boolean): BoundKernels<MatmulKernels> {
-  return instantiate(shared ? matmulSharedWasmBase64 : matmulWasmBase64, memory);
+  return instantiate(matmulBase64(shared), memory);
 }
