@@ -6,7 +6,7 @@
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { scratchDirs } from './helpers/scratch.js';
 
@@ -28,9 +28,17 @@ beforeAll(() => {
   tarball = join(packDir, packed!.filename);
 }, 180_000);
 
-/** A project with the packed descent unpacked into node_modules and the peers it uses linked from this checkout. */
+const projects = new Map<'commonjs' | 'module', string>();
+
+/**
+ * A project with the packed descent unpacked into node_modules and the peers it uses linked from
+ * this checkout; one of each type, shared by the tests (each writes files of its own into it).
+ */
 function consumerProject(type: 'commonjs' | 'module'): string {
+  const made = projects.get(type);
+  if (made !== undefined) return made;
   const dir = scratchDir(type);
+  projects.set(type, dir);
   const modules = join(dir, 'node_modules');
   mkdirSync(join(modules, 'descent'), { recursive: true });
   execFileSync('tar', ['-xzf', tarball, '-C', join(modules, 'descent'), '--strip-components=1']);
@@ -79,8 +87,13 @@ describe('the packed package', () => {
     writeFileSync(join(dir, 'iris.js'), script);
     const run = (): string => execFileSync(process.execPath, [join(dir, 'iris.js')], { cwd: dir, encoding: 'utf8', stdio: 'pipe', timeout: 60_000 });
     expect(run).toThrow(/loadIris: the bundled datasets are in the descent-datasets package, which is not installed\. Install it beside descent \(`npm install descent-datasets`/);
-    symlinkSync(join(root, 'packages', 'datasets'), join(dir, 'node_modules', 'descent-datasets'), 'dir');
-    expect(JSON.parse(run())).toEqual([150, 4]);
+    const link = join(dir, 'node_modules', 'descent-datasets');
+    symlinkSync(join(root, 'packages', 'datasets'), link, 'dir');
+    try {
+      expect(JSON.parse(run())).toEqual([150, 4]);
+    } finally {
+      unlinkSync(link);
+    }
   });
 
   it('holds the library and no datasets, source maps or build leftovers', () => {

@@ -15,6 +15,7 @@ import { afterAll } from 'vitest';
 export function scratchDirs(name: string, parent = tmpdir()): (prefix: string) => string {
   mkdirSync(parent, { recursive: true });
   const root = mkdtempSync(join(parent, `descent-${name}-`));
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  // A generous limit: a scratch tree can hold installed packages, and a loaded machine removes them slowly.
+  afterAll(() => rmSync(root, { recursive: true, force: true }), 60_000);
   return (prefix) => mkdtempSync(join(root, `${prefix}-`));
 }
