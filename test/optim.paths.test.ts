@@ -280,6 +280,19 @@ describe('the fused path keeps the optimizer contract', () => {
     }, (t) => (t % 3 === 2 ? 'js' : 'wasm'));
   });
 
+  test('steps on the plain path in between, where a param misses one, leave the fused runs split by step count', () => {
+    replay((step) => {
+      const params = tensors(11, [[3], [4], [2]]);
+      const optimizer = new Adam(params, { lr: 0.05 });
+      for (let t = 0; t < 6; t++) {
+        setGrads(params, 90 + t);
+        if (t === 2) params[1]!.grad = null;
+        step(optimizer, t);
+      }
+      return { params, optimizer };
+    }, (t) => (t === 2 ? 'js' : 'wasm'));
+  });
+
   test('an option turned on mid-run (AMSGrad, RMSprop momentum and centering) moves the group to a new arena, state and all', () => {
     const live = replay((step) => {
       const params = tensors(2, [[4, 3], [9]]);

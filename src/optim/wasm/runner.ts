@@ -169,6 +169,7 @@ export class FusedRunner<O extends object, S extends ParamState, H> {
     }
     const fused = plan as FusedPlan<S>;
     fused.prepared = false;
+    if (fused.current && fused.runs.length > 1 && this.runsAgree(fused.runs)) fused.current = false;
     if (!fused.current) this.makeRuns(group, fused);
     else {
       for (let r = 0; r < fused.runs.length; r++) this.advanceRun(group, fused.runs[r]!);
@@ -215,8 +216,7 @@ export class FusedRunner<O extends object, S extends ParamState, H> {
   /**
    * The stale plan made again: every param with a gradient gets its state (made on its first
    * step) counted and bound into the arena, and the dense ones are split into runs whose states
-   * agree. Runs that disagree (a param that missed steps) are split again next step too, so they
-   * merge once they agree.
+   * agree (a param that missed steps counts differently).
    */
   private makeRuns(group: ParamGroup<O>, plan: FusedPlan<S>): void {
     const { arena, kinds, states, bound } = plan;
@@ -240,7 +240,18 @@ export class FusedRunner<O extends object, S extends ParamState, H> {
       }
     }
     plan.runs = plan.dense.length === 0 ? [] : partitionRuns(arena, plan.dense, params, states as S[], this.sameRun);
-    plan.current = plan.runs.length <= 1;
+    plan.current = true;
+  }
+
+  /**
+   * Whether two runs' states have come to agree, so one call could take both (SGD's params
+   * whose momentum buffers were made a step apart). Runs whose step counts differ never do.
+   */
+  private runsAgree(runs: readonly Run<S>[]): boolean {
+    for (let a = 0; a < runs.length; a++) {
+      for (let b = a + 1; b < runs.length; b++) if (this.sameRun(runs[a]!.states[0]!, runs[b]!.states[0]!)) return true;
+    }
+    return false;
   }
 
   /** Counts the step of every param with a row-sparse gradient (steady plan). */
@@ -293,13 +304,17 @@ export class FusedRunner<O extends object, S extends ParamState, H> {
   /**
    * The group's plan when the fused path runs this step: the backend is WebAssembly and the
    * group's params are float32. Made on the group's first fused step, and again when its
-   * arrays change (an option turned on live) or a param is added or replaced; null on the plain path,
-   * including where an arena cannot be allocated.
+   * arrays change (an option turned on live) or a param is added or replaced; null on the plain
+   * path, including where an arena cannot be allocated.
    */
   private planOf(group: ParamGroup<O>): FusedPlan<S> | null {
-    if (kernelBackend() !== 'wasm') return null;
-    const arrays = arenaArraysOf(this.spec, group);
     let plan = this.plans.get(group);
+    if (kernelBackend() !== 'wasm') {
+      // The plain path counts the steps of the params it finds gradients for: the runs may no longer agree.
+      if (plan !== undefined) plan.current = false;
+      return null;
+    }
+    const arrays = arenaArraysOf(this.spec, group);
     if (plan === undefined || plan.arrays !== arrays || !sameTensors(plan.params, group.params)) {
       const params = [...group.params];
       const n = params.length;
