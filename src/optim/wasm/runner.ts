@@ -11,18 +11,21 @@
  * A group's bookkeeping is done when something changed, not every step. Its *plan* records, per
  * parameter, which kind of gradient it was last admitted with (none, dense in its arena slot,
  * dense elsewhere, row-sparse), the states bound into the arena, and the runs: the params that
- * take one kernel call. A step has two phases, as on the plain path:
- *  - `prepare`, for every group before any parameter moves: one pass that confirms each param
- *    is the planned tensor, its values live in the arena and its gradient is of the planned
- *    kind. A gradient seen for the first time (a new tensor, or data swapped) is checked then;
- *    a dense one made outside the arena (`p.grad = t`) is copied into its slot, every step,
- *    since its values are the user's. Anything else that changed marks the plan stale.
+ * take one kernel call. The group's params and their dense gradients carry the plan's change
+ * flag (`Tensor.watcher`), which their `data` and `grad` setters raise. A step has two phases,
+ * as on the plain path:
+ *  - `prepare`, for every group before any parameter moves. When the flag is up or
+ *    `optimizer.state` changed, one pass checks every param against the plan (its values live in
+ *    the arena, its gradient is of the planned kind; a gradient seen for the first time is
+ *    checked) and marks the plan stale where it no longer holds. Otherwise only what no setter
+ *    reports is done: gradients made outside the arena (`p.grad = t`) are copied into their
+ *    slots, at every step since their values are the user's, and row-sparse ones are checked
+ *    against this step's options.
  *  - `step`: a stale plan is made again (states created and bound, runs split); then each run
  *    counts its step and takes one kernel call.
- * The steady state of a training loop is therefore one pass of loads and compares, the
- * counters, and one call per run. What the pass cannot see, because no setter is involved: a
- * state's counter or tensor changed in place. Those are read again once `optimizer.state` is
- * set (`optimizer.state.set(p, state)`, a loaded state dict).
+ * A steady step is therefore a check that the group lists the same tensors, the counters, and
+ * one call per run. Not seen until `optimizer.state` is set again (`optimizer.state.set(p,
+ * state)`, a loaded state dict): a state's counter or tensor replaced in place.
  */
 import type { ChangeFlag, Tensor } from '../../tensor/tensor.js';
 import type { Gradient, SparseRows } from '../../tensor/sparse.js';
