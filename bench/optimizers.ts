@@ -302,7 +302,8 @@ function floorOffsets(arena: ParamArena): [number, number, number, number] {
  */
 function floorStep(spec: Spec, arena: ParamArena, paramCount: number): () => void {
   const [o1, o2, o3, o4] = floorOffsets(arena);
-  const all = Array.from({ length: paramCount }, (_, i) => i);
+  // Frozen, as a fused plan's runs are: the arena knows its table by identity, so the floor times the stream alone.
+  const all = Object.freeze(Array.from({ length: paramCount }, (_, i) => i));
   // A writing pass is element-wise: on several threads it is cut exactly as the optimizer's kernel (src/wasm/parallel.ts).
   const split = splitKernel(arena.kernels, 'stream');
   return () => {
@@ -433,7 +434,7 @@ export async function measureDescent(spec: Spec, w: Workload, timing: Timing): P
   const params = makeParams(w);
   const total = params.reduce((n, p) => n + p.data.length, 0);
   const arena = new ParamArena(params, { state: spec.state });
-  const all = params.map((_, i) => i);
+  const all = Object.freeze(params.map((_, i) => i));
   const grads = workloadGradients(w);
   let touched = total;
   let kernelMs: number | undefined;

@@ -15,7 +15,7 @@
  * doubles and round once, the WebAssembly ones round after every float32 operation (as PyTorch
  * does), so the two drift apart by about 1e-7 relative per step.
  */
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test, vi } from 'vitest';
 import fc from 'fast-check';
 import { Tensor } from '../src/tensor/tensor.js';
 import { SparseRows } from '../src/tensor/sparse.js';
@@ -280,6 +280,19 @@ describe('the fused path keeps the optimizer contract', () => {
     }, (t) => (t % 3 === 2 ? 'js' : 'wasm'));
   });
 
+  test('steps on the plain path in between, where a param misses one, leave the fused runs split by step count', () => {
+    replay((step) => {
+      const params = tensors(11, [[3], [4], [2]]);
+      const optimizer = new Adam(params, { lr: 0.05 });
+      for (let t = 0; t < 6; t++) {
+        setGrads(params, 90 + t);
+        if (t === 2) params[1]!.grad = null;
+        step(optimizer, t);
+      }
+      return { params, optimizer };
+    }, (t) => (t === 2 ? 'js' : 'wasm'));
+  });
+
   test('an option turned on mid-run (AMSGrad, RMSprop momentum and centering) moves the group to a new arena, state and all', () => {
     const live = replay((step) => {
       const params = tensors(2, [[4, 3], [9]]);
@@ -400,6 +413,37 @@ describe('the fused path keeps the optimizer contract', () => {
       });
       return { params: [...params, ...extra], optimizer };
     }, () => 'wasm');
+  });
+
+  test('a steady step checks no gradient; one seen for the first time, or moved into the arena, is checked once', () => {
+    const params = tensors(12, [[3], [4]]);
+    const optimizer = new Adam(params, { lr: 0.01 });
+    const checks = vi.spyOn(optimizer as unknown as { checkParamGradient: () => void }, 'checkParamGradient');
+    // The pass over every param, which a steady step must skip (no timing in tests: its calls are counted).
+    const passes = vi.spyOn((optimizer as unknown as { fused: { checkAll: () => void } }).fused, 'checkAll');
+    const backward = (): void => {
+      optimizer.zeroGrad();
+      params.map((p) => p.square().sum()).reduce((a, b) => a.add(b)).backward();
+    };
+    withKernelBackend('wasm', () => {
+      backward();
+      optimizer.step(); // made before the arena was: checked, and copied in
+      expect(checks).toHaveBeenCalledTimes(2);
+      backward();
+      optimizer.step(); // written by backward into the arena's slots: checked once there
+      expect(checks).toHaveBeenCalledTimes(4);
+      expect(passes).toHaveBeenCalledTimes(2);
+      optimizer.step();
+      optimizer.step();
+      expect(passes).toHaveBeenCalledTimes(2);
+      backward(); // fresh gradient tensors, in the slots again: nothing new to check
+      optimizer.step();
+      expect(checks).toHaveBeenCalledTimes(4);
+      expect(passes).toHaveBeenCalledTimes(3);
+      params[1]!.grad = new Tensor(new Float32Array(4).fill(1), [4]);
+      optimizer.step();
+      expect(checks).toHaveBeenCalledTimes(5);
+    });
   });
 
   test('a row-sparse gradient kept from step to step is checked at every step, against the options of that step', () => {

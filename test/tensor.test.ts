@@ -359,6 +359,24 @@ describe('matmul', () => {
 });
 
 describe('autograd bookkeeping', () => {
+  it("replacing a tensor's data or gradient raises its watcher (what a fused optimizer plans by); values changed in place do not", () => {
+    const x = tensor([1, 2, 3], undefined, { requiresGrad: true });
+    const watcher = { changed: false };
+    x.watcher = watcher;
+    x.data[0] = 5;
+    x.mul(x).sum().backward(); // the first gradient of x: assigned
+    expect(watcher.changed).toBe(true);
+    watcher.changed = false;
+    x.mul(x).sum().backward(); // added into the gradient x has
+    gradOf(x).data[1] = 0;
+    expect(watcher.changed).toBe(false);
+    x.data = Float32Array.from([0, 0, 0]);
+    expect(watcher.changed).toBe(true);
+    watcher.changed = false;
+    x.grad = null;
+    expect(watcher.changed).toBe(true);
+    expect(x.data).toEqual(Float32Array.from([0, 0, 0]));
+  });
   it('gradients accumulate across two backward calls (new graphs)', () => {
     const x = tensor([1, 2, 3], undefined, { requiresGrad: true });
     x.mul(x).sum().backward(); // ∂Σx²/∂x = 2x = [2, 4, 6]

@@ -11,18 +11,21 @@
  * A group's bookkeeping is done when something changed, not every step. Its *plan* records, per
  * parameter, which kind of gradient it was last admitted with (none, dense in its arena slot,
  * dense elsewhere, row-sparse), the states bound into the arena, and the runs: the params that
- * take one kernel call. A step has two phases, as on the plain path:
- *  - `prepare`, for every group before any parameter moves: one pass that confirms each param
- *    is the planned tensor, its values live in the arena and its gradient is of the planned
- *    kind. A gradient seen for the first time (a new tensor, or data swapped) is checked then;
- *    a dense one made outside the arena (`p.grad = t`) is copied into its slot, every step,
- *    since its values are the user's. Anything else that changed marks the plan stale.
+ * take one kernel call. The group's params and their dense gradients carry the plan's change
+ * flag (`Tensor.watcher`), which their `data` and `grad` setters raise. A step has two phases,
+ * as on the plain path:
+ *  - `prepare`, for every group before any parameter moves. When the flag is up or
+ *    `optimizer.state` changed, one pass checks every param against the plan (its values live in
+ *    the arena, its gradient is of the planned kind; a gradient seen for the first time is
+ *    checked) and marks the plan stale where it no longer holds. Otherwise only what no setter
+ *    reports is done: gradients made outside the arena (`p.grad = t`) are copied into their
+ *    slots, at every step since their values are the user's, and row-sparse ones are checked
+ *    against this step's options.
  *  - `step`: a stale plan is made again (states created and bound, runs split); then each run
  *    counts its step and takes one kernel call.
- * The steady state of a training loop is therefore one pass of loads and compares, the
- * counters, and one call per run. What the pass cannot see, because no setter is involved: a
- * state's counter or tensor changed in place. Those are read again once `optimizer.state` is
- * set (`optimizer.state.set(p, state)`, a loaded state dict).
+ * A steady step is therefore a check that the group lists the same tensors, the counters, and
+ * one call per run. Not seen until `optimizer.state` is set again (`optimizer.state.set(p,
+ * state)`, a loaded state dict): a state's counter or tensor replaced in place.
  */
 import type { ChangeFlag, Tensor } from '../../tensor/tensor.js';
 import type { Gradient, SparseRows } from '../../tensor/sparse.js';
@@ -169,6 +172,7 @@ export class FusedRunner<O extends object, S extends ParamState, H> {
     }
     const fused = plan as FusedPlan<S>;
     fused.prepared = false;
+    if (fused.current && fused.runs.length > 1 && this.runsAgree(fused.runs)) fused.current = false;
     if (!fused.current) this.makeRuns(group, fused);
     else {
       for (let r = 0; r < fused.runs.length; r++) this.advanceRun(group, fused.runs[r]!);
@@ -215,8 +219,7 @@ export class FusedRunner<O extends object, S extends ParamState, H> {
   /**
    * The stale plan made again: every param with a gradient gets its state (made on its first
    * step) counted and bound into the arena, and the dense ones are split into runs whose states
-   * agree. Runs that disagree (a param that missed steps) are split again next step too, so they
-   * merge once they agree.
+   * agree (a param that missed steps counts differently).
    */
   private makeRuns(group: ParamGroup<O>, plan: FusedPlan<S>): void {
     const { arena, kinds, states, bound } = plan;
@@ -240,7 +243,18 @@ export class FusedRunner<O extends object, S extends ParamState, H> {
       }
     }
     plan.runs = plan.dense.length === 0 ? [] : partitionRuns(arena, plan.dense, params, states as S[], this.sameRun);
-    plan.current = plan.runs.length <= 1;
+    plan.current = true;
+  }
+
+  /**
+   * Whether two runs' states have come to agree, so one call could take both (SGD's params
+   * whose momentum buffers were made a step apart). Runs whose step counts differ never do.
+   */
+  private runsAgree(runs: readonly Run<S>[]): boolean {
+    for (let a = 0; a < runs.length; a++) {
+      for (let b = a + 1; b < runs.length; b++) if (this.sameRun(runs[a]!.states[0]!, runs[b]!.states[0]!)) return true;
+    }
+    return false;
   }
 
   /** Counts the step of every param with a row-sparse gradient (steady plan). */
@@ -293,13 +307,17 @@ export class FusedRunner<O extends object, S extends ParamState, H> {
   /**
    * The group's plan when the fused path runs this step: the backend is WebAssembly and the
    * group's params are float32. Made on the group's first fused step, and again when its
-   * arrays change (an option turned on live) or a param is added or replaced; null on the plain path,
-   * including where an arena cannot be allocated.
+   * arrays change (an option turned on live) or a param is added or replaced; null on the plain
+   * path, including where an arena cannot be allocated.
    */
   private planOf(group: ParamGroup<O>): FusedPlan<S> | null {
-    if (kernelBackend() !== 'wasm') return null;
-    const arrays = arenaArraysOf(this.spec, group);
     let plan = this.plans.get(group);
+    if (kernelBackend() !== 'wasm') {
+      // The plain path counts the steps of the params it finds gradients for: the runs may no longer agree.
+      if (plan !== undefined) plan.current = false;
+      return null;
+    }
+    const arrays = arenaArraysOf(this.spec, group);
     if (plan === undefined || plan.arrays !== arrays || !sameTensors(plan.params, group.params)) {
       const params = [...group.params];
       const n = params.length;
