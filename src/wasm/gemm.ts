@@ -14,7 +14,7 @@
  * and the caller multiplies in JavaScript.
  *
  * On several threads (./pool.ts) a large product is cut into row blocks of C: thread t computes
- * rows [t·r, (t + 1)·r) with r = ⌈m4 / 4T⌉·4, through its own packing panel. The cut depends only
+ * rows [t·r, (t + 1)·r) with r = ⌈m4 / 4T⌉·4 (so ⌈m4 / r⌉ threads take part), through its own packing panel. The cut depends only
  * on the shape and the thread count, and every element of C sums the same products in the same
  * order on any thread, so the result is the same bit for bit at any thread count.
  */
@@ -95,7 +95,10 @@ export function wasmGemm(
   const bAt = align64(aAt + 4 * m4 * k);
   const cAt = align64(bAt + 4 * k * n8);
   const panelAt = align64(cAt + 4 * m4 * n8);
-  const parts = m * k * n < PARALLEL_MIN_WORK ? 1 : Math.min(threads(), m4 / 4);
+  const wanted = m * k * n < PARALLEL_MIN_WORK ? 1 : Math.min(threads(), m4 / 4);
+  const rows = Math.ceil(m4 / 4 / wanted) * 4;
+  // As many parts as there are blocks of `rows`: 16 rows on 3 threads are 8 + 8, not 8 + 8 + 0.
+  const parts = Math.ceil(m4 / rows);
   const gemm = workspace(panelAt + parts * PANEL_BYTES);
   if (gemm === null) return false;
 
@@ -112,7 +115,6 @@ export function wasmGemm(
   const pool = parts > 1 ? block!.matmulPool() : null;
   if (pool === null) gemm.gemm(at + aAt, aRowStride, aStepStride, at + bAt, transB ? 1 : 0, at + cAt, at + panelAt, m4, k, n8);
   else {
-    const rows = Math.ceil(m4 / 4 / parts) * 4;
     runParts(pool, gemmCall(pool), parts, (part, out, from) => {
       const first = part * rows;
       out[from] = at + aAt + first * aRowStride;
@@ -122,7 +124,7 @@ export function wasmGemm(
       out[from + 4] = transB ? 1 : 0;
       out[from + 5] = at + cAt + first * 4 * n8;
       out[from + 6] = at + panelAt + part * PANEL_BYTES;
-      out[from + 7] = Math.max(0, Math.min(rows, m4 - first));
+      out[from + 7] = Math.min(rows, m4 - first);
       out[from + 8] = k;
       out[from + 9] = n8;
       return 10;
