@@ -10,9 +10,14 @@
  * arena) is read where it is, and any other is copied in as stored, contiguous (one `set`, no
  * padding, no transpose): O(mk + kn + mn) copying against O(mkn) arithmetic, worth it from
  * tens of thousands of multiply-adds up (`WASM_GEMM_MIN_WORK`). C likewise: written in place
- * when it lives there, else copied in (only when accumulating) and back out. The workspace is a block of the WebAssembly heap (./heap.ts),
- * replaced by a larger one when a product needs more, and reused otherwise. Where no block can
- * be had, `wasmGemm` returns false and the caller multiplies in JavaScript.
+ * when it lives there, else copied in (only when accumulating) and back out. The workspace is
+ * a block of the WebAssembly heap (./heap.ts), replaced by a larger one when a product needs
+ * more, and reused otherwise. Where no block can be had, `wasmGemm` returns false and the
+ * caller multiplies in JavaScript.
+ *
+ * The kernel takes its rows of A and C by address and a count, and packs into the `work` it is
+ * given, so calls on separate row ranges of one product, each with `workspaceBytes()` of its
+ * own, may run side by side and give the same bits as one call.
  */
 import { allocate, release, type HeapBlock } from './heap.js';
 import { noteFallback } from './backend.js';
