@@ -136,6 +136,37 @@ describe('gemm kernels: C += op(A)·op(B) for every transpose layout', () => {
     expect(run('--no-experimental-wasm-relaxed-simd')).toEqual({ matmul: 'simd', products: 32 });
   }, 60_000);
 
+  it('the kernel on row ranges of C, each with its own work area, gives the bits of one call over all rows', () => {
+    const rng = new Generator(5);
+    const [m, k, n] = [70, 300, 37];
+    const floats = m * k + k * n + 3 * m * n;
+    const workRoom = 2 ** 20; // two work areas
+    const block = allocate(4 * floats + 64 + workRoom);
+    try {
+      const kernels = block.matmulKernels();
+      const work = kernels.workspaceBytes();
+      expect(2 * work).toBeLessThanOrEqual(workRoom);
+      const at = (float: number) => block.address + 4 * float;
+      const view = new Float32Array(block.memory.buffer, block.address, floats);
+      view.set(uniform(m * k + k * n, rng));
+      const [a, b, whole, split] = [0, m * k, m * k + k * n, m * k + k * n + m * n];
+      const workAt = at(floats) + 64 - (at(floats) % 64);
+      for (const [transA, accumulate, relu] of [[false, true, false], [true, false, true]] as const) {
+        const start = uniform(m * n, rng);
+        view.set(start, whole);
+        view.set(start, split);
+        const [rowStride, stepStride] = transA ? [4, 4 * m] : [4 * k, 4];
+        kernels.gemm(at(a), rowStride, stepStride, at(b), 4 * n, 4, at(whole), 4 * n, accumulate ? 1 : 0, 0, relu ? 1 : 0, workAt, m, k, n);
+        for (const [first, rows, area] of [[0, 37, 0], [37, m - 37, 1]] as const) {
+          kernels.gemm(at(a) + first * rowStride, rowStride, stepStride, at(b), 4 * n, 4, at(split) + first * 4 * n, 4 * n, accumulate ? 1 : 0, 0, relu ? 1 : 0, workAt + area * work, rows, k, n);
+        }
+        expect(view.subarray(split, split + m * n)).toEqual(view.subarray(whole, whole + m * n));
+      }
+    } finally {
+      release(block);
+    }
+  });
+
   it('an empty product adds nothing', () => {
     const c = Float32Array.of(1, 2);
     wasmGemm(new Float32Array(0), 0, new Float32Array(0), 0, c, 0, 1, 0, 2);

@@ -10,17 +10,19 @@
  * arena) is read where it is, and any other is copied in as stored, contiguous (one `set`, no
  * padding, no transpose): O(mk + kn + mn) copying against O(mkn) arithmetic, worth it from
  * tens of thousands of multiply-adds up (`WASM_GEMM_MIN_WORK`). C likewise: written in place
- * when it lives there, else copied in (only when accumulating) and back out. The workspace is a block of the WebAssembly heap (./heap.ts),
- * replaced by a larger one when a product needs more, and reused otherwise. Where no block can
- * be had, `wasmGemm` returns false and the caller multiplies in JavaScript.
+ * when it lives there, else copied in (only when accumulating) and back out. The workspace is
+ * a block of the WebAssembly heap (./heap.ts), replaced by a larger one when a product needs
+ * more, and reused otherwise. Where no block can be had, `wasmGemm` returns false and the
+ * caller multiplies in JavaScript.
  *
  * On several threads (./pool.ts) a large product is cut into row blocks of C: part t computes
  * rows [t·r, (t + 1)·r) with r = ⌈⌈m / 4⌉ / T⌉·4 (whole register blocks), packing into a
- * workspace of its own. Since the kernel reads every operand through strides, a part is the same
- * call with A and C moved to its first row. The cut depends only on the shape and the thread
- * count, and each element of C is the same sequence of multiply-adds (bias and ReLU included)
- * in whichever part it falls, in the same build (workers instantiate the module this thread
- * compiled, relaxed SIMD or not), so the result is the same bit for bit at any thread count.
+ * workspace of its own. The kernel takes its rows of A and C by address and a count, so a part
+ * is the same call with A and C moved to its first row, and calls on separate row ranges give
+ * the bits of one call. The cut depends only on the shape and the thread count, and each
+ * element of C is the same sequence of multiply-adds (bias and ReLU included) in whichever part
+ * it falls, in the same build (workers instantiate the module this thread compiled, relaxed
+ * SIMD or not), so the result is the same bit for bit at any thread count.
  */
 import { allocate, release, type HeapBlock } from './heap.js';
 import { noteFallback } from './backend.js';
