@@ -4,7 +4,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { answer, type TrialTask } from '../race/index.js';
-import { nodeDatasets } from './race-env.js';
+import { nodeDatasets, threadCpuClock } from './race-env.js';
 
-const env = { datasets: nodeDatasets(), now: () => performance.now() };
+const cpuSeconds = threadCpuClock();
+const env = { datasets: nodeDatasets(), now: () => performance.now(), ...(cpuSeconds ? { cpuSeconds } : {}) };
 parentPort!.on('message', (task: TrialTask) => parentPort!.postMessage(answer(task, env)));

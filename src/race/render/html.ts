@@ -138,7 +138,8 @@ export function renderHtml(results: RaceResults, figures: ReadonlyMap<string, st
     ...(surfaces ? [['surfaces', 'Surfaces']] : []),
     ['timings', 'Timings'],
   ];
-  const timingRows = Object.entries(results.timings.sectionSeconds).map(([section, seconds]) => [section, `${seconds.toFixed(1)} s`]);
+  const { sectionSeconds, trialSeconds } = results.timings;
+  const timingRows = Object.entries(sectionSeconds).map(([section, seconds]) => [section, `${seconds.toFixed(1)} s`, trialSeconds[section] === undefined ? NOT_MEASURED : `${trialSeconds[section]!.toFixed(1)} s`]);
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -161,8 +162,8 @@ export function renderHtml(results: RaceResults, figures: ReadonlyMap<string, st
     ...extraSections.map((s) => `<h2 id="${escape(s.id)}">${escape(s.title)}</h2>\n${s.html}`),
     ...surfaceSections,
     '<h2 id="timings">Timings</h2>',
-    `<p class="meta">Wall clock with ${results.timings.workers} worker(s), total ${results.timings.totalSeconds.toFixed(1)} s; sections overlap when workers run them side by side. Timings are the only numbers that change between runs with the same seeds.</p>`,
-    htmlTable(['section', 'time'], timingRows),
+    `<p class="meta">Wall clock with ${results.timings.workers} worker(s), total ${results.timings.totalSeconds.toFixed(1)} s; a section's wall clock runs from its first trial to its verdict, and sections overlap when workers run them side by side. Trial seconds are the time its trials took summed over workers (${results.timings.trialClock === 'cpu' ? "the CPU time of the threads that ran them" : 'wall clock: this platform does not measure CPU time per thread'}): what the section costs, whatever the number of workers. Timings are the only numbers that change between runs with the same seeds.</p>`,
+    htmlTable(['section', 'wall clock', 'trial seconds'], timingRows),
     '</body>',
     '</html>',
     '',
