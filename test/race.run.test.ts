@@ -84,6 +84,8 @@ describe('descent race --quick --workers 2', () => {
       expect(html).toMatch(new RegExp(`id="claim-${claim.id}"[\\s\\S]*?class="verdict [a-z]+">${claim.verdict}<[\\s\\S]*?Rule:`));
     }
     expect(html).not.toMatch(/<script|src="http|href="http/);
+    // Each claim states its cost; claim 9 ran 3 runs (λ = 0 and one λ per method) on each of 3 seeds.
+    expect(html).toMatch(/id="claim-weight-decay"[\s\S]*?Cost: 9 trials, \d+\.\d s of CPU over seeds 0–2\./);
     // "When to use which": every piece of advice has measured evidence with numbers.
     expect(html).toContain('id="when-to-use-which"');
     for (const item of adviceFor(r)) {

@@ -57,8 +57,9 @@ export function claimAnchor(claim: Pick<ClaimResult, 'id'>): string {
   return `claim-${claim.id}`;
 }
 
-function claimSection(claim: ClaimResult, figures: ReadonlyMap<string, string>): string {
+function claimSection(claim: ClaimResult, figures: ReadonlyMap<string, string>, clock: RaceResults['timings']['trialClock']): string {
   const evidence = evidenceLine(claim);
+  const cost = claim.trials > 0 ? `${claim.trials} trials, ${claim.trialSeconds.toFixed(1)} s${clock === 'cpu' ? ' of CPU' : ''}` : 'no trials of its own';
   const perSeed = claim.perSeed
     ? htmlTable(
         ['seed', ...Object.keys(claim.perSeed)],
@@ -78,7 +79,7 @@ function claimSection(claim: ClaimResult, figures: ReadonlyMap<string, string>):
       figures,
     ),
     perSeed ? `<details><summary>Per seed</summary>${perSeed}</details>` : '',
-    `<details><summary>Method${claim.literature.length > 0 ? ' and literature' : ''}</summary><p>${escape(claim.method)}</p>${claim.literature.length > 0 ? `<ul>${claim.literature.map((l) => `<li>${escape(l)}</li>`).join('')}</ul>` : ''}</details>`,
+    `<details><summary>Method${claim.literature.length > 0 ? ' and literature' : ''}</summary><p>${escape(claim.method)}</p>${claim.literature.length > 0 ? `<ul>${claim.literature.map((l) => `<li>${escape(l)}</li>`).join('')}</ul>` : ''}<p class="meta">Cost: ${escape(cost)}${claim.seeds.length > 0 ? ` over seeds ${claim.seeds[0]}–${claim.seeds[claim.seeds.length - 1]}` : ''}.</p></details>`,
     '</section>',
   ].join('\n');
 }
@@ -158,7 +159,7 @@ export function renderHtml(results: RaceResults, figures: ReadonlyMap<string, st
     `<ul>${results.fairness.map((f) => `<li>${escape(f)}</li>`).join('')}</ul>`,
     ...tableSection,
     '<h2 id="claims">The claims</h2>',
-    ...results.claims.map((c) => claimSection(c, figures)),
+    ...results.claims.map((c) => claimSection(c, figures, results.timings.trialClock)),
     ...extraSections.map((s) => `<h2 id="${escape(s.id)}">${escape(s.title)}</h2>\n${s.html}`),
     ...surfaceSections,
     '<h2 id="timings">Timings</h2>',
