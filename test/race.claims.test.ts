@@ -82,7 +82,7 @@ describe('the worker pool', () => {
       post: (task) => {
         log.push(name);
         const value = task.spec as number;
-        setTimeout(() => (value < 0 ? failed(new Error(`worker ${name} crashed`)) : handler({ ok: true, result: 2 * value })), delay);
+        setTimeout(() => (value < 0 ? failed(new Error(`worker ${name} crashed`)) : handler({ ok: true, result: 2 * value, seconds: delay / 1000, clock: 'wall' })), delay);
       },
       onMessage: (h) => (handler = h),
       onFailure: (h) => (failed = h),
@@ -93,11 +93,23 @@ describe('the worker pool', () => {
     const log: string[] = [];
     let k = 0;
     const pool = workerPool(2, () => fakePort(k++ === 0 ? 1 : 5, log, `w${k}`));
-    const results = await Promise.all([1, 2, 3, 4, 5].map((spec) => pool.run({ experiment: 'x', spec })));
-    expect(results).toEqual([2, 4, 6, 8, 10]);
+    const outputs = await Promise.all([1, 2, 3, 4, 5].map((spec) => pool.run({ experiment: 'x', spec })));
+    expect(outputs.map((o) => o.result)).toEqual([2, 4, 6, 8, 10]);
+    // Each result comes with the seconds its worker spent on it.
+    for (const o of outputs) expect([0.001, 0.005]).toContain(o.seconds);
     // The fast worker took more of them.
     expect(log.filter((w) => w === 'w1').length).toBeGreaterThan(log.filter((w) => w === 'w2').length);
     await pool.close?.();
+  });
+  it('starts a queued trial of higher priority first, in order of arrival within one priority', async () => {
+    const posted: number[] = [];
+    const pool = workerPool(1, () => {
+      const port = fakePort(1, [], 'w');
+      return { ...port, post: (task) => (posted.push(task.spec as number), port.post(task)) };
+    });
+    // 1 starts at once on the idle worker; 2 and 3 queue at priority 0, then 4 and 5 at 1.
+    await Promise.all([pool.run({ experiment: 'x', spec: 1 }), pool.run({ experiment: 'x', spec: 2 }), pool.run({ experiment: 'x', spec: 3 }, 0), pool.run({ experiment: 'x', spec: 4 }, 1), pool.run({ experiment: 'x', spec: 5 }, 1)]);
+    expect(posted).toEqual([1, 4, 5, 2, 3]);
   });
   it('fails every pending trial when a worker dies, with its error', async () => {
     const pool = workerPool(1, () => fakePort(1, [], 'w'));

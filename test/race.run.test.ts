@@ -9,7 +9,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { nodeDatasets, workerPool } from '../src/cli/race-env.js';
+import { nodeDatasets, threadCpuClock, workerPool } from '../src/cli/race-env.js';
 import { runRace, raceEntries, CLAIMS, type RaceResults } from '../src/race/index.js';
 import { cli } from './helpers/cli.js';
 import { adviceFor } from '../src/race/advice.js';
@@ -20,7 +20,7 @@ const VERDICTS = ['holds', 'does not hold here', 'inconclusive'];
 const env = () => ({ datasets: nodeDatasets(), now: () => performance.now(), version: 'test' });
 /** Everything but wall-clock times (JSON-normalized, so NaN compares equal to NaN). */
 const withoutTimings = (r: RaceResults) =>
-  JSON.parse(JSON.stringify({ ...r, timings: null, claims: r.claims.map((c) => ({ ...c, seconds: 0 })) }, (key, v: unknown) => (key === 'msPerStep' ? null : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))) as unknown;
+  JSON.parse(JSON.stringify({ ...r, timings: null, claims: r.claims.map((c) => ({ ...c, seconds: 0, trialSeconds: 0 })) }, (key, v: unknown) => (key === 'msPerStep' ? null : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))) as unknown;
 
 describe('descent race --quick --workers 2', () => {
   let dir = '';
@@ -84,6 +84,8 @@ describe('descent race --quick --workers 2', () => {
       expect(html).toMatch(new RegExp(`id="claim-${claim.id}"[\\s\\S]*?class="verdict [a-z]+">${claim.verdict}<[\\s\\S]*?Rule:`));
     }
     expect(html).not.toMatch(/<script|src="http|href="http/);
+    // Each claim states its cost; claim 9 ran 3 runs (λ = 0 and one λ per method) on each of 3 seeds.
+    expect(html).toMatch(/id="claim-weight-decay"[\s\S]*?Cost: 9 trials, \d+\.\d s of CPU over seeds 0–2\./);
     // "When to use which": every piece of advice has measured evidence with numbers.
     expect(html).toContain('id="when-to-use-which"');
     for (const item of adviceFor(r)) {
@@ -112,6 +114,16 @@ describe('descent race --quick --workers 2', () => {
     }
   }, 300_000);
 
+  it("measures each claim's cost as the CPU time of the worker threads that ran its trials", () => {
+    const r = results();
+    expect(r.timings.trialClock).toBe('cpu');
+    for (const claim of r.claims) {
+      expect(r.timings.trialSeconds[claim.id], claim.id).toBe(claim.trialSeconds);
+      if (claim.trials > 0) expect(claim.trialSeconds, claim.id).toBeGreaterThan(0);
+    }
+    expect(run.stderr).toMatch(/claim 9: .* \(\d+ trials, \d+\.\d s\)/);
+  });
+
   it('removes the figures an earlier run left, and only those', () => {
     expect(existsSync(join(dir, 'claim-99-from-an-earlier-run.svg'))).toBe(false);
     expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
@@ -130,6 +142,10 @@ describe('descent/race without the CLI', () => {
     // log₁₀ of the first-to-last gradient ratio through 6 sigmoid layers: around −4.8.
     expect(claim.effect!.mean).toBeLessThan(-3);
     expect(claim.verdict).toBe('holds');
+    // Its cost: the trials it ran and the seconds they took, also under the run's timings.
+    expect(claim.trials).toBeGreaterThan(0);
+    expect(claim.trialSeconds).toBeGreaterThan(0);
+    expect(r.timings.trialSeconds['vanishing-gradients']).toBe(claim.trialSeconds);
   }, 120_000);
 
   it('gives the same numbers with one worker and with two', async () => {
@@ -144,6 +160,23 @@ describe('descent/race without the CLI', () => {
       await pool.close?.();
     }
   }, 240_000);
+});
+
+describe("the Node platform's per-thread CPU clock", () => {
+  it('counts the time this thread computes, not the time it waits', async () => {
+    const clock = threadCpuClock()!;
+    expect(clock).toBeDefined();
+    const start = clock();
+    // Compute until the clock has moved 0.1 s (bounded, for a machine with no CPU to spare).
+    const deadline = performance.now() + 20_000;
+    let sink = 0;
+    while (clock() - start < 0.1 && performance.now() < deadline) for (let k = 0; k < 1e5; k++) sink += Math.sqrt(k);
+    expect(sink).toBeGreaterThan(0);
+    expect(clock() - start).toBeGreaterThanOrEqual(0.1);
+    const beforeWait = clock();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(clock() - beforeWait).toBeLessThan(0.1);
+  }, 30_000);
 });
 
 describe('descent race --optimizers (a subset)', () => {

@@ -1,9 +1,11 @@
 /**
  * Claim 9 (AdamW vs Adam + L2): the rule's two gates on both sides of their thresholds: decay
- * must help on the task at all (a gain over λ = 0 above 0), then AdamW must beat Adam + L2.
+ * must help on the task at all (a gain over λ = 0 above 0), then AdamW must beat Adam + L2;
+ * and the seeds it runs over.
  */
 import { describe, it, expect } from 'vitest';
-import { weightDecayVerdict } from '../src/race/claims/weight-decay.js';
+import { weightDecay, weightDecayVerdict } from '../src/race/claims/weight-decay.js';
+import { claimSeeds, planRace } from '../src/race/run.js';
 
 describe('claim 9 verdict', () => {
   const control = [0.8, 0.81, 0.79];
@@ -32,5 +34,22 @@ describe('claim 9 verdict', () => {
     const r = weightDecayVerdict(control, [0.83, 0.84, 0.82], [0.81, 0.82, 0.8]);
     expect(r.gains.adam.differences.map((d) => Number(d.toFixed(6)))).toEqual([0.03, 0.03, 0.03]);
     expect(r.gains.adamw.differences.map((d) => Number(d.toFixed(6)))).toEqual([0.01, 0.01, 0.01]);
+  });
+});
+
+describe('claim 9 seeds', () => {
+  // Its effect (about 0.7 points) is close to its seed-to-seed sd (about 0.5 points): at the
+  // default budget it runs three times the run's seeds from the same base, and --seeds scales it.
+  it('runs three times the seeds at the default budget, from the same base', () => {
+    expect(claimSeeds(weightDecay, planRace({ budget: 'default', seed: 100 }))).toEqual(Array.from({ length: 15 }, (_, k) => 100 + k));
+    expect(claimSeeds(weightDecay, planRace({ budget: 'default', seeds: 2 }))).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+  it('runs the seeds of the run at the other budgets, as every other claim does', () => {
+    expect(claimSeeds(weightDecay, planRace({ budget: 'quick', seed: 7 }))).toEqual([7, 8, 9]);
+    const full = planRace({ budget: 'full' });
+    expect(claimSeeds(weightDecay, full)).toBe(full.seeds);
+  });
+  it('refuses a base seed whose widened range would pass the largest safe integer', () => {
+    expect(() => planRace({ budget: 'default', seed: Number.MAX_SAFE_INTEGER - 7 })).toThrow(/run past the largest safe integer/);
   });
 });

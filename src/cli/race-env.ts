@@ -1,7 +1,9 @@
 /**
- * The race's Node platform: datasets read from the package's data files, and a pool of
- * worker_threads that run trials (each worker loads the datasets once).
+ * The race's Node platform: datasets read from the package's data files, a pool of
+ * worker_threads that run trials (each worker loads the datasets once), and a per-thread CPU
+ * clock to measure them with.
  */
+import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -18,6 +20,28 @@ export function nodeDatasets(): RaceDatasets {
     spam: () => (spam ??= loadSpam({ seed: 0 })),
   };
 }
+
+/**
+ * The CPU seconds (user + system) the calling thread has used, from /proc/thread-self/stat on
+ * Linux; undefined where that file does not exist. Node 20 has no per-thread CPU clock, and
+ * `process.cpuUsage()` counts every thread of the process.
+ */
+export function threadCpuClock(): (() => number) | undefined {
+  const read = (): number => {
+    const stat = fs.readFileSync('/proc/thread-self/stat', 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  };
+  try {
+    return Number.isFinite(read()) ? read : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ, the unit of /proc's CPU times: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 /** `count` worker_threads running trials; the caller must `close()` it, or they keep the process alive. */
 export function workerPool(count: number): TrialRunner {

@@ -4,12 +4,13 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { answer, type TrialTask } from '../race/index.js';
-import { nodeDatasets } from './race-env.js';
+import { nodeDatasets, threadCpuClock } from './race-env.js';
 import { setThreads } from '../wasm/threads.js';
 
 // The race already runs one trial per core: kernels splitting each trial again would only
 // make the workers fight over the cores.
 setThreads(1);
 
-const env = { datasets: nodeDatasets(), now: () => performance.now() };
+const cpuSeconds = threadCpuClock();
+const env = { datasets: nodeDatasets(), now: () => performance.now(), ...(cpuSeconds ? { cpuSeconds } : {}) };
 parentPort!.on('message', (task: TrialTask) => parentPort!.postMessage(answer(task, env)));

@@ -1,8 +1,8 @@
 /**
  * A pool of message-passing workers that run trials, whatever the platform: Node's
  * worker_threads (src/cli/race-env.ts) and the browser's Web Workers adapt to `TrialPort`.
- * Each worker takes the next queued trial when it finishes one; results come back by trial,
- * so the order in which workers finish changes nothing.
+ * Each worker takes the next queued trial when it finishes one, the highest priority first;
+ * results come back by trial, so the order in which workers finish changes nothing.
  *
  * In a browser:
  *
@@ -15,8 +15,8 @@
  *   const results = await runRace({ budget: 'quick' }, { datasets, now, version, runner: pool });
  *   await pool.close();
  */
-import { runTrialTask, type TrialRunner, type TrialTask } from './run.js';
-import type { TrialEnv } from './types.js';
+import { timedTrial, type TrialOutput, type TrialRunner, type TrialTask } from './run.js';
+import type { TrialClock, TrialEnv } from './types.js';
 
 /** What the pool needs of one worker. */
 export interface TrialPort {
@@ -26,11 +26,13 @@ export interface TrialPort {
   terminate(): Promise<unknown> | void;
 }
 
-export type TrialReply = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: string };
+/** A trial's result and the seconds the worker spent on it, by its clock (queueing left out). */
+export type TrialReply = { readonly ok: true; readonly result: unknown; readonly seconds: number; readonly clock: TrialClock } | { readonly ok: false; readonly error: string };
 
 interface Pending {
   readonly task: TrialTask;
-  resolve(value: unknown): void;
+  readonly priority: number;
+  resolve(value: TrialOutput): void;
   reject(error: Error): void;
 }
 
@@ -64,7 +66,7 @@ export function workerPool(count: number, spawn: () => TrialPort): TrialRunner {
       busy.delete(port);
       idle.push(port);
       if (job) {
-        if (reply.ok) job.resolve(reply.result);
+        if (reply.ok) job.resolve({ result: reply.result, seconds: reply.seconds, clock: reply.clock });
         else job.reject(new Error(reply.error));
       }
       dispatch();
@@ -75,10 +77,13 @@ export function workerPool(count: number, spawn: () => TrialPort): TrialRunner {
   }
   return {
     workers: count,
-    run(task) {
+    run(task, priority = 0) {
       if (failure) return Promise.reject(failure);
       return new Promise((resolve, reject) => {
-        queue.push({ task, resolve, reject });
+        // Behind every queued trial of the same or a higher priority, ahead of the lower ones.
+        let at = queue.length;
+        while (at > 0 && queue[at - 1]!.priority < priority) at -= 1;
+        queue.splice(at, 0, { task, priority, resolve, reject });
         dispatch();
       });
     },
@@ -93,10 +98,10 @@ export function serveTrials(scope: { onmessage: ((event: { data: TrialTask }) =>
   scope.onmessage = (event) => scope.postMessage(answer(event.data, env));
 }
 
-/** One trial's reply: its result, or its error's stack. */
+/** One trial's reply: its result and how long it took, or its error's stack. */
 export function answer(task: TrialTask, env: TrialEnv): TrialReply {
   try {
-    return { ok: true, result: runTrialTask(task, env) };
+    return { ok: true, ...timedTrial(task, env) };
   } catch (error) {
     return { ok: false, error: (error as Error).stack ?? String(error) };
   }

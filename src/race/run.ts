@@ -21,6 +21,7 @@ import type {
   RaceResults,
   SharedId,
   SharedOutcomes,
+  TrialClock,
   TrialEnv,
   TrialRecord,
 } from './types.js';
@@ -43,16 +44,27 @@ export interface TrialTask {
   readonly spec: unknown;
 }
 
+/** A finished trial as a runner returns it: the result, and the seconds spent running it by `clock` (queueing left out). */
+export interface TrialOutput {
+  readonly result: unknown;
+  readonly seconds: number;
+  readonly clock: TrialClock;
+}
+
 /** Runs trials somewhere: in this thread, or in a pool of workers. */
 export interface TrialRunner {
   readonly workers: number;
-  run(task: TrialTask): Promise<unknown>;
+  /**
+   * Runs a trial. A runner that queues starts the higher `priority` first (default 0), in order
+   * of arrival within one priority; the race gives an experiment's later rounds a higher one.
+   */
+  run(task: TrialTask, priority?: number): Promise<TrialOutput>;
   close?(): Promise<void> | void;
 }
 
 export type RaceEvent =
   | { readonly kind: 'trial'; readonly experiment: string; readonly done: number; readonly queued: number }
-  | { readonly kind: 'shared'; readonly id: SharedId; readonly trials: number }
+  | { readonly kind: 'shared'; readonly id: SharedId; readonly trials: number; readonly trialSeconds: number }
   | { readonly kind: 'claim'; readonly claim: ClaimResult };
 
 export interface RaceEnv {
@@ -60,6 +72,8 @@ export interface RaceEnv {
   /** Milliseconds, monotonic. */
   now(): number;
   readonly version: string;
+  /** CPU seconds of the calling thread, where the platform can tell: measures trials run in this thread. */
+  cpuSeconds?(): number;
   /** Progress events: a trial finished, a shared run or a claim concluded. */
   progress?(event: RaceEvent): void;
   /** Where trials run; the main thread when absent. Whoever creates a runner closes it. */
@@ -80,11 +94,21 @@ export function runTrialTask(task: TrialTask, env: TrialEnv): unknown {
   return experimentById(task.experiment).runTrial(task.spec, env);
 }
 
+/** Runs one trial and measures it: by the thread's CPU time where `env` can tell, else by the wall clock. */
+export function timedTrial(task: TrialTask, env: TrialEnv): TrialOutput {
+  const cpu = env.cpuSeconds;
+  const clock: TrialClock = cpu ? 'cpu' : 'wall';
+  const seconds = cpu ? () => cpu.call(env) : () => env.now() / 1000;
+  const started = seconds();
+  const result = runTrialTask(task, env);
+  return { result, seconds: seconds() - started, clock };
+}
+
 /** Runs trials in the calling thread, one after another. */
 export function inlineRunner(env: TrialEnv): TrialRunner {
   return {
     workers: 1,
-    run: async (task) => runTrialTask(task, env),
+    run: async (task) => timedTrial(task, env),
   };
 }
 
@@ -96,7 +120,6 @@ export function planRace(options: RaceOptions): RacePlan & { readonly claims: re
   if (!Number.isSafeInteger(base) || base < 0) throw new RaceInputError('seed', `the base seed must be a non-negative integer, got ${String(options.seed)}`);
   const count = options.seeds ?? budget.seeds;
   if (!Number.isSafeInteger(count) || count < 1 || count > 1000) throw new RaceInputError('seeds', `the number of seeds must be an integer from 1 to 1000, got ${String(options.seeds)}`);
-  if (!Number.isSafeInteger(base + count)) throw new RaceInputError('seeds', `seeds ${base} to ${base + count - 1} run past the largest safe integer`);
   const entries: readonly RaceEntry[] = selectEntries(options.optimizers);
   const ids = new Set(entries.map((e) => e.id));
   const ordered = [...CLAIMS].sort((a, b) => a.number - b.number);
@@ -108,31 +131,55 @@ export function planRace(options: RaceOptions): RacePlan & { readonly claims: re
     }
     claims = ordered.filter((c) => options.claims!.includes(c.id));
   }
-  return { budget, seeds: Array.from({ length: count }, (_, k) => base + k), entries, has: (id) => ids.has(id), claims };
+  const widest = count * Math.max(1, ...claims.map((c) => seedFactorOf(c, budget.name)));
+  if (!Number.isSafeInteger(base + widest)) throw new RaceInputError('seeds', `seeds ${base} to ${base + widest - 1} run past the largest safe integer`);
+  return { budget, seeds: seedRange(base, count), entries, has: (id) => ids.has(id), claims };
 }
 
-/** An experiment's trials, round after round, on the runner. */
-async function runRounds<S, R>(experiment: Experiment<unknown, S, R, unknown>, plan: ClaimPlan<unknown>, runner: TrialRunner, onTrial: () => void): Promise<Array<TrialRecord<S, R>>> {
+const seedRange = (base: number, count: number): number[] => Array.from({ length: count }, (_, k) => base + k);
+
+const seedFactorOf = (claim: AnyClaim, budget: Budget): number => claim.seedFactor?.[budget] ?? 1;
+
+/** The seeds a claim runs over: the run's, or k times as many from the same base (its `seedFactor`). */
+export function claimSeeds(claim: AnyClaim, plan: RacePlan): readonly number[] {
+  const factor = seedFactorOf(claim, plan.budget.name);
+  return factor === 1 ? plan.seeds : seedRange(plan.seeds[0]!, factor * plan.seeds.length);
+}
+
+/** An experiment's finished trials, and the seconds its trials took to run (summed over workers). */
+interface Rounds<S, R> {
+  readonly done: Array<TrialRecord<S, R>>;
+  readonly trialSeconds: number;
+}
+
+/**
+ * An experiment's trials, round after round, on the runner. A follow-up round waits for the
+ * round before it, so each comes with a higher priority than the last: it jumps the queue of
+ * first rounds, and an experiment of many rounds does not end the race alone on one worker.
+ */
+async function runRounds<S, R>(experiment: Experiment<unknown, S, R, unknown>, plan: ClaimPlan<unknown>, runner: TrialRunner, onTrial: () => void): Promise<Rounds<S, R>> {
   const done: Array<TrialRecord<S, R>> = [];
+  let trialSeconds = 0;
   let specs = experiment.trials(plan);
-  while (specs.length > 0) {
-    const round = await Promise.all(
+  for (let round = 0; specs.length > 0; round++) {
+    const finished = await Promise.all(
       specs.map(async (spec) => {
-        const result = (await runner.run({ experiment: experiment.id, spec })) as R;
+        const output = await runner.run({ experiment: experiment.id, spec }, round);
+        trialSeconds += output.seconds;
         onTrial();
-        return { spec, result };
+        return { spec, result: output.result as R };
       }),
     );
-    done.push(...round);
+    done.push(...finished);
     specs = experiment.followUp?.(plan, done) ?? [];
   }
-  return done;
+  return { done, trialSeconds };
 }
 
 export async function runRace(options: RaceOptions, env: RaceEnv): Promise<RaceResults> {
   const started = env.now();
   const { claims, ...plan } = planRace(options);
-  const runner = env.runner ?? inlineRunner({ datasets: env.datasets, now: () => env.now() });
+  const runner = env.runner ?? inlineRunner({ datasets: env.datasets, now: () => env.now(), ...(env.cpuSeconds ? { cpuSeconds: () => env.cpuSeconds!() } : {}) });
   const emit = env.progress ?? (() => undefined);
   let finished = 0;
   let queued = 0;
@@ -140,14 +187,19 @@ export async function runRace(options: RaceOptions, env: RaceEnv): Promise<RaceR
     finished += 1;
     emit({ kind: 'trial', experiment, done: finished, queued });
   };
+  // Trial seconds are CPU time only if every trial was measured so.
+  let trialClock: TrialClock = 'cpu';
   const countingRunner: TrialRunner = {
     workers: runner.workers,
-    run: (task) => {
+    run: async (task, priority) => {
       queued += 1;
-      return runner.run(task);
+      const output = await runner.run(task, priority);
+      if (output.clock === 'wall') trialClock = 'wall';
+      return output;
     },
   };
   const sectionSeconds: Record<string, number> = {};
+  const trialSeconds: Record<string, number> = {};
   const timed = async <T>(section: string, work: () => Promise<T>): Promise<T> => {
     const t0 = env.now();
     try {
@@ -167,8 +219,9 @@ export async function runRace(options: RaceOptions, env: RaceEnv): Promise<RaceR
     sharedRuns.set(
       id,
       timed(id, async () => {
-        const done = await runRounds(stage, sharedPlan, countingRunner, onTrial(id));
-        emit({ kind: 'shared', id, trials: done.length });
+        const { done, trialSeconds: work } = await runRounds(stage, sharedPlan, countingRunner, onTrial(id));
+        trialSeconds[id] = work;
+        emit({ kind: 'shared', id, trials: done.length, trialSeconds: work });
         return stage.conclude(done, sharedPlan);
       }),
     );
@@ -179,19 +232,20 @@ export async function runRace(options: RaceOptions, env: RaceEnv): Promise<RaceR
       const header = { id: claim.id, number: claim.number, title: claim.title, statement: claim.statement, literature: claim.literature };
       const missing = missingFor(plan, claim);
       if (missing.length > 0) {
-        const result: ClaimResult = { ...header, ...notRunOutcome(missing), seeds: [], seconds: 0 };
+        const result: ClaimResult = { ...header, ...notRunOutcome(missing), seeds: [], seconds: 0, trials: 0, trialSeconds: 0 };
         emit({ kind: 'claim', claim: result });
         return result;
       }
       const shared: Record<string, unknown> = {};
       for (const id of claim.shared) shared[id] = await sharedRuns.get(id);
-      const claimPlan: ClaimPlan<unknown> = { ...plan, settings: claim.budgets[plan.budget.name], shared: shared as SharedOutcomes };
+      const claimPlan: ClaimPlan<unknown> = { ...plan, seeds: claimSeeds(claim, plan), settings: claim.budgets[plan.budget.name], shared: shared as SharedOutcomes };
       const t0 = env.now();
-      const done = await runRounds(claim, claimPlan, countingRunner, onTrial(claim.id));
+      const { done, trialSeconds: work } = await runRounds(claim, claimPlan, countingRunner, onTrial(claim.id));
       const outcome = claim.conclude(done, claimPlan);
       const seconds = (env.now() - t0) / 1000;
       sectionSeconds[claim.id] = seconds;
-      const result: ClaimResult = { ...header, ...outcome, seeds: claim.seeded ? plan.seeds : [], seconds };
+      trialSeconds[claim.id] = work;
+      const result: ClaimResult = { ...header, ...outcome, seeds: claim.seeded ? claimPlan.seeds : [], seconds, trials: done.length, trialSeconds: work };
       emit({ kind: 'claim', claim: result });
       return result;
     }),
@@ -214,6 +268,6 @@ export async function runRace(options: RaceOptions, env: RaceEnv): Promise<RaceR
     table,
     surfaces,
     claims: results,
-    timings: { totalSeconds: (env.now() - started) / 1000, workers: runner.workers, sectionSeconds },
+    timings: { totalSeconds: (env.now() - started) / 1000, workers: runner.workers, sectionSeconds, trialSeconds, trialClock },
   };
 }

@@ -20,6 +20,9 @@ import type { Interval, Wins } from './stats.js';
 
 export type Budget = 'quick' | 'default' | 'full';
 
+/** How a trial's seconds are counted: CPU time of its thread, or wall-clock where the platform cannot tell. */
+export type TrialClock = 'cpu' | 'wall';
+
 /** A claim's verdict; 'not run' when `--optimizers` left out what its experiment needs. */
 export type Verdict = 'holds' | 'does not hold here' | 'inconclusive' | 'not run';
 
@@ -42,6 +45,11 @@ export interface TrialEnv {
   readonly datasets: RaceDatasets;
   /** Milliseconds, monotonic (performance.now); only timings read it. */
   now(): number;
+  /**
+   * CPU seconds used so far by the thread running the trial, where the platform can tell (Node
+   * on Linux); a trial's cost is then its CPU time, which waiting on a busy machine leaves out.
+   */
+  cpuSeconds?(): number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -154,7 +162,11 @@ export interface ClaimResult extends ClaimOutcome {
   readonly literature: readonly string[];
   /** The seeds its stochastic trials ran over (empty for a deterministic experiment). */
   readonly seeds: readonly number[];
+  /** Wall clock from its first trial to its verdict (other experiments share the workers meanwhile). */
   readonly seconds: number;
+  /** How many trials it ran, and the seconds they took summed over workers (see `timings.trialClock`): its cost, whatever the number of workers. */
+  readonly trials: number;
+  readonly trialSeconds: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -187,6 +199,12 @@ export interface ClaimDefinition<Settings = unknown, Spec = unknown, Result = un
   readonly literature: readonly string[];
   /** Optimizers the experiment cannot do without: every id of `all`, one of each `oneOf` list. */
   readonly requires: { readonly all: readonly string[]; readonly oneOf: ReadonlyArray<readonly string[]> };
+  /**
+   * Seeds per seed of the run, by budget (1 where absent): a claim whose effect is small beside
+   * its seed-to-seed spread runs k × n seeds from the same base, so that its interval can
+   * separate the effect from zero. `--seeds n` scales it with the rest.
+   */
+  readonly seedFactor?: Readonly<Partial<Record<Budget, number>>>;
 }
 
 /** A claim with its types erased, as the claims list holds it. */
@@ -296,6 +314,17 @@ export interface RaceResults {
   readonly table: TableOutcome | null;
   readonly surfaces: SurfacesOutcome | null;
   readonly claims: readonly ClaimResult[];
-  /** Wall-clock: the only part that differs between runs with the same seeds. */
-  readonly timings: { readonly totalSeconds: number; readonly workers: number; readonly sectionSeconds: { readonly [section: string]: number } };
+  /**
+   * Timings, the only part that differs between runs with the same seeds: the wall clock of the
+   * run and of each section (sections overlap when the workers run them side by side), and each
+   * section's trial seconds summed over workers (its cost, whatever the number of workers).
+   */
+  readonly timings: {
+    readonly totalSeconds: number;
+    readonly workers: number;
+    readonly sectionSeconds: { readonly [section: string]: number };
+    readonly trialSeconds: { readonly [section: string]: number };
+    /** What trial seconds count: the CPU time of the threads that ran them, or (where a platform cannot tell) wall-clock. */
+    readonly trialClock: TrialClock;
+  };
 }

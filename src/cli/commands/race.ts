@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { planRace, runRace, renderFigures, renderHtml, terminalSummary, RaceInputError, type Budget, type RaceEvent, type RaceResults } from '../../race/index.js';
 import { UsageError } from '../errors.js';
-import { nodeDatasets, workerPool } from '../race-env.js';
+import { nodeDatasets, threadCpuClock, workerPool } from '../race-env.js';
 import type { Progress } from '../progress.js';
 
 export interface RaceFlags {
@@ -98,12 +98,15 @@ function jsonNumbers(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** Progress lines: one per shared run and claim concluded; the bar counts trials on a TTY. */
+/**
+ * Progress lines: one per shared run and claim concluded, with its trial seconds (summed over
+ * workers: what it costs); the bar counts trials on a TTY.
+ */
 function progressSink(progress: Progress): (event: RaceEvent) => void {
   return (event) => {
     if (event.kind === 'trial') progress.trials(event.done, event.queued, event.experiment);
-    else if (event.kind === 'shared') progress.note(`${event.id}: ${event.trials} runs`);
-    else progress.note(`claim ${event.claim.number}: ${event.claim.title} — ${event.claim.verdict}`);
+    else if (event.kind === 'shared') progress.note(`${event.id}: ${event.trials} runs, ${event.trialSeconds.toFixed(1)} s in trials`);
+    else progress.note(`claim ${event.claim.number}: ${event.claim.title} — ${event.claim.verdict} (${event.claim.trials} trials, ${event.claim.trialSeconds.toFixed(1)} s)`);
   };
 }
 
@@ -123,7 +126,8 @@ export async function raceCommand(flags: RaceFlags, progress: Progress, version:
   checkOutDir(flags.out);
   const runner = workers > 1 ? workerPool(workers) : undefined;
   try {
-    const results = await runRace(options, { datasets: nodeDatasets(), now: () => performance.now(), version, progress: progressSink(progress), runner });
+    const cpuSeconds = threadCpuClock();
+    const results = await runRace(options, { datasets: nodeDatasets(), now: () => performance.now(), ...(cpuSeconds ? { cpuSeconds } : {}), version, progress: progressSink(progress), runner });
     progress.finish();
     writeRaceOutput(results, flags.out, flags.json ?? false);
     stdout.write(terminalSummary(results, flags.out) + '\n');

@@ -57,8 +57,9 @@ export function claimAnchor(claim: Pick<ClaimResult, 'id'>): string {
   return `claim-${claim.id}`;
 }
 
-function claimSection(claim: ClaimResult, figures: ReadonlyMap<string, string>): string {
+function claimSection(claim: ClaimResult, figures: ReadonlyMap<string, string>, clock: RaceResults['timings']['trialClock']): string {
   const evidence = evidenceLine(claim);
+  const cost = claim.trials > 0 ? `${claim.trials} trials, ${claim.trialSeconds.toFixed(1)} s${clock === 'cpu' ? ' of CPU' : ''}` : 'no trials of its own';
   const perSeed = claim.perSeed
     ? htmlTable(
         ['seed', ...Object.keys(claim.perSeed)],
@@ -78,7 +79,7 @@ function claimSection(claim: ClaimResult, figures: ReadonlyMap<string, string>):
       figures,
     ),
     perSeed ? `<details><summary>Per seed</summary>${perSeed}</details>` : '',
-    `<details><summary>Method${claim.literature.length > 0 ? ' and literature' : ''}</summary><p>${escape(claim.method)}</p>${claim.literature.length > 0 ? `<ul>${claim.literature.map((l) => `<li>${escape(l)}</li>`).join('')}</ul>` : ''}</details>`,
+    `<details><summary>Method${claim.literature.length > 0 ? ' and literature' : ''}</summary><p>${escape(claim.method)}</p>${claim.literature.length > 0 ? `<ul>${claim.literature.map((l) => `<li>${escape(l)}</li>`).join('')}</ul>` : ''}<p class="meta">Cost: ${escape(cost)}${claim.seeds.length > 0 ? ` over seeds ${claim.seeds[0]}–${claim.seeds[claim.seeds.length - 1]}` : ''}.</p></details>`,
     '</section>',
   ].join('\n');
 }
@@ -138,7 +139,8 @@ export function renderHtml(results: RaceResults, figures: ReadonlyMap<string, st
     ...(surfaces ? [['surfaces', 'Surfaces']] : []),
     ['timings', 'Timings'],
   ];
-  const timingRows = Object.entries(results.timings.sectionSeconds).map(([section, seconds]) => [section, `${seconds.toFixed(1)} s`]);
+  const { sectionSeconds, trialSeconds } = results.timings;
+  const timingRows = Object.entries(sectionSeconds).map(([section, seconds]) => [section, `${seconds.toFixed(1)} s`, trialSeconds[section] === undefined ? NOT_MEASURED : `${trialSeconds[section]!.toFixed(1)} s`]);
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -157,12 +159,12 @@ export function renderHtml(results: RaceResults, figures: ReadonlyMap<string, st
     `<ul>${results.fairness.map((f) => `<li>${escape(f)}</li>`).join('')}</ul>`,
     ...tableSection,
     '<h2 id="claims">The claims</h2>',
-    ...results.claims.map((c) => claimSection(c, figures)),
+    ...results.claims.map((c) => claimSection(c, figures, results.timings.trialClock)),
     ...extraSections.map((s) => `<h2 id="${escape(s.id)}">${escape(s.title)}</h2>\n${s.html}`),
     ...surfaceSections,
     '<h2 id="timings">Timings</h2>',
-    `<p class="meta">Wall clock with ${results.timings.workers} worker(s), total ${results.timings.totalSeconds.toFixed(1)} s; sections overlap when workers run them side by side. Timings are the only numbers that change between runs with the same seeds.</p>`,
-    htmlTable(['section', 'time'], timingRows),
+    `<p class="meta">Wall clock with ${results.timings.workers} worker(s), total ${results.timings.totalSeconds.toFixed(1)} s; a section's wall clock runs from its first trial to its verdict, and sections overlap when workers run them side by side. Trial seconds are the time its trials took summed over workers (${results.timings.trialClock === 'cpu' ? "the CPU time of the threads that ran them" : 'wall clock: this platform does not measure CPU time per thread'}): what the section costs, whatever the number of workers. Timings are the only numbers that change between runs with the same seeds.</p>`,
+    htmlTable(['section', 'wall clock', 'trial seconds'], timingRows),
     '</body>',
     '</html>',
     '',

@@ -84,6 +84,11 @@ export function wrap(text: string, width: number, indent: string): string {
   return lines.join('\n');
 }
 
+/** Seconds spent in trials, summed over sections and workers: what the run costs (CPU time where measured). */
+export function totalTrialSeconds(results: RaceResults): number {
+  return Object.values(results.timings.trialSeconds).reduce((sum, seconds) => sum + seconds, 0);
+}
+
 /** The comparison table and the verdicts, for a terminal of 100 columns. */
 export function terminalSummary(results: RaceResults, outDir: string | null, width = 100): string {
   const lines: string[] = [];
@@ -116,7 +121,9 @@ export function terminalSummary(results: RaceResults, outDir: string | null, wid
   const count = (v: string) => results.claims.filter((c) => c.verdict === v).length;
   const ran = results.claims.filter((c) => c.verdict !== 'not run').length;
   lines.push('');
-  lines.push(`${count('holds')} of ${ran} claims hold here, ${count('does not hold here')} do not, ${count('inconclusive')} inconclusive; total ${results.timings.totalSeconds.toFixed(1)} s.`);
+  lines.push(`${count('holds')} of ${ran} claims hold here, ${count('does not hold here')} do not, ${count('inconclusive')} inconclusive.`);
+  const ofCpu = results.timings.trialClock === 'cpu' ? ' of CPU' : '';
+  lines.push(`${results.timings.totalSeconds.toFixed(1)} s wall clock; its trials took ${totalTrialSeconds(results).toFixed(1)} s${ofCpu} over ${results.timings.workers} worker(s).`);
   if (outDir !== null) lines.push(`Report: ${outDir}/report.html`);
   return lines.join('\n');
 }
