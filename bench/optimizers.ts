@@ -64,7 +64,11 @@ export interface Workload {
   width?: number;
   /** Sparse: distinct rows the gradient touches. */
   rows?: number;
-  /** Gradients assigned with `p.grad = t` before every step (as interop and adapters do), not left by backward. */
+  /**
+   * Gradients assigned with `p.grad = t` before every step (as interop and adapters do), not left
+   * by backward: two sets of gradient tensors built before the timing, assigned in alternation;
+   * the timed call is the assignment and the step (`assignAndStep`).
+   */
   assignGrads?: boolean;
   /** Threads the step and its floor run on (default 1); the floor's writing passes are cut as the step's kernel is. */
   threads?: number;
@@ -210,6 +214,8 @@ export interface DescentResult {
   /** Dense only: the bare fused call (the class's step less its JavaScript bookkeeping). */
   fusedKernel?: number;
   floor: number;
+  /** Gradients assigned with `p.grad = t`: the class's step on gradients from backward, timed beside `wasm` in its process. */
+  backwardBaseline?: number;
   /** The class's `step()` on the 'js' backend. */
   js: number | null;
   jsNote?: string;
@@ -243,31 +249,37 @@ export function bestOf(fn: (rep: number) => void, { reps, warmup, minMs }: Timin
 }
 
 /**
- * Best times of two calls, `a` and `b`, taken in alternating blocks so that both see the same
- * machine. The first call of a block follows the other call's sweep through the caches, so it
- * is not counted: a workload that fits the last-level cache would otherwise be timed cold.
+ * Best times of several calls, taken in alternating blocks so that all see the same machine.
+ * The first call of a block follows the other calls' sweeps through the caches, so it is not
+ * counted: a workload that fits the last-level cache would otherwise be timed cold.
  */
-export function bestOfInterleaved(a: (rep: number) => void, b: (rep: number) => void, { reps, warmup, minMs }: Timing, block = 3): [number, number] {
+export function bestOfEachInterleaved(fns: ReadonlyArray<(rep: number) => void>, { reps, warmup, minMs }: Timing, block = 3): number[] {
   let call = 0;
   const warmStart = performance.now();
   for (let r = 0; r < warmup || (performance.now() - warmStart < minMs && r < 5000); r++) {
-    a(++call);
-    b(call);
+    ++call;
+    for (const fn of fns) fn(call);
   }
-  const best: [number, number] = [Infinity, Infinity];
+  const best = fns.map(() => Infinity);
   const start = performance.now();
   for (let r = 0; r < reps || (performance.now() - start < minMs && r < 5000); r++) {
     ++call;
-    [a, b].forEach((fn, which) => {
+    fns.forEach((fn, which) => {
       for (let k = 0; k < block; k++) {
         const t = performance.now();
         fn(call);
         const ms = performance.now() - t;
-        if (k > 0) best[which] = Math.min(best[which], ms);
+        if (k > 0) best[which] = Math.min(best[which]!, ms);
       }
     });
   }
   return best;
+}
+
+/** `bestOfEachInterleaved` of two calls. */
+export function bestOfInterleaved(a: (rep: number) => void, b: (rep: number) => void, timing: Timing, block = 3): [number, number] {
+  const [ta, tb] = bestOfEachInterleaved([a, b], timing, block);
+  return [ta!, tb!];
 }
 
 function randomFill(x: Float32Array, rng: Generator, scale: number): void {
@@ -364,6 +376,11 @@ interface ClassTiming {
   ms: number;
   /** Dense workloads on the 'wasm' backend: the floor, timed in alternation with the step. */
   floorMs?: number;
+  /**
+   * Gradients assigned with `p.grad = t` on the fused path: the same class's step on gradients
+   * backward left in place, over params of its own, timed in alternation with this step.
+   */
+  baselineMs?: number;
   stateBytes: number;
 }
 
@@ -400,17 +417,48 @@ async function measureClass(spec: Spec, w: Workload, backend: KernelBackend, tim
   return withKernelBackend(backend, () => withThreads(threads, () => {
     install();
     const stateBytes = stateBytesOf(optimizer.state, params.reduce((n, p) => n + p.data.length, 0));
-    const step = w.assignGrads === true && !(grads instanceof SparseRows)
-      ? (): void => {
-          params.forEach((p, i) => (p.grad = new Tensor(grads[i]!, p.shape)));
-          optimizer.step();
-        }
-      : (): void => void optimizer.step();
+    const assigned = w.assignGrads === true && !(grads instanceof SparseRows);
+    const step = assigned ? assignAndStep(optimizer, params, grads) : (): void => void optimizer.step();
     if (floorArena === null || grads instanceof SparseRows) return { ms: bestOf(step, timing), stateBytes };
     grads.forEach((g, i) => floorArena.gradView(i).set(g));
-    const [ms, floorMs] = bestOfInterleaved(step, floorStep(spec, floorArena, params.length), timing);
-    return { ms, floorMs, stateBytes };
+    const floor = floorStep(spec, floorArena, params.length);
+    if (!assigned) {
+      const [ms, floorMs] = bestOfInterleaved(step, floor, timing);
+      return { ms, floorMs, stateBytes };
+    }
+    const [ms, floorMs, baselineMs] = bestOfEachInterleaved([step, floor, stepOnBackwardGradients(ctor, spec, w, grads)], timing);
+    return { ms, floorMs, baselineMs, stateBytes };
   }));
+}
+
+/**
+ * One step with gradients assigned by `p.grad = t`, as interop and adapters do. Backward's
+ * gradients are not built inside the baseline's timed step, so these are not either: two sets of
+ * gradient tensors are made here, and each step assigns the set the previous step did not (a new
+ * tensor object per param, as a caller's fresh gradients are) then steps. Timed: assignment and step.
+ */
+function assignAndStep(optimizer: { step(): unknown }, params: readonly Tensor[], grads: readonly Float32Array[]): () => void {
+  const sets = [grads, grads.map((g) => Float32Array.from(g))].map((set) => params.map((p, i) => new Tensor(set[i]!, p.shape)));
+  let which = 0;
+  return () => {
+    which ^= 1;
+    const set = sets[which]!;
+    for (let i = 0; i < params.length; i++) params[i]!.grad = set[i]!;
+    optimizer.step();
+  };
+}
+
+/** A step of a second optimizer of the class, over params of its own, on gradients backward left in its arena's slots. */
+function stepOnBackwardGradients(ctor: OptimizerClass, spec: Spec, w: Workload, grads: readonly Float32Array[]): () => void {
+  const params = makeParams(w);
+  const optimizer = new ctor(params, spec.js.options);
+  for (let k = 0; k < 2; k++) {
+    // The first step builds the arena; the gradients of the second land in its slots.
+    optimizer.zeroGrad();
+    params.forEach((p, i) => p.accumulateGrad(new Tensor(grads[i]!, p.shape)));
+    optimizer.step();
+  }
+  return () => void optimizer.step();
 }
 
 const CHILD_JOB = 'DESCENT_BENCH_CLASS_JOB';
@@ -474,6 +522,7 @@ export async function measureDescent(spec: Spec, w: Workload, timing: Timing): P
     wasmKernel: kernelMs === undefined ? undefined : perValue(kernelMs),
     fusedKernel: fusedMs === undefined ? undefined : perValue(fusedMs),
     floor: perValue(floorMs),
+    backwardBaseline: typeof wasm === 'string' || wasm.baselineMs === undefined ? undefined : perValue(wasm.baselineMs),
     js: typeof js === 'string' ? null : perValue(js.ms),
     jsNote: note,
     wasmStateBytes: 4 * spec.state.length,
