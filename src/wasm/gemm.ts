@@ -32,13 +32,14 @@ import { threads } from './threads.js';
 /** m·k·n below which the copies cost more than the JavaScript loop saves. */
 export const WASM_GEMM_MIN_WORK = 1 << 16;
 /**
- * m·k·n from which a product is split across threads. Measured here, 1 thread against 2, the
- * best of 2000 alternating calls with the workers polling (the quieter of two runs on a shared
- * machine): 2¹⁸ and 2¹⁹ multiply-adds (23 and 41 µs on one thread) took 6 % longer on two, 2²⁰
- * (75 µs) 4 % less, 2²¹ (147 µs) 20 % less. The copies in and out stay on the calling thread and
- * each part packs the whole of the operand it does not cut, so a split starts to pay at 2²¹.
+ * m·k·n from which a product is split across threads. Measured here on a shared 2-core machine,
+ * 1 thread against 2, the best of 800–2000 alternating calls in each of four runs: 2²⁰
+ * multiply-adds (75 µs on one thread) took 13–22 % longer on two, 2²¹ (145 µs) 8 % less in one
+ * run and 10–14 % longer in three, 2²² (290 µs) 24 % less and 8 % longer in two. A worker woken
+ * from `Atomics.wait` on a busy machine answers late (./pool.ts), the copies in and out stay on
+ * the calling thread, and each part packs the whole of the operand it does not cut.
  */
-export const PARALLEL_MIN_WORK = 1 << 21;
+export const PARALLEL_MIN_WORK = 1 << 22;
 
 /** The kernel's register block is 8 columns wide: a bias row is read 8 values at a time. */
 const BIAS_STEP = 8;

@@ -13,15 +13,11 @@
  * yields to its event loop) or that has not received a new memory yet costs time, not
  * correctness.
  *
- * Hand-off cost: a worker that sleeps in `Atomics.wait` takes 13–17 µs to wake and answer on
- * this 2-core machine under load, and on a busy machine sometimes milliseconds (the scheduler
- * lets the process on its core finish a time slice first, even a niced one); a polling worker
- * answers in under a microsecond. So a worker polls for `WORKER_SPIN_MS` after each call before
- * it sleeps, and the caller polls for `CALLER_SPIN_MS` before it sleeps on a part: a training
- * step's calls, a few hundred microseconds apart, find the worker awake, while an idle pool
- * costs at most a millisecond of CPU after its last call (polling without a bound took, when
- * every core was busy, the core the caller needed). Callers still keep work under a few tens
- * of microseconds on one thread (`PARALLEL_MIN_*` in ./gemm.ts and ./parallel.ts).
+ * Hand-off cost: a worker sleeps in `Atomics.wait` between calls and takes 13–17 µs to wake
+ * and answer on this 2-core machine under load (spinning instead answered in 0.6 µs when idle,
+ * but when every core was busy a spinning thread took the core the caller needed, for
+ * milliseconds); so callers keep work under a few tens of microseconds on one thread
+ * (`PARALLEL_MIN_*` in ./gemm.ts and ./parallel.ts).
  *
  * Workers are unref'd in Node: a program exits when its own work is done, whatever the pool.
  */
@@ -31,12 +27,8 @@ import { ARGS_AT, Field, MAX_ARGS, SLOT_BYTES, WORKER_SOURCE } from './worker-so
 import type { WasmMemory, WasmModule } from './loader.js';
 
 const SLOT_INTS = SLOT_BYTES / 4;
-/**
- * Milliseconds the caller polls a worker's DONE before it sleeps: parts are cut equal, so the
- * wait is normally short, and a caller that slept would, on a busy machine, wait for the
- * scheduler to hand its core back (see `WORKER_SPIN_MS`).
- */
-const CALLER_SPIN_MS = 2;
+/** Polls of DONE before the caller sleeps: about a microsecond, so a part that is nearly done costs no wake-up. */
+const CALLER_SPIN = 1000;
 
 /** A module instantiated over a shared memory, which workers instantiate too. */
 export interface PoolInstance {
@@ -145,14 +137,9 @@ function command(w: number, instance: number, fn: number, argc: number): void {
 function awaitDone(w: number): void {
   const seq = workers[w]!.seq;
   const at = w * SLOT_INTS + Field.Done;
-  let done = Atomics.load(ints, at);
-  const until = performance.now() + CALLER_SPIN_MS;
-  while (done !== seq && (!callerBlocks || performance.now() < until)) {
-    for (let i = 0; i < 256 && done !== seq; i++) done = Atomics.load(ints, at);
-  }
-  while (done !== seq) {
-    Atomics.wait(ints, at, done);
-    done = Atomics.load(ints, at);
+  let spins = 0;
+  for (let done = Atomics.load(ints, at); done !== seq; done = Atomics.load(ints, at)) {
+    if (callerBlocks && ++spins > CALLER_SPIN) Atomics.wait(ints, at, done);
   }
 }
 

@@ -7,7 +7,7 @@
  * each, and then serves calls through its slot of the control block until told to return to
  * its event loop (to receive another memory):
  *
- *   loop:  wait until SEQ ≠ the last command seen (polling for `WORKER_SPIN_MS` first, then asleep)
+ *   loop:  wait until SEQ ≠ the last command seen
  *          FN < 0: STATE = 0, DONE = SEQ, return to the event loop
  *          else: call export FN of instance INSTANCE with the ARGC numbers at the slot's
  *                arguments; FAILED = 1 if it threw; DONE = SEQ (and wake the caller)
@@ -18,16 +18,6 @@ export const SLOT_BYTES = 384;
 /** Byte offset of the f64 arguments inside a slot. */
 export const ARGS_AT = 64;
 export const MAX_ARGS = (SLOT_BYTES - ARGS_AT) / 8;
-/**
- * Milliseconds a worker polls for the next command before it sleeps in `Atomics.wait`. A
- * training step calls the pool every few hundred microseconds (the layers' products, the
- * optimizer step); a worker that slept in between has to be woken each time, and on a busy
- * machine the scheduler may let another process finish its time slice first (milliseconds
- * under Linux's EEVDF, even for a niced neighbour). OpenMP runtimes poll the same way
- * (GOMP_SPINCOUNT, OMP_WAIT_POLICY) before they block. Bounded, so an idle pool costs at
- * most this much CPU after its last call.
- */
-export const WORKER_SPIN_MS = 1;
 
 /** Int32 fields of a slot. */
 export const Field = {
@@ -49,30 +39,16 @@ export const Field = {
 
 export const WORKER_SOURCE = `'use strict';
 const SLOT_INTS = ${SLOT_BYTES / 4}, ARGS_AT = ${ARGS_AT / 8};
-const SPIN_MS = ${WORKER_SPIN_MS};
 const SEQ = ${Field.Seq}, DONE = ${Field.Done}, STATE = ${Field.State}, INSTANCES = ${Field.Instances}, INSTANCE = ${Field.Instance}, FN = ${Field.Fn}, ARGC = ${Field.Argc}, FAILED = ${Field.Failed};
 const node = typeof self === 'undefined';
 let ints = null, args = null, base = 0, argBase = 0, seen = 0;
 const calls = [];
 
-/** The next command's SEQ: polled for SPIN_MS, then slept for. */
-function nextCommand() {
-  let seq = Atomics.load(ints, base + SEQ);
-  const until = performance.now() + SPIN_MS;
-  while (seq === seen && performance.now() < until) {
-    for (let i = 0; i < 256 && seq === seen; i++) seq = Atomics.load(ints, base + SEQ);
-  }
-  while (seq === seen) {
-    Atomics.wait(ints, base + SEQ, seen);
-    seq = Atomics.load(ints, base + SEQ);
-  }
-  return seq;
-}
-
 function serve() {
   Atomics.store(ints, base + STATE, 1);
   for (;;) {
-    const seq = nextCommand();
+    let seq;
+    while ((seq = Atomics.load(ints, base + SEQ)) === seen) Atomics.wait(ints, base + SEQ, seen);
     seen = seq;
     const fn = ints[base + FN];
     if (fn < 0) {
