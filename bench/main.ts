@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SPECS, measureDescent, type DescentResult, type Spec, type Workload, type Timing } from './optimizers.js';
 import { measureMlp, measureMatmul, type MlpConfig } from './mlp.js';
-import { measureSimdPeak } from './peak.js';
+import { simdPeak } from './peak.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -38,7 +38,10 @@ const sparse: Workload[] = quick
   ? [{ label: '64k × 16, 10% rows', count: 1, size: M, width: 16, rows: 6554 }]
   : [{ label: '1M × 16, 10% rows', count: 1, size: 16 * M, width: 16, rows: 104858 }];
 const timing: Timing = quick ? { reps: 5, warmup: 3, minMs: 60 } : { reps: 9, warmup: 4, minMs: 300 };
-const mlpConfig: MlpConfig = quick ? { samples: 2560, batch: 128, reps: 1 } : { samples: 10240, batch: 128, reps: 3 };
+/** The MLP's epochs: descent's wasm runs take 2 blocks of ⌈reps / 2⌉ (PyTorch's MLP-only run between them), PyTorch `reps` in each of its runs. */
+const mlpConfig: MlpConfig = quick ? { samples: 2560, batch: 128, reps: 8 } : { samples: 10240, batch: 128, reps: 6 };
+/** The GEMM beside the peak: rounds of (1 thread, 2 threads, peak), best of each, for at least `minMs`. */
+const gemmTiming: Timing = quick ? { reps: 30, warmup: 5, minMs: 400 } : { reps: 100, warmup: 10, minMs: 1500 };
 /** Adam on the large tensor, its step and its floor each on 2 threads. */
 const adamTwoThreads: Workload = { ...dense[0]!, label: `${dense[0]!.label}, 2 threads`, threads: 2 };
 /**
@@ -187,6 +190,17 @@ function measureRelaxedMlp(config: MlpConfig): number | null {
   return run.matmul === 'relaxed-simd' ? run.samplesPerSecond : null;
 }
 
+/** `run` with, per thread count, the better MLP and matmul of it and `other` (PyTorch's MLP-only run). */
+function withBestMlp(run: PeerRun, other: PeerRun | null): PeerRun {
+  if (!run.byThreads || !other?.byThreads) return run;
+  const byThreads = run.byThreads.map((r) => {
+    const o = other.byThreads!.find((x) => x.threads === r.threads);
+    const sps = Math.max(r.mlp?.samplesPerSecond ?? 0, o?.mlp?.samplesPerSecond ?? 0);
+    return { threads: r.threads, mlp: sps > 0 ? { samplesPerSecond: sps } : null, matmulGflops: Math.max(r.matmulGflops, o?.matmulGflops ?? 0) };
+  });
+  return { ...run, byThreads };
+}
+
 // ---- run ----
 async function main(): Promise<void> {
   const info = machine();
@@ -206,10 +220,19 @@ async function main(): Promise<void> {
     }
   }
 
-  const mlp: MlpRuns = { js: await measureMlp('js', mlpConfig), wasm: await measureMlp('wasm', mlpConfig), wasm2: await measureMlp('wasm', mlpConfig, 2), relaxed: measureRelaxedMlp(mlpConfig) };
-  log(`  MLP 784-256-10 b${mlpConfig.batch} Adam, descent samples/s: js kernels ${fmt(mlp.js, 0)}, wasm kernels ${fmt(mlp.wasm, 0)} on 1 thread, ${fmt(mlp.wasm2, 0)} on 2 threads; wasm kernels with relaxed SIMD (Node flag) ${fmt(mlp.relaxed, 0)} on 1 thread`);
+  const python = torchPython();
+  const torchHere = withPeers && torchAvailable(python);
+  // descent's wasm MLP at 1 and 2 threads in two blocks, and PyTorch's MLP (a process of its own, MLP first) between them.
+  const block = { ...mlpConfig, reps: Math.ceil(mlpConfig.reps / 2) };
+  const [wasmA, wasm2A] = await measureMlp('wasm', block, [1, 2]);
+  const torchMlpRun = torchHere ? runPeer(python[0]!, [...python.slice(1), '-'], { optimizers: [], workloads: [], reps: 1, warmup: 0, mlp: mlpConfig, threads: TORCH_THREADS }, 'PyTorch CPU, the MLP alone, between descent\'s two MLP blocks', readFileSync(join(root, 'bench', 'peers', 'torch_peer.py'), 'utf8')) : null;
+  const [wasmB, wasm2B] = await measureMlp('wasm', block, [1, 2]);
+  const [js] = await measureMlp('js', { ...mlpConfig, reps: Math.min(mlpConfig.reps, 3) });
+  const mlp: MlpRuns = { js: js!, wasm: Math.max(wasmA!, wasmB!), wasm2: Math.max(wasm2A!, wasm2B!), relaxed: measureRelaxedMlp(mlpConfig) };
+  log(`  MLP 784-256-10 b${mlpConfig.batch} Adam, descent samples/s: js kernels ${fmt(mlp.js, 0)}, wasm kernels ${fmt(mlp.wasm, 0)} on 1 thread (blocks ${fmt(wasmA, 0)}, ${fmt(wasmB, 0)}), ${fmt(mlp.wasm2, 0)} on 2 threads (${fmt(wasm2A, 0)}, ${fmt(wasm2B, 0)}); wasm kernels with relaxed SIMD (Node flag) ${fmt(mlp.relaxed, 0)} on 1 thread`);
+  for (const r of torchMlpRun?.byThreads ?? []) log(`  PyTorch MLP alone, ${r.threads} thread${r.threads === 1 ? '' : 's'}: ${fmt(r.mlp?.samplesPerSecond, 0)} samples/s`);
 
-  const matmul = { ...(await measureMatmul(128, 784, 256, timing)), peak: measureSimdPeak() };
+  const matmul = await measureMatmul(128, 784, 256, gemmTiming, simdPeak());
   log(`  matmul 128×784×256: descent JS ${fmt(matmul.js, 1)} GFLOP/s, WASM ${fmt(matmul.wasm, 1)} GFLOP/s (2 threads: ${fmt(matmul.wasm2, 1)}); WASM SIMD multiply-add peak ${fmt(matmul.peak, 1)} GFLOP/s`);
 
   const tfjsOptimizers = specs.filter((s) => s.tfjs !== undefined);
@@ -229,8 +252,7 @@ async function main(): Promise<void> {
     peers.tfjsWasm = runPeer(process.execPath, [join('bench', 'peers', 'tfjs.cjs')], { ...tfjsJob, backend: 'wasm' }, 'TensorFlow.js wasm');
     adapter = runPeer(process.execPath, [join('bench', 'tfjs_adapter.mjs')], mlpConfig, 'descent/tfjs adapter against TensorFlow.js\'s own Adam') as unknown as AdapterRun;
     for (const b of adapter.backends ?? []) log(`  tfjs ${b.backend} MLP: own Adam ${fmt(b.own, 0)} samples/s, descent Adam through descent/tfjs ${fmt(b.adapted, 0)} samples/s: adapter ÷ own ${fmt(b.ratio)}`);
-    const python = torchPython();
-    if (torchAvailable(python)) peers.torch = runPeer(python[0]!, [...python.slice(1), '-'], torchJob, `PyTorch CPU (${python.join(' ')})`, readFileSync(join(root, 'bench', 'peers', 'torch_peer.py'), 'utf8'));
+    if (torchHere) peers.torch = withBestMlp(runPeer(python[0]!, [...python.slice(1), '-'], torchJob, `PyTorch CPU (${python.join(' ')})`, readFileSync(join(root, 'bench', 'peers', 'torch_peer.py'), 'utf8')), torchMlpRun);
     else log(`  PyTorch: ${python.join(' ')} cannot import torch; skipped`);
   }
 
@@ -286,7 +308,7 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: M
   push();
   push('## MLP 784-256-10, batch 128, Adam: training samples per second (higher is better)');
   push();
-  push(`One epoch of ${mlpConfig.samples} random samples (forward, cross-entropy, backward, step), best of ${mlpConfig.reps}. descent runs the code a user writes (nn.Sequential of nn.Linear and nn.ReLU, F.crossEntropy, optim.Adam) under each kernel backend.`);
+  push(`One epoch of ${mlpConfig.samples} random samples (forward, cross-entropy, backward, step), the best epoch. descent runs the code a user writes (nn.Sequential of nn.Linear and nn.ReLU, F.crossEntropy, optim.Adam) under each kernel backend; its 'wasm' rows train at 1 and at 2 threads in alternation, an epoch each in turn, in two blocks of ${Math.ceil(mlpConfig.reps / 2)} epochs per thread count, and between the blocks PyTorch trains the same MLP in a process of its own (${mlpConfig.reps} epochs per thread count, its MLP first in the process); PyTorch's row is the better of that run and its main run (the MLP first there too). The 'js' row is the best of ${Math.min(mlpConfig.reps, 3)} epochs.`);
   push();
   const torchAt = (threads: number) => peers.torch?.byThreads?.find((r) => r.threads === threads) ?? null;
   const torchMlp1 = torchAt(1)?.mlp?.samplesPerSecond ?? null;
@@ -305,7 +327,7 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: M
   ];
   for (const [name, v] of mlpRows) push(`| ${name} | ${fmt(v, 0)} | ${fmt(ratio(v, torchMlp1))} | ${fmt(ratio(v, torchMlp2))} |`);
   push();
-  push("The matrix product inside (float32, 128 × 784 times 784 × 256, the first layer's forward), GFLOP/s, beside the measured WebAssembly SIMD multiply-add peak (asm/peak.ts, compiled at bench time, not part of the library: a 4 × 8 micro-kernel's inner loop over operands in L1, f32x4 mul + add; the ceiling of any WASM SIMD product without relaxed-SIMD FMA, which Node 20 lacks by default):");
+  push(`The matrix product inside (float32, 128 × 784 times 784 × 256, the first layer's forward), GFLOP/s, beside the measured WebAssembly SIMD multiply-add peak (asm/peak.ts, compiled at bench time, not part of the library: a 4 × 8 micro-kernel's inner loop over operands in L1, f32x4 mul + add; the ceiling of any WASM SIMD product without relaxed-SIMD FMA, which Node 20 lacks by default). The product on 1 thread, on 2 threads and a run of the peak loop take turns for at least ${gemmTiming.minMs} ms; each is the best of its turns:`);
   push();
   push(`| descent JS \`gemm\` | descent WASM SIMD \`wasmGemm\` | the same, 2 threads | WASM SIMD peak (1 thread) | descent ÷ peak | ${(peers.torch?.byThreads ?? []).map((r) => `${torchName} ${r.threads} thread${r.threads === 1 ? '' : 's'}`).join(' | ')} |`);
   push(`| ---: | ---: | ---: | ---: | ---: |${(peers.torch?.byThreads ?? []).map(() => ' ---: |').join('')}`);

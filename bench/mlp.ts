@@ -7,6 +7,9 @@
  * One run per kernel backend: 'js' (every product in JavaScript) and 'wasm' (products from
  * `WASM_GEMM_MIN_WORK` multiply-adds up in WebAssembly SIMD, forward and backward), on the
  * threads asked for (the 'wasm' products and the Adam step split across them, src/wasm/pool.ts).
+ * The thread counts of one call are timed in alternation, an epoch of each in turn, so that
+ * each sees the same machine: on a shared machine a neighbour's burst otherwise lands on one
+ * count's whole measurement.
  */
 import { Generator, Tensor, nn, F, optim, withKernelBackend, withThreads, type KernelBackend } from '../src/index.js';
 import { wasmGemm } from '../src/wasm/gemm.js';
@@ -19,47 +22,71 @@ export interface MlpConfig {
   reps: number;
 }
 
-export async function measureMlp(backend: KernelBackend, { samples, batch, reps }: MlpConfig, threads = 1): Promise<number> {
-  await threadsReady(threads);
+/** One epoch of training a fresh MLP on its own random data (the same for every trainer made with the same config). */
+function mlpTrainer({ samples, batch }: MlpConfig): () => void {
   const rng = new Generator(0);
   const X = new Tensor(Float32Array.from({ length: samples * 784 }, () => rng.normal()), [samples, 784]);
   const labels = Int32Array.from({ length: samples }, () => rng.integer(0, 10));
   const model = new nn.Sequential(new nn.Linear(784, 256, { generator: rng }), new nn.ReLU(), new nn.Linear(256, 10, { generator: rng }));
   const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
-
-  const epoch = (): void => {
+  return (): void => {
     for (let i = 0; i + batch <= samples; i += batch) {
       opt.zeroGrad();
       F.crossEntropy(model.call(X.slice(i, i + batch)) as Tensor, labels.subarray(i, i + batch)).backward();
       opt.step();
     }
   };
-  // A warm-up epoch; the workers then take the memory of the arenas and workspace it made.
-  withKernelBackend(backend, () => withThreads(threads, epoch));
-  await new Promise((done) => setTimeout(done, 50));
-  return withKernelBackend(backend, () => withThreads(threads, () => {
-    let best = Infinity;
-    for (let r = 0; r < reps; r++) {
-      const t0 = performance.now();
-      epoch();
-      best = Math.min(best, performance.now() - t0);
-    }
-    return (Math.floor(samples / batch) * batch) / (best / 1000);
-  }));
 }
 
-/** GFLOP/s of C += A·B (m×k times k×n, float32) through the engine's JS gemm, and through WebAssembly on 1 and on 2 threads. */
-export async function measureMatmul(m: number, k: number, n: number, timing: Timing): Promise<{ js: number; wasm: number; wasm2: number }> {
+/** Samples per second on each of `threadCounts` (in that order), the best epoch of `reps` per count, the counts taking turns. */
+export async function measureMlp(backend: KernelBackend, config: MlpConfig, threadCounts: readonly number[] = [1]): Promise<number[]> {
+  await threadsReady(Math.max(...threadCounts));
+  const epochs = threadCounts.map(() => mlpTrainer(config));
+  // A warm-up epoch each; the workers then take the memory of the arenas and workspace they made.
+  threadCounts.forEach((count, t) => withKernelBackend(backend, () => withThreads(count, epochs[t]!)));
+  await new Promise((done) => setTimeout(done, 50));
+  const best = threadCounts.map(() => Infinity);
+  withKernelBackend(backend, () => {
+    for (let r = 0; r < config.reps; r++) {
+      threadCounts.forEach((count, t) => {
+        const t0 = performance.now();
+        withThreads(count, epochs[t]!);
+        best[t] = Math.min(best[t]!, performance.now() - t0);
+      });
+    }
+  });
+  const trained = Math.floor(config.samples / config.batch) * config.batch;
+  return best.map((ms) => trained / (ms / 1000));
+}
+
+/**
+ * GFLOP/s of C += A·B (m×k times k×n, float32) through the engine's JS gemm, and through
+ * WebAssembly on 1 and on 2 threads; with `peak` (one run of the multiply-add peak loop, its
+ * GFLOP/s), that too. The WebAssembly products and the peak take turns, so their ratio is
+ * measured on the same machine.
+ */
+export async function measureMatmul(m: number, k: number, n: number, timing: Timing, peak: () => number): Promise<{ js: number; wasm: number; wasm2: number; peak: number }> {
   const rng = new Generator(3);
   const a = Float32Array.from({ length: m * k }, () => rng.normal());
   const b = Float32Array.from({ length: k * n }, () => rng.normal());
   const c = new Float32Array(m * n);
   const flops = 2 * m * k * n;
-  const js = bestOf(() => gemm(a, 0, b, 0, c, 0, m, k, n), { ...timing, reps: 3, warmup: 1 });
-  const wasm = withThreads(1, () => bestOf(() => wasmGemm(a, 0, b, 0, c, 0, m, k, n), timing));
+  const js = bestOf(() => gemm(a, 0, b, 0, c, 0, m, k, n), { ...timing, reps: 3, warmup: 1, minMs: 0 });
   await threadsReady(2);
   withThreads(2, () => wasmGemm(a, 0, b, 0, c, 0, m, k, n));
   await new Promise((done) => setTimeout(done, 50));
-  const wasm2 = withThreads(2, () => bestOf(() => wasmGemm(a, 0, b, 0, c, 0, m, k, n), timing));
-  return { js: flops / js / 1e6, wasm: flops / wasm / 1e6, wasm2: flops / wasm2 / 1e6 };
+  let best = { wasm: Infinity, wasm2: Infinity, peak: 0 };
+  const round = (): void => {
+    const t0 = performance.now();
+    withThreads(1, () => wasmGemm(a, 0, b, 0, c, 0, m, k, n));
+    const t1 = performance.now();
+    withThreads(2, () => wasmGemm(a, 0, b, 0, c, 0, m, k, n));
+    const t2 = performance.now();
+    best = { wasm: Math.min(best.wasm, t1 - t0), wasm2: Math.min(best.wasm2, t2 - t1), peak: Math.max(best.peak, peak()) };
+  };
+  for (let r = 0; r < timing.warmup; r++) round();
+  best = { wasm: Infinity, wasm2: Infinity, peak: 0 };
+  const start = performance.now();
+  for (let r = 0; r < timing.reps || performance.now() - start < timing.minMs; r++) round();
+  return { js: flops / js / 1e6, wasm: flops / best.wasm / 1e6, wasm2: flops / best.wasm2 / 1e6, peak: best.peak };
 }

@@ -7,5 +7,5 @@ import { kernelReport } from '../src/index.js';
 import { measureMlp, type MlpConfig } from './mlp.js';
 
 const config = JSON.parse(process.argv[2]!) as MlpConfig;
-const samplesPerSecond = await measureMlp('wasm', config);
+const [samplesPerSecond] = await measureMlp('wasm', config);
 console.log(JSON.stringify({ matmul: kernelReport().matmul, samplesPerSecond }));

@@ -32,10 +32,14 @@ import { threads } from './threads.js';
 /** m·k·n below which the copies cost more than the JavaScript loop saves. */
 export const WASM_GEMM_MIN_WORK = 1 << 16;
 /**
- * m·k·n from which a product is split across threads: 2²⁰ multiply-adds take about 50 µs at
- * 20 G multiply-adds/s on one thread, several times the 13–17 µs a hand-off costs (./pool.ts).
+ * m·k·n from which a product is split across threads. Measured here on a shared 2-core machine,
+ * 1 thread against 2, the best of 800–2000 alternating calls in each of four runs: 2²⁰
+ * multiply-adds (75 µs on one thread) took 13–22 % longer on two, 2²¹ (145 µs) 8 % less in one
+ * run and 10–14 % longer in three, 2²² (290 µs) 24 % less and 8 % longer in two. A worker woken
+ * from `Atomics.wait` on a busy machine answers late (./pool.ts), the copies in and out stay on
+ * the calling thread, and each part packs the whole of the operand it does not cut.
  */
-export const PARALLEL_MIN_WORK = 1 << 20;
+export const PARALLEL_MIN_WORK = 1 << 22;
 
 /** The kernel's register block is 8 columns wide: a bias row is read 8 values at a time. */
 const BIAS_STEP = 8;
