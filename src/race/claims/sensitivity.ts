@@ -144,7 +144,7 @@ export const sensitivity = defineClaim<Settings, TaskRunSpec, TaskRunResult>({
   budgets: {
     quick: { task: { side: 14, trainSize: 1200, validationSize: 300, testSize: 500, hidden: [32], splitSeed: 0 }, steps: 60, batchSize: 32, grid: { from: -3, to: -0.5, perDecade: 2 } },
     default: { task: { side: 14, trainSize: 5000, validationSize: 1000, testSize: 1667, hidden: [32], splitSeed: 0 }, steps: 200, batchSize: 32, grid: { from: -4, to: -0.5, perDecade: 4 } },
-    full: { task: { side: 14, trainSize: 7333, validationSize: 1000, testSize: 1667, hidden: [64], splitSeed: 0 }, steps: 1000, batchSize: 32, grid: { from: -4, to: -0.5, perDecade: 4 } },
+    full: { task: { side: 14, trainSize: 7333, validationSize: 1000, testSize: 1667, hidden: [32], splitSeed: 0 }, steps: 600, batchSize: 32, grid: { from: -4, to: -0.5, perDecade: 4 } },
   },
   shared: [],
   seeded: true,
