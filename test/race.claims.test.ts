@@ -73,6 +73,25 @@ describe("claim 7: the measured buffers against the lecture's column", () => {
   });
 });
 
+describe('the budgets', () => {
+  /**
+   * The comparison table's planned training work, in multiply-adds of the MLP's weights: every
+   * dense optimizer trains each lr of its grid (plus the two edge extensions at most) on the
+   * base seed, then its chosen lr on every other seed.
+   */
+  const tableWork = (name: 'default' | 'full'): number => {
+    const budget = BUDGETS[name];
+    const layers = [budget.mnist.side ** 2, ...budget.mnist.hidden, 10];
+    const weights = layers.slice(1).reduce((sum, width, k) => sum + width * layers[k]!, 0);
+    const runs = raceEntries().filter((e) => e.gradients !== 'sparse').length * (budget.networkLrFactors.length + 2 + budget.seeds - 1);
+    return runs * budget.tableSteps * budget.batchSize * weights;
+  };
+  it("keeps --full's table within the default's, scaled by their time budgets (20 min against 3 min)", () => {
+    // At 28 × 28 px with 128 hidden units and 1,500 steps, the ratio was about 47.
+    expect(tableWork('full') / tableWork('default')).toBeLessThanOrEqual((20 * 60) / (3 * 60));
+  });
+});
+
 describe('the worker pool', () => {
   /** A fake worker that answers each task after `delay` ms with the task's spec doubled. */
   const fakePort = (delay: number, log: string[], name: string): TrialPort => {
@@ -110,6 +129,28 @@ describe('the worker pool', () => {
     // 1 starts at once on the idle worker; 2 and 3 queue at priority 0, then 4 and 5 at 1.
     await Promise.all([pool.run({ experiment: 'x', spec: 1 }), pool.run({ experiment: 'x', spec: 2 }), pool.run({ experiment: 'x', spec: 3 }, 0), pool.run({ experiment: 'x', spec: 4 }, 1), pool.run({ experiment: 'x', spec: 5 }, 1)]);
     expect(posted).toEqual([1, 4, 5, 2, 3]);
+  });
+  it('shares the workers fairly between experiments: a cheap one is not held behind a long queue', async () => {
+    const posted: string[] = [];
+    // Each trial takes (and reports) its spec in ms: 'table' trials 5 ms, 'claim' trials 1 ms.
+    const pool = workerPool(1, () => {
+      let handler: (reply: TrialReply) => void = () => undefined;
+      return {
+        post: (task) => {
+          posted.push(`${task.experiment}${posted.length}`);
+          setTimeout(() => handler({ ok: true, result: null, seconds: (task.spec as number) / 1000, clock: 'wall' }), task.spec as number);
+        },
+        onMessage: (h) => (handler = h),
+        onFailure: () => undefined,
+        terminate: () => undefined,
+      };
+    });
+    const table = [5, 5, 5, 5].map((ms) => pool.run({ experiment: 'table', spec: ms }));
+    const claim = [1, 1].map((ms) => pool.run({ experiment: 'claim', spec: ms }));
+    await Promise.all([...table, ...claim]);
+    // After one table trial (5 ms served) the claim has had none, so both its trials go next
+    // (1 ms, then 2 ms < 5 ms); arrival order alone would have run them last.
+    expect(posted).toEqual(['table0', 'claim1', 'claim2', 'table3', 'table4', 'table5']);
   });
   it('fails every pending trial when a worker dies, with its error', async () => {
     const pool = workerPool(1, () => fakePort(1, [], 'w'));

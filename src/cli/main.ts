@@ -141,7 +141,7 @@ function buildProgram(io: CliIO): Command {
     .command('race')
     .description("race every optimizer on surfaces and real tasks over several seeds; print the lecture's table and its claims with verdicts; write an HTML report")
     .option('--quick', 'small budget (3 seeds; about 20 s on 2 cores)')
-    .option('--full', 'large budget (10 seeds, longer runs, finer sweeps)')
+    .option('--full', 'large budget for 20 min on 2 cores (10 seeds, 20 for claim 9; longer runs, finer lr grids; claim 9\'s decoupling check)')
     .option('--seed <n>', 'the first seed; the others follow it', '0')
     .option('--seeds <n>', 'how many seeds (default: 3 quick, 5 default, 10 full)')
     .option('--workers <n>', 'worker threads running trials (default: the number of cores)')

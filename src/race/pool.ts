@@ -1,8 +1,12 @@
 /**
  * A pool of message-passing workers that run trials, whatever the platform: Node's
  * worker_threads (src/cli/race-env.ts) and the browser's Web Workers adapt to `TrialPort`.
- * Each worker takes the next queued trial when it finishes one, the highest priority first;
- * results come back by trial, so the order in which workers finish changes nothing.
+ * Each worker takes the next queued trial when it finishes one: the highest priority first
+ * (an experiment's later rounds), and within a priority the experiment that has had the least
+ * worker time so far (fair share), in order of arrival within one experiment. Fair share keeps
+ * a stage of thousands of queued trials from holding both workers while cheap claims wait
+ * behind it, and brings the big stages to their end together rather than one after another.
+ * Results come back by trial, so the order in which workers finish changes nothing.
  *
  * In a browser:
  *
@@ -36,19 +40,64 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** One experiment's queued trials (highest priority first, by arrival within one) and the worker time it has had. */
+interface Share {
+  readonly queue: Pending[];
+  /** When its first trial arrived: breaks ties between experiments. */
+  readonly arrival: number;
+  seconds: number;
+  finished: number;
+  running: number;
+}
+
+/** The worker time an experiment has had, its running trials counted at its mean trial time so far. */
+const served = (share: Share): number => share.seconds + (share.finished > 0 ? (share.running * share.seconds) / share.finished : 0);
+
+/** The experiment whose next trial should start: highest priority at its head, then least served, then first arrived. */
+function nextShare(shares: Iterable<Share>): Share | null {
+  let best: Share | null = null;
+  for (const share of shares) {
+    const head = share.queue[0];
+    if (head === undefined) continue;
+    if (best === null) {
+      best = share;
+      continue;
+    }
+    const top = best.queue[0]!.priority;
+    if (head.priority !== top) {
+      if (head.priority > top) best = share;
+      continue;
+    }
+    const [mine, theirs] = [served(share), served(best)];
+    if (mine < theirs || (mine === theirs && share.arrival < best.arrival)) best = share;
+  }
+  return best;
+}
+
 /** `count` workers from `spawn`; `close()` ends them (whoever creates a pool closes it). */
 export function workerPool(count: number, spawn: () => TrialPort): TrialRunner {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`workerPool: the worker count must be a positive integer, got ${count}`);
-  const queue: Pending[] = [];
+  const shares = new Map<string, Share>();
   const idle: TrialPort[] = [];
   const busy = new Map<TrialPort, Pending>();
   const ports: TrialPort[] = [];
   let failure: Error | null = null;
 
+  const shareOf = (experiment: string): Share => {
+    let share = shares.get(experiment);
+    if (share === undefined) {
+      share = { queue: [], arrival: shares.size, seconds: 0, finished: 0, running: 0 };
+      shares.set(experiment, share);
+    }
+    return share;
+  };
   const dispatch = (): void => {
-    while (idle.length > 0 && queue.length > 0) {
+    while (idle.length > 0) {
+      const share = nextShare(shares.values());
+      if (share === null) return;
       const port = idle.pop()!;
-      const job = queue.shift()!;
+      const job = share.queue.shift()!;
+      share.running += 1;
       busy.set(port, job);
       port.post(job.task);
     }
@@ -56,7 +105,7 @@ export function workerPool(count: number, spawn: () => TrialPort): TrialRunner {
   // A worker that dies takes the race with it: every pending trial fails with its error.
   const fail = (error: Error): void => {
     failure ??= error;
-    for (const job of [...busy.values(), ...queue.splice(0)]) job.reject(failure);
+    for (const job of [...busy.values(), ...[...shares.values()].flatMap((share) => share.queue.splice(0))]) job.reject(failure);
     busy.clear();
   };
   for (let k = 0; k < count; k++) {
@@ -66,8 +115,13 @@ export function workerPool(count: number, spawn: () => TrialPort): TrialRunner {
       busy.delete(port);
       idle.push(port);
       if (job) {
-        if (reply.ok) job.resolve({ result: reply.result, seconds: reply.seconds, clock: reply.clock });
-        else job.reject(new Error(reply.error));
+        const share = shareOf(job.task.experiment);
+        share.running -= 1;
+        if (reply.ok) {
+          share.seconds += reply.seconds;
+          share.finished += 1;
+          job.resolve({ result: reply.result, seconds: reply.seconds, clock: reply.clock });
+        } else job.reject(new Error(reply.error));
       }
       dispatch();
     });
@@ -80,7 +134,8 @@ export function workerPool(count: number, spawn: () => TrialPort): TrialRunner {
     run(task, priority = 0) {
       if (failure) return Promise.reject(failure);
       return new Promise((resolve, reject) => {
-        // Behind every queued trial of the same or a higher priority, ahead of the lower ones.
+        // Behind every queued trial of its experiment of the same or a higher priority, ahead of the lower ones.
+        const { queue } = shareOf(task.experiment);
         let at = queue.length;
         while (at > 0 && queue[at - 1]!.priority < priority) at -= 1;
         queue.splice(at, 0, { task, priority, resolve, reject });

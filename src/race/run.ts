@@ -55,8 +55,9 @@ export interface TrialOutput {
 export interface TrialRunner {
   readonly workers: number;
   /**
-   * Runs a trial. A runner that queues starts the higher `priority` first (default 0), in order
-   * of arrival within one priority; the race gives an experiment's later rounds a higher one.
+   * Runs a trial. A runner that queues starts the higher `priority` first (default 0); the race
+   * gives an experiment's later rounds a higher one. Within a priority, a pool shares the
+   * workers fairly between experiments (`task.experiment`), in order of arrival within one.
    */
   run(task: TrialTask, priority?: number): Promise<TrialOutput>;
   close?(): Promise<void> | void;
@@ -153,18 +154,19 @@ interface Rounds<S, R> {
 }
 
 /**
- * An experiment's trials, round after round, on the runner. A follow-up round waits for the
- * round before it, so each comes with a higher priority than the last: it jumps the queue of
- * first rounds, and an experiment of many rounds does not end the race alone on one worker.
+ * An experiment's trials, round after round, on the runner, from priority `first`. A follow-up
+ * round waits for the round before it, so each comes with a higher priority than the last: it
+ * jumps the queue of first rounds, and an experiment of many rounds does not end the race alone
+ * on one worker.
  */
-async function runRounds<S, R>(experiment: Experiment<unknown, S, R, unknown>, plan: ClaimPlan<unknown>, runner: TrialRunner, onTrial: () => void): Promise<Rounds<S, R>> {
+async function runRounds<S, R>(experiment: Experiment<unknown, S, R, unknown>, plan: ClaimPlan<unknown>, runner: TrialRunner, onTrial: () => void, first: number): Promise<Rounds<S, R>> {
   const done: Array<TrialRecord<S, R>> = [];
   let trialSeconds = 0;
   let specs = experiment.trials(plan);
   for (let round = 0; specs.length > 0; round++) {
     const finished = await Promise.all(
       specs.map(async (spec) => {
-        const output = await runner.run({ experiment: experiment.id, spec }, round);
+        const output = await runner.run({ experiment: experiment.id, spec }, first + round);
         trialSeconds += output.seconds;
         onTrial();
         return { spec, result: output.result as R };
@@ -219,7 +221,9 @@ export async function runRace(options: RaceOptions, env: RaceEnv): Promise<RaceR
     sharedRuns.set(
       id,
       timed(id, async () => {
-        const { done, trialSeconds: work } = await runRounds(stage, sharedPlan, countingRunner, onTrial(id));
+        // A shared run starts a step ahead of the claims: claims wait for it (memory for the
+        // table), and the table is the race's longest chain of rounds (sweep, edges, seeds, timing).
+        const { done, trialSeconds: work } = await runRounds(stage, sharedPlan, countingRunner, onTrial(id), 1);
         trialSeconds[id] = work;
         emit({ kind: 'shared', id, trials: done.length, trialSeconds: work });
         return stage.conclude(done, sharedPlan);
@@ -240,7 +244,7 @@ export async function runRace(options: RaceOptions, env: RaceEnv): Promise<RaceR
       for (const id of claim.shared) shared[id] = await sharedRuns.get(id);
       const claimPlan: ClaimPlan<unknown> = { ...plan, seeds: claimSeeds(claim, plan), settings: claim.budgets[plan.budget.name], shared: shared as SharedOutcomes };
       const t0 = env.now();
-      const { done, trialSeconds: work } = await runRounds(claim, claimPlan, countingRunner, onTrial(claim.id));
+      const { done, trialSeconds: work } = await runRounds(claim, claimPlan, countingRunner, onTrial(claim.id), 0);
       const outcome = claim.conclude(done, claimPlan);
       const seconds = (env.now() - t0) / 1000;
       sectionSeconds[claim.id] = seconds;

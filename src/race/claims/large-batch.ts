@@ -92,7 +92,7 @@ export const largeBatch = defineClaim<Settings, TaskRunSpec, TaskRunResult>({
   budgets: {
     quick: { task: { side: 14, trainSize: 1200, validationSize: 300, testSize: 500, hidden: [32], splitSeed: 0 }, batchSize: 128, steps: 50, factors: [4, 11.3], extensions: 0 },
     default: { task: { side: 14, trainSize: 5000, validationSize: 1000, testSize: 1667, hidden: [32], splitSeed: 0 }, batchSize: 256, steps: 150, factors: [0.5, 1.41, 4, 11.3, 32], extensions: 1 },
-    full: { task: { side: 14, trainSize: 7333, validationSize: 1000, testSize: 1667, hidden: [64], splitSeed: 0 }, batchSize: 512, steps: 300, factors: [0.5, 1, 2, 4, 8, 16, 32], extensions: 1 },
+    full: { task: { side: 14, trainSize: 7333, validationSize: 1000, testSize: 1667, hidden: [32], splitSeed: 0 }, batchSize: 512, steps: 300, factors: [0.5, 1, 2, 4, 8, 16, 32], extensions: 1 },
   },
   shared: [],
   seeded: true,

@@ -86,7 +86,7 @@ export const sam = defineClaim<Settings, TaskRunSpec, TaskRunResult>({
   budgets: {
     quick: { task: { side: 14, trainSize: 1200, validationSize: 300, testSize: 500, hidden: [32], splitSeed: 0 }, steps: 250, batchSize: 32, rhos: [0.05, 0.2], curvature: { digits: 256, iterations: 12 } },
     default: { task: { side: 14, trainSize: 5000, validationSize: 1000, testSize: 1667, hidden: [32], splitSeed: 0 }, steps: 1000, batchSize: 32, rhos: [0.02, 0.05, 0.1, 0.2], curvature: { digits: 512, iterations: 20 } },
-    full: { task: { side: 14, trainSize: 7333, validationSize: 1000, testSize: 1667, hidden: [64], splitSeed: 0 }, steps: 3000, batchSize: 32, rhos: [0.02, 0.035, 0.05, 0.1, 0.2], curvature: { digits: 1000, iterations: 30 } },
+    full: { task: { side: 14, trainSize: 7333, validationSize: 1000, testSize: 1667, hidden: [32], splitSeed: 0 }, steps: 3000, batchSize: 32, rhos: [0.02, 0.035, 0.05, 0.1, 0.2], curvature: { digits: 1000, iterations: 30 } },
   },
   shared: [],
   seeded: true,

@@ -17,8 +17,8 @@
  *
  * Literature: Zhang et al. (2019) show Lookahead's accuracy varying less over lrs; Liu et al.
  * (2020) show RAdam's robustness to the lr against Adam with and without warmup; Ma & Yarats
- * (2021) show Adam with a linear warmup of 2/(1 − β₂) steps matching RAdam. Deviation: a few
- * hundred steps on a small MLP (the papers train image and language models for many epochs),
+ * (2021) show Adam with a linear warmup of 2/(1 − β₂) steps matching RAdam. Deviation: 60 to
+ * 1,000 steps on a small MLP (the papers train image and language models for many epochs),
  * so the low end of every interval is set by how far training gets at a small lr.
  *
  * Against v1: v1 measured the range of the loss across a 5-point grid whose smallest lr left
@@ -144,7 +144,7 @@ export const sensitivity = defineClaim<Settings, TaskRunSpec, TaskRunResult>({
   budgets: {
     quick: { task: { side: 14, trainSize: 1200, validationSize: 300, testSize: 500, hidden: [32], splitSeed: 0 }, steps: 60, batchSize: 32, grid: { from: -3, to: -0.5, perDecade: 2 } },
     default: { task: { side: 14, trainSize: 5000, validationSize: 1000, testSize: 1667, hidden: [32], splitSeed: 0 }, steps: 200, batchSize: 32, grid: { from: -4, to: -0.5, perDecade: 4 } },
-    full: { task: { side: 14, trainSize: 7333, validationSize: 1000, testSize: 1667, hidden: [64], splitSeed: 0 }, steps: 1000, batchSize: 32, grid: { from: -4, to: -0.5, perDecade: 4 } },
+    full: { task: { side: 14, trainSize: 7333, validationSize: 1000, testSize: 1667, hidden: [32], splitSeed: 0 }, steps: 1000, batchSize: 32, grid: { from: -4, to: -0.5, perDecade: 4 } },
   },
   shared: [],
   seeded: true,
@@ -176,7 +176,7 @@ export const sensitivity = defineClaim<Settings, TaskRunSpec, TaskRunResult>({
       effect: first.effect,
       wins: winCount(seeds.length, (k) => first.effect.differences[k]! > 0, `${first.challenger}'s interval wider than Adam's`),
       perSeed: Object.fromEntries([...arms.map((a) => [`${a.label} width (decades)`, a.widths] as const), ...arms.map((a) => [`${a.label} largest lr that trains`, a.largest] as const)]),
-      method: `An MLP ${[task.side * task.side, ...task.hidden, 10].join('–')} (ReLU) on ${task.trainSize} MNIST digits, ${steps} steps of mini-batches of ${plan.settings.batchSize} at a constant lr from the grid ${lrs.map((v) => num(v)).join(', ')} (${grid.perDecade} per decade), from the same start and batches per seed, for ${arms.map((a) => a.label).join(', ')} (Adam + warmup: linear warmup over 2/(1 − β₂) = ${WARMUP_STEPS} steps, Ma & Yarats' untuned rule, which at this horizon never reaches the base lr, as RAdam's rectification does not either). Final loss = mean mini-batch loss over the last fifth of the steps. Per optimizer and seed: the width in decades of the interval of lrs around its own best whose final loss is within ${TOLERANCE}× of that best (its ends interpolated in log lr between grid points), and the largest lr above the best whose final loss is below ln 10 / 2 (it still trains). Deviation from the papers: a few hundred steps on a small MLP, so the low end of every interval is set by how far training gets.`,
+      method: `An MLP ${[task.side * task.side, ...task.hidden, 10].join('–')} (ReLU) on ${task.trainSize} MNIST digits, ${steps} steps of mini-batches of ${plan.settings.batchSize} at a constant lr from the grid ${lrs.map((v) => num(v)).join(', ')} (${grid.perDecade} per decade), from the same start and batches per seed, for ${arms.map((a) => a.label).join(', ')} (Adam + warmup: linear warmup over 2/(1 − β₂) = ${WARMUP_STEPS} steps, Ma & Yarats' untuned rule, which at this horizon never reaches the base lr, as RAdam's rectification does not either). Final loss = mean mini-batch loss over the last fifth of the steps. Per optimizer and seed: the width in decades of the interval of lrs around its own best whose final loss is within ${TOLERANCE}× of that best (its ends interpolated in log lr between grid points), and the largest lr above the best whose final loss is below ln 10 / 2 (it still trains). Deviation from the papers: ${steps} steps on a small MLP, so the low end of every interval is set by how far training gets.`,
       summary: `${parts.map(partText).join('; ')}. Mean width: ${arms.map((a) => `${a.label} ${num(mean(a.widths))}`).join(', ')} decades; largest lr that trains (median over seeds): ${arms.map((a) => `${a.label} ${num(medianLr(a.largest))}`).join(', ')}.`,
       interpretation:
         `Lookahead moves its slow weights only part of the way towards where the fast Adam steps went, and RAdam shrinks the early steps while its estimate of the second moment is unreliable; both damp what a too-large lr does. ` +

@@ -16,16 +16,18 @@
  * 1.28 from seed 0; 0.52, CI −0.23 to 1.27 from seed 100). So at the default budget the claim
  * runs three times the run's seeds (15), and its λ grids are quarter-decades rather than
  * half-decades: Adam + L2's best λ (about 0.018) fell between the coarser grid's points, which
- * on seeds 100–109 added 0.17 points to AdamW's margin (0.65 against 0.48).
+ * on seeds 100–109 added 0.17 points to AdamW's margin (0.65 against 0.48). --full keeps
+ * those grids and horizon and doubles its run's seeds (20).
  *
  * Verdict: each method's gain is its test accuracy at its λ minus the control's, per seed.
  * When neither gain is above 0 with 95 % confidence, decay does not help on the task and the
  * comparison says nothing: inconclusive. Otherwise AdamW's gain minus Adam + L2's (the same as
  * AdamW's accuracy minus Adam + L2's, paired by seed) must lie above 0.
  *
- * With --full, Loshchilov & Hutter's decoupling claim as well: the best λ is found at three
- * lrs, and AdamW's (as the per-step shrink lr·λ the paper calls λ) should move less with the
- * lr than Adam + L2's. Reported, not part of the verdict.
+ * With --full, Loshchilov & Hutter's decoupling claim as well: the best λ is found at two
+ * more lrs (a decade apart, on wider half-decade grids), and AdamW's (as the per-step shrink
+ * lr·λ the paper calls λ) should move less between them than Adam + L2's. Reported, not part
+ * of the verdict.
  *
  * Literature: Loshchilov & Hutter (2019) on CIFAR-10/ImageNet-32 ResNets with cosine
  * annealing; Zhang et al. (2017) on label noise as the case where memorization hurts.
@@ -50,10 +52,14 @@ interface Settings {
   readonly labelNoise: number;
   readonly steps: number;
   readonly batchSize: number;
-  /** The lr of the verdict, and (at --full) more lrs for the decoupling check. */
+  /** The lr of the verdict, with the control and each method's λ grid. */
   readonly lr: number;
-  readonly decouplingLrs: readonly number[];
   readonly grids: Readonly<Record<Method, readonly number[]>>;
+  /**
+   * --full: the grids again at more lrs, for the decoupling check. They span two decades at
+   * half-decade steps, since the best λ moves with the lr (AdamW's by about 1/lr).
+   */
+  readonly decoupling: { readonly lrs: readonly number[]; readonly grids: Readonly<Record<Method, readonly number[]>> } | null;
 }
 
 const NAMES: Readonly<Record<Method, string>> = { adam: 'Adam + L2', adamw: 'AdamW' };
@@ -85,24 +91,34 @@ export const weightDecay = defineClaim<Settings, TaskRunSpec, TaskRunResult>({
   statement: "Adding an L2 penalty to Adam's gradient is not weight decay (the penalty is rescaled per coordinate); decoupling it, as AdamW does, regularizes better.",
   literature: ['Loshchilov & Hutter (2019), Decoupled weight decay regularization', 'Zhang et al. (2017), Understanding deep learning requires rethinking generalization'],
   requires: { all: ['adam', 'adamw'], oneOf: [] },
-  seedFactor: { default: 3 },
+  seedFactor: { default: 3, full: 2 },
   budgets: {
-    quick: { task: { side: 14, trainSize: 1000, validationSize: 300, testSize: 500, hidden: [32], splitSeed: 0 }, labelNoise: 0.4, steps: 400, batchSize: 32, lr: 0.003, decouplingLrs: [], grids: { adam: [0.01], adamw: [1] } },
-    default: { task: { side: 14, trainSize: 1000, validationSize: 1000, testSize: 1667, hidden: [32], splitSeed: 0 }, labelNoise: 0.4, steps: 1500, batchSize: 32, lr: 0.003, decouplingLrs: [], grids: { adam: decades(-2.5, -1.5, 4), adamw: decades(-0.5, 0.5, 4) } },
-    full: { task: { side: 14, trainSize: 1000, validationSize: 1000, testSize: 1667, hidden: [32], splitSeed: 0 }, labelNoise: 0.4, steps: 3000, batchSize: 32, lr: 0.003, decouplingLrs: [0.001, 0.01], grids: { adam: decades(-3, -1, 2), adamw: decades(-1, 1, 2) } },
+    quick: { task: { side: 14, trainSize: 1000, validationSize: 300, testSize: 500, hidden: [32], splitSeed: 0 }, labelNoise: 0.4, steps: 400, batchSize: 32, lr: 0.003, grids: { adam: [0.01], adamw: [1] }, decoupling: null },
+    default: { task: { side: 14, trainSize: 1000, validationSize: 1000, testSize: 1667, hidden: [32], splitSeed: 0 }, labelNoise: 0.4, steps: 1500, batchSize: 32, lr: 0.003, grids: { adam: decades(-2.5, -1.5, 4), adamw: decades(-0.5, 0.5, 4) }, decoupling: null },
+    full: {
+      task: { side: 14, trainSize: 1000, validationSize: 1000, testSize: 1667, hidden: [32], splitSeed: 0 },
+      labelNoise: 0.4,
+      steps: 1500,
+      batchSize: 32,
+      lr: 0.003,
+      grids: { adam: decades(-2.5, -1.5, 4), adamw: decades(-0.5, 0.5, 4) },
+      decoupling: { lrs: [0.001, 0.01], grids: { adam: decades(-3, -1, 2), adamw: decades(-1, 1, 2) } },
+    },
   },
   shared: [],
   seeded: true,
   trials(plan) {
-    const { lr, decouplingLrs, grids } = plan.settings;
-    return [lr, ...decouplingLrs].flatMap((at) =>
-      plan.seeds.flatMap((seed) => [specFor(plan, 'adam', 0, at, seed), ...(['adam', 'adamw'] as const).flatMap((m) => grids[m].map((decay) => specFor(plan, m, decay, at, seed)))]),
-    );
+    const { lr, grids, decoupling } = plan.settings;
+    const methods = ['adam', 'adamw'] as const;
+    const verdictRuns = plan.seeds.flatMap((seed) => [specFor(plan, 'adam', 0, lr, seed), ...methods.flatMap((m) => grids[m].map((decay) => specFor(plan, m, decay, lr, seed)))]);
+    const decouplingRuns = (decoupling?.lrs ?? []).flatMap((at) => plan.seeds.flatMap((seed) => methods.flatMap((m) => decoupling!.grids[m].map((decay) => specFor(plan, m, decay, at, seed)))));
+    return [...verdictRuns, ...decouplingRuns];
   },
   runTrial: runTaskTrial,
   conclude(done, plan) {
     const { seeds } = plan;
-    const { lr, steps, task, labelNoise, decouplingLrs } = plan.settings;
+    const { lr, steps, task, labelNoise } = plan.settings;
+    const decouplingLrs = plan.settings.decoupling?.lrs ?? [];
     const decayOf = (s: TaskRunSpec) => s.options?.weightDecay ?? 0;
     const methodAt = (method: Method, at: number) => {
       const grid = gridOver(done, seeds, (s) => s.lr === at && s.optimizer === method && decayOf(s) > 0, decayOf, (r) => r.validationAccuracy);
@@ -127,7 +143,7 @@ export const weightDecay = defineClaim<Settings, TaskRunSpec, TaskRunResult>({
       effect,
       wins: winCount(seeds.length, (k) => effect.differences[k]! > 0, "AdamW's test accuracy above Adam + L2's"),
       perSeed: { 'λ = 0 test accuracy': control, 'Adam + L2 test accuracy': l2.test, 'AdamW test accuracy': decoupled.test },
-      method: `An MLP ${[task.side * task.side, ...task.hidden, 10].join('–')} (ReLU) trained ${steps} steps (${Math.round((steps * plan.settings.batchSize) / task.trainSize)} epochs) on ${task.trainSize} MNIST digits of which a fixed ${Math.round(100 * labelNoise)} % carry a random label, so that memorizing hurts and a regularizer has work to do (validation and test digits keep their labels). Adam at lr ${lr} with a cosine schedule to 0, from the same start and batches per seed: with λ = 0 (the control, where Adam + L2 and AdamW are the same optimizer), Adam + L2 with λ ∈ {${l2.grid.map((p) => num(p.setting)).join(', ')}} and AdamW with λ ∈ {${decoupled.grid.map((p) => num(p.setting)).join(', ')}} (grids at each method's scale: PyTorch's AdamW shrinks by lr·λ per step). Each method's λ is the one with the best mean accuracy over ${seeds.length} seeds on ${task.validationSize} held-out digits; test accuracy on ${task.testSize} others. Deviations from Loshchilov & Hutter: an MLP with label noise instead of ResNets on CIFAR, and one lr for both.${decoupling ? ` The decoupling check repeats the grids at lr ${decouplingLrs.map((v) => num(v)).join(' and ')}.` : ''}`,
+      method: `An MLP ${[task.side * task.side, ...task.hidden, 10].join('–')} (ReLU) trained ${steps} steps (${Math.round((steps * plan.settings.batchSize) / task.trainSize)} epochs) on ${task.trainSize} MNIST digits of which a fixed ${Math.round(100 * labelNoise)} % carry a random label, so that memorizing hurts and a regularizer has work to do (validation and test digits keep their labels). Adam at lr ${lr} with a cosine schedule to 0, from the same start and batches per seed: with λ = 0 (the control, where Adam + L2 and AdamW are the same optimizer), Adam + L2 with λ ∈ {${l2.grid.map((p) => num(p.setting)).join(', ')}} and AdamW with λ ∈ {${decoupled.grid.map((p) => num(p.setting)).join(', ')}} (grids at each method's scale: PyTorch's AdamW shrinks by lr·λ per step). Each method's λ is the one with the best mean accuracy over ${seeds.length} seeds on ${task.validationSize} held-out digits; test accuracy on ${task.testSize} others. Deviations from Loshchilov & Hutter: an MLP with label noise instead of ResNets on CIFAR, and one lr for both.${decoupling ? ` The decoupling check (not part of the verdict) runs Adam + L2 with λ ∈ {${plan.settings.decoupling!.grids.adam.map((v) => num(v)).join(', ')}} and AdamW with λ ∈ {${plan.settings.decoupling!.grids.adamw.map((v) => num(v)).join(', ')}} at lr ${decouplingLrs.map((v) => num(v)).join(' and ')} over the same seeds, and compares how far each method's best λ moves between them.` : ''}`,
       summary: `Test accuracy: λ = 0 ${percent(mean(control))}, Adam + L2 ${percent(mean(l2.test))} (λ = ${num(l2.choice.setting)}), AdamW ${percent(mean(decoupled.test))} (λ = ${num(decoupled.choice.setting)}). Gains over λ = 0: Adam + L2 ${gainText('adam')}, AdamW ${gainText('adamw')}; AdamW − Adam + L2 = ${num(100 * effect.mean)} points (95 % CI ${num(100 * effect.lo)} to ${num(100 * effect.hi)}).`,
       interpretation:
         (regularizationMatters
