@@ -70,7 +70,7 @@ describe('splitSegments: one table cut into per-thread tables', () => {
     });
     const stride = 4 * (segments.length + 1);
     const entries = new Int32Array(parts);
-    splitSegments(words, floats, 0, segments.length, parts, 128, stride, entries);
+    splitSegments(words, 0, segments.length, parts, 128, stride, entries);
     return Array.from({ length: parts }, (_, k) =>
       Array.from({ length: entries[k]! }, (_, e) => {
         const at = 128 + k * stride + 4 * e;

@@ -7,21 +7,19 @@
  */
 import { nodeBuiltinIfPresent } from './node.js';
 
-/** What the pool needs of a worker: send it a message, and end it. */
+/** What the pool needs of a worker: send it a message (workers live as long as the program). */
 export interface ThreadPort {
   post(message: unknown): void;
-  terminate(): void;
 }
 
 interface BrowserWorker {
   postMessage(message: unknown): void;
-  terminate(): void;
   addEventListener(type: 'error', listener: (event: { message?: string }) => void): void;
 }
 interface BrowserGlobals {
   Worker?: new (url: string, options?: { name?: string }) => BrowserWorker;
   Blob?: new (parts: string[], options: { type: string }) => object;
-  URL?: { createObjectURL?(blob: object): string; revokeObjectURL?(url: string): void };
+  URL?: { createObjectURL?(blob: object): string };
   navigator?: { hardwareConcurrency?: number };
   crossOriginIsolated?: boolean;
   document?: unknown;
@@ -49,20 +47,14 @@ export function spawnThread(source: string, onFailure: (error: Error) => void): 
       const worker = new threads.Worker(source, { eval: true, name: 'descent kernels', execArgv: [] });
       worker.unref();
       worker.on('error', onFailure);
-      return { post: (message) => worker.postMessage(message), terminate: () => void worker.terminate() };
+      return { post: (message) => worker.postMessage(message) };
     }
     const { Worker, Blob, URL } = globals;
     if (Worker === undefined || Blob === undefined || URL?.createObjectURL === undefined) return { error: 'this runtime has no Web Workers' };
     const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
     const worker = new Worker(url, { name: 'descent kernels' });
     worker.addEventListener('error', (event) => onFailure(new Error(event.message ?? 'a kernel worker failed')));
-    return {
-      post: (message) => worker.postMessage(message),
-      terminate: () => {
-        worker.terminate();
-        URL.revokeObjectURL?.(url);
-      },
-    };
+    return { post: (message) => worker.postMessage(message) };
   } catch (error) {
     return { error: (error as Error).message };
   }

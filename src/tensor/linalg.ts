@@ -14,7 +14,7 @@ import { record } from '../autograd/engine.js';
 import { broadcastShapes, numel, shapeString, type Shape } from './shape.js';
 import { reshape } from './movement.js';
 import { kernelBackend } from '../wasm/backend.js';
-import { wasmGemm, WASM_GEMM_MIN_WORK } from '../wasm/gemm.js';
+import { wasmGemm, WASM_GEMM_MIN_WORK, type GemmOutput } from '../wasm/gemm.js';
 import { checkKnownOptions } from '../util/options.js';
 
 /**
@@ -109,8 +109,8 @@ export function product(
   const wasm = a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array &&
     (output?.bias == null || output.bias instanceof Float32Array) &&
     m * k * n >= WASM_GEMM_MIN_WORK && m * k + k * n + m * n <= WASM_GEMM_MAX_VALUES && kernelBackend() === 'wasm';
-  const wasmOutput = output === undefined ? undefined : { bias: output.bias as Float32Array | null, relu: output.relu };
-  if (wasm && wasmGemm(a, aOff, b, bOff, c, cOff, m, k, n, transA, transB, wasmOutput)) return;
+  // `wasm` holds only when the bias, if any, is a Float32Array.
+  if (wasm && wasmGemm(a, aOff, b, bOff, c, cOff, m, k, n, transA, transB, output as GemmOutput | undefined)) return;
   if (output !== undefined) {
     const { bias } = output;
     if (bias === null) c.fill(0, cOff, cOff + m * n);
@@ -279,7 +279,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     throw new RangeError(`linear: bias must have shape [${outFeatures}], got ${shapeString(bias.shape)}`);
   }
   checkKnownOptions('linear', options, LINEAR_OPTIONS);
-  const activation = Object.hasOwn(options, 'activation') ? (options.activation ?? null) : null;
+  const activation = options.activation ?? null;
   if (activation !== null && activation !== 'relu') {
     throw new RangeError(`linear: activation must be 'relu' or null, got ${JSON.stringify(activation)}`);
   }

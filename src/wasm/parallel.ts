@@ -32,9 +32,9 @@ const padded = (count: number): number => (count + 7) & ~7;
  * Cuts the `count` entries of the segment table at int index `table` of `words` into `parts`
  * slices of the padded element range, writing slice k's table at int index `out + k·stride`
  * (`stride` ≥ 4·count ints); `entries[k]` gets its entry count. Reads and writes plain typed
- * arrays only: `words` and `floats` view the same memory.
+ * arrays only. An entry's float field is copied through `words`, which keeps its bits.
  */
-export function splitSegments(words: Int32Array, floats: Float32Array, table: number, count: number, parts: number, out: number, stride: number, entries: Int32Array): void {
+export function splitSegments(words: Int32Array, table: number, count: number, parts: number, out: number, stride: number, entries: Int32Array): void {
   const slice = Math.ceil(paddedTotal(words, table, count) / parts / SLICE_ALIGN) * SLICE_ALIGN;
   let s = 0;
   /** Elements of segment s already given to earlier slices. */
@@ -51,7 +51,7 @@ export function splitSegments(words: Int32Array, floats: Float32Array, table: nu
       words[e] = words[entry]! + 4 * used;
       // A slice that ends inside the segment ends on a whole 8; the last keeps the true count.
       words[e + 1] = Math.min(take, length - used);
-      floats[e + 2] = floats[entry + 2]!;
+      words[e + 2] = words[entry + 2]!;
       words[e + 3] = 0;
       n++;
       room -= take;
@@ -80,14 +80,10 @@ function paddedTotal(words: Int32Array, table: number, count: number): number {
 export function parallelOptimKernels(exports: OptimKernels, module: WasmModule, memory: WasmMemory, scratch: (bytes: number) => number | null): OptimKernels {
   let instance: PoolInstance | null = null;
   let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
-  let floats: Float32Array<ArrayBufferLike> = new Float32Array(0);
   const entries = new Int32Array(MAX_THREADS);
-  /** Views of the whole memory: a shared memory's buffer object changes when it grows (older views stay valid but shorter). */
+  /** A view of the whole memory: a shared memory's buffer object changes when it grows (older views stay valid but shorter). */
   const view = (): Int32Array => {
-    if (words.buffer !== memory.buffer) {
-      words = new Int32Array(memory.buffer);
-      floats = new Float32Array(memory.buffer);
-    }
+    if (words.buffer !== memory.buffer) words = new Int32Array(memory.buffer);
     return words;
   };
   const kernels = { ...exports } as Record<string, unknown>;
@@ -105,7 +101,7 @@ export function parallelOptimKernels(exports: OptimKernels, module: WasmModule, 
       view();
       instance ??= registerInstance(module, memory, exports as unknown as Record<string, unknown>);
       if (fn < 0) fn = callIndex(instance, name);
-      splitSegments(words, floats, table / 4, count, parts, at / 4, stride / 4, entries);
+      splitSegments(words, table / 4, count, parts, at / 4, stride / 4, entries);
       runParts(instance, fn, parts, (part, out, from) => {
         out[from] = at + part * stride;
         out[from + 1] = entries[part]!;

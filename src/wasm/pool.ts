@@ -21,7 +21,7 @@
  *
  * Workers are unref'd in Node: a program exits when its own work is done, whatever the pool.
  */
-import { callerMayBlock, sharedMemoryUnavailable, spawnThread, type ThreadPort } from '../platform/threads.js';
+import { callerMayBlock, spawnThread, type ThreadPort } from '../platform/threads.js';
 import { MAX_THREADS, noteSingleThread, threads } from './threads.js';
 import { ARGS_AT, Field, MAX_ARGS, SLOT_BYTES, WORKER_SOURCE } from './worker-source.js';
 import type { WasmMemory, WasmModule } from './loader.js';
@@ -81,11 +81,6 @@ function ensureWorkers(count: number): boolean {
   if (broken !== null) return false;
   const wanted = Math.min(count, MAX_THREADS) - 1;
   if (workers.length >= wanted) return true;
-  const noShared = sharedMemoryUnavailable();
-  if (noShared !== null) {
-    noteSingleThread(noShared);
-    return false;
-  }
   if (control === null) {
     control = new SharedArrayBuffer(SLOT_BYTES * (MAX_THREADS - 1));
     ints = new Int32Array(control);
@@ -188,8 +183,6 @@ export function runParts(instance: PoolInstance, fn: number, parts: number, writ
 
 /** What `kernelReport()` says of the pool. */
 export interface PoolReport {
-  /** Threads the kernels use now (`threads()`). */
-  threads: number;
   /** Worker threads started so far, and how many of them serve calls now. */
   workers: number;
   serving: number;
@@ -200,7 +193,7 @@ export interface PoolReport {
 export function poolReport(): PoolReport {
   let serving = 0;
   for (let w = 0; w < workers.length; w++) if (Atomics.load(ints, w * SLOT_INTS + Field.State) === 1) serving++;
-  return { threads: threads(), workers: workers.length, serving, partsOnWorkers };
+  return { workers: workers.length, serving, partsOnWorkers };
 }
 
 /**

@@ -12,7 +12,8 @@
  *          else: call export FN of instance INSTANCE with the ARGC numbers at the slot's
  *                arguments; FAILED = 1 if it threw; DONE = SEQ (and wake the caller)
  *
- * The field offsets are the pool's `Field` values; `SLOT_INTS` and `ARGS_AT` likewise.
+ * The field offsets are `Field` below, `SLOT_INTS` the same, and the script's `ARGS_AT` is
+ * `ARGS_AT / 8` (it indexes the slot as f64s).
  */
 export const SLOT_BYTES = 384;
 /** Byte offset of the f64 arguments inside a slot. */

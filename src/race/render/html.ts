@@ -3,7 +3,7 @@
  * nothing fetched, so it opens offline and can be mailed or archived as it is. It fits a
  * 700 px window: tables scroll inside their box, figures scale down.
  */
-import type { ClaimResult, RaceResults, Verdict } from '../types.js';
+import type { ClaimResult, RaceResults, TrialClock, Verdict } from '../types.js';
 import { escapeXml as escape, shortNumber } from './svg.js';
 import { adviceFor } from '../advice.js';
 import { NOT_MEASURED, OTHER_TASKS, TABLE_HEADERS, evidenceLine, tableBlocks, tableCells } from './summary.js';
@@ -57,7 +57,7 @@ export function claimAnchor(claim: Pick<ClaimResult, 'id'>): string {
   return `claim-${claim.id}`;
 }
 
-function claimSection(claim: ClaimResult, figures: ReadonlyMap<string, string>, clock: RaceResults['timings']['trialClock']): string {
+function claimSection(claim: ClaimResult, figures: ReadonlyMap<string, string>, clock: TrialClock): string {
   const evidence = evidenceLine(claim);
   const cost = claim.trials > 0 ? `${claim.trials} trials, ${claim.trialSeconds.toFixed(1)} s${clock === 'cpu' ? ' of CPU' : ''}` : 'no trials of its own';
   const perSeed = claim.perSeed

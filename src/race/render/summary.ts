@@ -85,7 +85,7 @@ export function wrap(text: string, width: number, indent: string): string {
 }
 
 /** Seconds spent in trials, summed over sections and workers: what the run costs (CPU time where measured). */
-export function totalTrialSeconds(results: RaceResults): number {
+function totalTrialSeconds(results: RaceResults): number {
   return Object.values(results.timings.trialSeconds).reduce((sum, seconds) => sum + seconds, 0);
 }
 
