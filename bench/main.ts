@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: descent's fused WebAssembly and plain JavaScript optimizer steps, the
- * memory-bandwidth floor, TensorFlow.js (cpu and wasm backends) and PyTorch CPU (one thread),
- * side by side in one run; then MLP training throughput. Prints the tables and writes
- * BENCHMARKS.md.
+ * memory-bandwidth floor, TensorFlow.js (cpu and wasm backends) and PyTorch CPU (optimizer steps
+ * on one thread), side by side in one run; then MLP training throughput and the matrix product
+ * at 1 and 2 threads against PyTorch at 1 and 2 threads, and the TensorFlow.js adapter's cost.
+ * Prints the tables and writes BENCHMARKS.md.
  *
  *   node bench/run.mjs [--quick] [--no-peers] [--only=adam,sgd] [--out=BENCHMARKS.md]
  *
@@ -58,29 +59,27 @@ const adamExtras: Workload[] = [
 
 /**
  * The per-tensor-tax targets (issue 14): Adam on many small tensors against its floor, and
- * gradients assigned with `p.grad = t` against gradients left by backward (`versus`: the
- * workload whose step time divides this one's). One table for the live log and the report.
+ * gradients assigned with `p.grad = t` against gradients left by backward (`versusBackward`: the
+ * step timed beside it on backward's gradients divides this one's). One table for the live log
+ * and the report.
  */
 interface StepTarget {
   workload: string;
   limit: number;
-  versus?: string;
+  versusBackward?: true;
   label: string;
 }
 const stepTargets: StepTarget[] = [
   { workload: dense[1]!.label, limit: 1.5, label: `Adam ${dense[1]!.label} ÷ floor (1 thread)` },
   { workload: adamExtras[0]!.label, limit: 2, label: `Adam ${adamExtras[0]!.label} ÷ floor (1 thread)` },
-  { workload: adamExtras[1]!.label, limit: 1.2, versus: dense[1]!.label, label: 'Adam 1000 × 100 with `p.grad = t` each step ÷ the same with grads from backward' },
+  { workload: adamExtras[1]!.label, limit: 1.2, versusBackward: true, label: 'Adam 1000 × 100 with `p.grad = t` each step ÷ the same with grads from backward' },
 ];
 
 /** A step target's measured ratio, from the Adam results so far (null until both sides ran). */
 function stepTargetRatio(t: StepTarget, results: readonly DescentResult[]): number | null {
-  const find = (workload: string) => results.find((r) => r.optimizer === 'adam' && r.workload === workload);
-  const r = find(t.workload);
+  const r = results.find((x) => x.optimizer === 'adam' && x.workload === t.workload);
   if (r === undefined) return null;
-  if (t.versus === undefined) return ratio(r.wasmKernel ?? r.wasm, r.floor);
-  // The baseline timed beside the step in its process; the other row's step, timed in another, where there is none.
-  return ratio(r.wasm, r.backwardBaseline ?? find(t.versus)?.wasm);
+  return t.versusBackward ? ratio(r.wasm, r.backwardBaseline) : ratio(r.wasmKernel ?? r.wasm, r.floor);
 }
 const specs = SPECS.filter((s) => only === undefined || only.includes(s.key));
 const workloadsOf = (s: Spec): Workload[] => (s.sparse ? sparse : s.key === 'adam' ? [...dense, ...adamExtras] : dense);
@@ -213,9 +212,8 @@ async function main(): Promise<void> {
       const r = await measureDescent(spec, w, timing);
       ours.push(r);
       const owned = spec.key === 'adam' ? stepTargets.find((t) => t.workload === w.label) : undefined;
-      const baseline = r.backwardBaseline === undefined ? owned?.versus : `gradients from backward ${fmt(r.backwardBaseline, 3)} ns/param, timed beside it`;
-      const versus = owned?.versus === undefined ? '' : `  ÷ ${baseline} ${fmt(stepTargetRatio(owned, ours))}`;
-      const target = owned === undefined ? '' : `  (target ≤ ${owned.limit}${owned.versus === undefined ? ` ÷floor; the bare fused call ${fmt(ratio(r.fusedKernel, r.floor))}` : ''})`;
+      const versus = owned?.versusBackward ? `  ÷ gradients from backward ${fmt(r.backwardBaseline, 3)} ns/param, timed beside it ${fmt(stepTargetRatio(owned, ours))}` : '';
+      const target = owned === undefined ? '' : `  (target ≤ ${owned.limit}${owned.versusBackward ? '' : ` ÷floor; the bare fused call ${fmt(ratio(r.fusedKernel, r.floor))}`})`;
       log(`  ${spec.label.padEnd(34)} ${w.label.padEnd(22)} wasm ${fmt(r.wasm, 3)} ns/param  floor ${fmt(r.floor, 3)}  ÷floor ${fmt(ratio(r.wasmKernel ?? r.wasm, r.floor))}${versus}${target}  js ${fmt(r.js, 3)}${r.jsNote ? ` (${r.jsNote})` : ''}`);
     }
   }
@@ -308,7 +306,7 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: M
   push();
   push('## MLP 784-256-10, batch 128, Adam: training samples per second (higher is better)');
   push();
-  push(`One epoch of ${mlpConfig.samples} random samples (forward, cross-entropy, backward, step), the best epoch. descent runs the code a user writes (nn.Sequential of nn.Linear and nn.ReLU, F.crossEntropy, optim.Adam) under each kernel backend; its 'wasm' rows train at 1 and at 2 threads in alternation, an epoch each in turn, in two blocks of ${Math.ceil(mlpConfig.reps / 2)} epochs per thread count, and between the blocks PyTorch trains the same MLP in a process of its own (${mlpConfig.reps} epochs per thread count, its MLP first in the process); PyTorch's row is the better of that run and its main run (the MLP first there too). The 'js' row is the best of ${Math.min(mlpConfig.reps, 3)} epochs.`);
+  push(`One epoch of ${mlpConfig.samples} random samples (forward, cross-entropy, backward, step), the best epoch. descent runs the code a user writes (nn.Sequential of nn.Linear and nn.ReLU, F.crossEntropy, optim.Adam) under each kernel backend; its 'wasm' rows train at 1 and at 2 threads in alternation, an epoch each in turn, in two blocks of ${Math.ceil(mlpConfig.reps / 2)} epochs per thread count, and between the blocks PyTorch trains the same MLP in a process of its own (${mlpConfig.reps} epochs per thread count, its MLP first in the process); PyTorch's row is the better of that run and its main run (the MLP first there too). The relaxed-SIMD row is the best of ${mlpConfig.reps} epochs on one thread, in a Node process of its own started with the flag. The 'js' row is the best of ${Math.min(mlpConfig.reps, 3)} epochs.`);
   push();
   const torchAt = (threads: number) => peers.torch?.byThreads?.find((r) => r.threads === threads) ?? null;
   const torchMlp1 = torchAt(1)?.mlp?.samplesPerSecond ?? null;

@@ -422,12 +422,9 @@ async function measureClass(spec: Spec, w: Workload, backend: KernelBackend, tim
     if (floorArena === null || grads instanceof SparseRows) return { ms: bestOf(step, timing), stateBytes };
     grads.forEach((g, i) => floorArena.gradView(i).set(g));
     const floor = floorStep(spec, floorArena, params.length);
-    if (!assigned) {
-      const [ms, floorMs] = bestOfInterleaved(step, floor, timing);
-      return { ms, floorMs, stateBytes };
-    }
-    const [ms, floorMs, baselineMs] = bestOfEachInterleaved([step, floor, stepOnBackwardGradients(ctor, spec, w, grads)], timing);
-    return { ms, floorMs, baselineMs, stateBytes };
+    const calls = assigned ? [step, floor, stepOnBackwardGradients(ctor, spec, w, grads)] : [step, floor];
+    const [ms, floorMs, baselineMs] = bestOfEachInterleaved(calls, timing);
+    return { ms: ms!, floorMs, baselineMs, stateBytes };
   }));
 }
 

@@ -11,6 +11,17 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const entry = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 const stamp = fileURLToPath(new URL('../dist/cjs/package.json', import.meta.url));
 
+// `descent race` keeps every core busy with one trial per worker thread, so V8's parallel
+// garbage-collection helpers only take turns with the trials on the same cores: each isolate
+// collecting on its own thread cut a --quick run's CPU time outside its trials from about 17 s
+// to 11 s. V8 reads that flag once at start-up, so the race starts node again with it (before the
+// build check below, which the new process then makes once).
+const SINGLE_THREADED_GC = '--single-threaded-gc';
+if (process.argv.slice(2).find((arg) => !arg.startsWith('-')) === 'race' && !process.execArgv.includes(SINGLE_THREADED_GC)) {
+  const race = spawnSync(process.execPath, [SINGLE_THREADED_GC, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(race.status ?? 1);
+}
+
 function newestMtime(path) {
   if (!existsSync(path)) return 0;
   const stat = statSync(path);
@@ -40,15 +51,6 @@ if (inClone) {
 if (!existsSync(entry)) {
   process.stderr.write(`descent: the CLI is not built (${entry} is missing); run \`npm run build\` in the descent package first.\n`);
   process.exit(1);
-}
-// `descent race` keeps every core busy with one trial per worker thread, so V8's parallel
-// garbage-collection helpers only take turns with the trials on the same cores: each isolate
-// collecting on its own thread cut a --quick run's CPU time outside its trials from about 17 s
-// to 11 s. V8 reads that flag once at start-up, so the race starts node again with it.
-const SINGLE_THREADED_GC = '--single-threaded-gc';
-if (process.argv.slice(2).find((arg) => !arg.startsWith('-')) === 'race' && !process.execArgv.includes(SINGLE_THREADED_GC)) {
-  const race = spawnSync(process.execPath, [SINGLE_THREADED_GC, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.exit(race.status ?? 1);
 }
 const { main } = await import(pathToFileURL(entry).href);
 process.exitCode = await main(process.argv.slice(2));

@@ -48,11 +48,12 @@ for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
 
 rmSync(cjsDir, { recursive: true, force: true });
 cpSync(esmDir, cjsDir, { recursive: true, filter: (source) => !source.endsWith('.js') && !source.endsWith('.map') });
-writeFileSync(join(cjsDir, 'package.json'), '{ "type": "commonjs" }\n');
 for (const inner of entries) {
   const file = join(cjsDir, inner);
   mkdirSync(dirname(file), { recursive: true });
   const target = relative(dirname(file), join(esmDir, inner)).split('\\').join('/');
   writeFileSync(file, `'use strict';\n// descent is ES modules; Node >= 20.19 requires them, so CommonJS gets the same module instance.\nmodule.exports = require('${target.startsWith('.') ? target : `./${target}`}');\n`);
 }
+// Written last: bin/descent.js reads its age as the build's.
+writeFileSync(join(cjsDir, 'package.json'), '{ "type": "commonjs" }\n');
 console.log(`build-cjs: ${entries.length} CommonJS entries and their declarations in ${relative(root, cjsDir)}/`);
