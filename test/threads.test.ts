@@ -12,7 +12,9 @@ import { availableParallelism } from 'node:os';
 import { Generator, Tensor, optim, kernelReport, setThreads, threads, withThreads, MAX_THREADS } from '../src/index.js';
 import { poolReport } from '../src/wasm/pool.js';
 import { splitSegments, PARALLEL_MIN_ELEMENTS } from '../src/wasm/parallel.js';
-import { wasmGemm, PARALLEL_MIN_WORK } from '../src/wasm/gemm.js';
+import { cutOf, wasmGemm, PARALLEL_MIN_WORK } from '../src/wasm/gemm.js';
+import { linear } from '../src/tensor/linalg.js';
+import { nn } from '../src/index.js';
 import { optimizerSpecs, type OptimizerSpec } from '../src/optim/registry.js';
 import { bytesOf, trainBenchMlp, turn, workersServing } from './helpers/threads.js';
 
@@ -102,9 +104,10 @@ describe('results are the same bytes at 1, 2 and 3 threads', () => {
     const before = poolReport().partsOnWorkers;
     const two = await trainBenchMlp(2);
     const three = await trainBenchMlp(3);
-    // 784·256·128 multiply-adds per product and 203,530 params are above both thresholds.
+    // 784·256·128 multiply-adds per product are above the products' threshold; its 203,530
+    // params are below the optimizer kernels' (their split is the next two tests').
     expect(784 * 256 * 128).toBeGreaterThanOrEqual(PARALLEL_MIN_WORK);
-    expect(784 * 256 + 256 + 2570).toBeGreaterThanOrEqual(PARALLEL_MIN_ELEMENTS);
+    expect(784 * 256 + 256 + 2570).toBeLessThan(PARALLEL_MIN_ELEMENTS);
     expect(poolReport().partsOnWorkers).toBeGreaterThan(before);
     expectSameBytes(two, one);
     expectSameBytes(three, one);
@@ -112,7 +115,7 @@ describe('results are the same bytes at 1, 2 and 3 threads', () => {
 
   it('an Adam step over one large tensor (a smaller 16M), params and both moments', async () => {
     await workersServing(3);
-    const size = 3 * PARALLEL_MIN_ELEMENTS + 5;
+    const size = PARALLEL_MIN_ELEMENTS + 5;
     const stepped = async (count: number): Promise<Uint8Array[]> => {
       const rng = new Generator(1);
       const p = new Tensor(Float32Array.from({ length: size }, () => rng.normal()), [size], { requiresGrad: true });
@@ -136,18 +139,20 @@ describe('results are the same bytes at 1, 2 and 3 threads', () => {
 
   it('every optimizer of the registry: 3 steps at 1 and at 2 threads leave the same params and state', async () => {
     await workersServing(2);
-    // 2049 × 64 = 131,136 values: past the split threshold, and a matrix for Muon and Adafactor.
-    const shape = [2049, 64];
+    // 4097 × 64 = 262,208 values: past the split threshold, and a matrix for Muon and Adafactor.
+    const shape = [4097, 64];
     const size = shape[0]! * shape[1]!;
     expect(size).toBeGreaterThanOrEqual(PARALLEL_MIN_ELEMENTS);
     const specs = optimizerSpecs.filter((spec) => 'kernels' in spec && spec.gradients !== 'sparse');
     expect(specs.length).toBeGreaterThanOrEqual(14);
+    // Drawn once: a million normals per tensor for every run would take most of the test's time.
+    const rng = new Generator(5);
+    const draws = [0, 1, 2, 3].map(() => Float32Array.from({ length: size }, () => rng.normal()));
     const stepped = (spec: OptimizerSpec, count: number): Uint8Array[] => {
-      const rng = new Generator(5);
-      const p = new Tensor(Float32Array.from({ length: size }, () => rng.normal()), shape, { requiresGrad: true });
+      const p = new Tensor(draws[0]!.slice(), shape, { requiresGrad: true });
       const optimizer = spec.create([p], spec.testConfigs.quadratic.options);
       for (let step = 0; step < 3; step++) {
-        p.grad = new Tensor(Float32Array.from({ length: size }, () => rng.normal()), shape);
+        p.grad = new Tensor(draws[step + 1]!.slice(), shape);
         withThreads(count, () => optimizer.step());
       }
       const state = Object.values(optimizer.state.get(p) ?? {}).filter((v): v is Tensor => v instanceof Tensor);
@@ -193,6 +198,47 @@ describe('results are the same bytes at 1, 2 and 3 threads', () => {
         expectSameBytes(results[1]!, results[0]!);
         expectSameBytes(results[2]!, results[0]!);
       }
+    }
+  });
+});
+
+describe("a layer's forward product is cut by the weight's rows (columns of its output)", () => {
+  it('cuts whole 8-wide strips where B is a weight in the heap, rows otherwise, and one part below the threshold', () => {
+    withThreads(3, () => {
+      // 203 columns in strips of 8: 26 strips, 9 + 9 + 8 of them.
+      expect(cutOf(200, 400, 203, true)).toEqual({ parts: 3, byColumns: true, size: 72 });
+      expect(cutOf(200, 400, 203, false)).toEqual({ parts: 3, byColumns: false, size: 68 });
+      // Too narrow to cut by strips: by rows.
+      expect(cutOf(2000, 400, 10, true)).toEqual({ parts: 3, byColumns: false, size: 668 });
+      expect(cutOf(20, 40, 203, true).parts).toBe(1);
+    });
+    withThreads(2, () => expect(cutOf(128, 784, 256, true)).toEqual({ parts: 2, byColumns: true, size: 128 }));
+  });
+
+  it('relu(x·Wᵀ + b) over an optimizer-held W of ragged width: the same bytes at 1, 2 and 3 threads, parts on workers', async () => {
+    await workersServing(3);
+    const rng = new Generator(8);
+    for (const width of [203, 61]) {
+      const layer = new nn.Linear(400, width, { generator: rng });
+      const adam = new optim.Adam(layer.parameters(), { lr: 1e-3 });
+      for (const p of layer.parameters()) p.grad = new Tensor(Float32Array.from({ length: p.size }, () => rng.normal()), p.shape);
+      adam.step();
+      const x = new Tensor(Float32Array.from({ length: 200 * 400 }, () => rng.normal()), [200, 400]);
+      expect(200 * 400 * width).toBeGreaterThanOrEqual(PARALLEL_MIN_WORK);
+      withThreads(3, () => linear(x, layer.weight, layer.bias, { activation: 'relu' }));
+      await turn();
+      const results: Uint8Array[][] = [];
+      for (const count of [1, 2, 3]) {
+        const before = poolReport().partsOnWorkers;
+        const y = withThreads(count, () => linear(x, layer.weight, layer.bias, { activation: 'relu' }));
+        expect(poolReport().partsOnWorkers - before).toBe(count - 1);
+        results.push(bytesOf([y.data as Float32Array]));
+      }
+      expectSameBytes(results[1]!, results[0]!);
+      expectSameBytes(results[2]!, results[0]!);
+      // The ReLU ran: some outputs are zero, some positive.
+      const y = new Float32Array(results[0]![0]!.buffer);
+      expect(y.some((v) => v === 0) && y.some((v) => v > 0)).toBe(true);
     }
   });
 });

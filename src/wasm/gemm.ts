@@ -19,7 +19,11 @@
  * rows [t·r, (t + 1)·r) with r = ⌈⌈m / 4⌉ / T⌉·4 (whole register blocks), packing into a
  * workspace of its own. The kernel takes its rows of A and C by address and a count, so a part
  * is the same call with A and C moved to its first row, and calls on separate row ranges give
- * the bits of one call. The cut depends only on the shape and the thread count, and each
+ * the bits of one call. A layer's forward product, whose B is a weight in an arena stored n×k,
+ * is cut into column strips instead (whole 8-wide strips; B, C and the bias moved to the first
+ * column), so that each thread reads the rows of W its own slice of the optimizer step writes
+ * (./parallel.ts): moving W's rows between cores every step cost more than the split saved.
+ * The cut depends only on the shape, where B lives and the thread count, and each
  * element of C is the same sequence of multiply-adds (bias and ReLU included) in whichever part
  * it falls, in the same build (workers instantiate the module this thread compiled, relaxed
  * SIMD or not), so the result is the same bit for bit at any thread count.
@@ -52,6 +56,30 @@ export interface GemmOutput {
   bias: Float32Array | null;
   /** v > 0 ? v : 0 on every value after the bias (NaN to 0, as the engine's ReLU). */
   relu: boolean;
+}
+
+/** How a product is cut across threads: `parts` blocks of `size` rows of C, or of `size` columns. */
+interface Cut {
+  parts: number;
+  byColumns: boolean;
+  size: number;
+}
+
+/**
+ * The cut of an m×k×n product. By rows of C, whole register blocks each; but by columns (whole
+ * NR-wide strips) when B is a weight stored n×k in the heap (a layer's y = x·Wᵀ): then part t
+ * reads only the rows of W that the same thread's optimizer slice updates (./parallel.ts cuts
+ * an arena in order), and W's rows do not cross between cores every step.
+ */
+export function cutOf(m: number, k: number, n: number, weightRows: boolean): Cut {
+  const byColumns = weightRows && n >= 2 * BIAS_STEP;
+  const step = byColumns ? BIAS_STEP : ROW_STEP;
+  const extent = byColumns ? n : m;
+  const blocks = Math.ceil(extent / step);
+  const wanted = m * k * n < PARALLEL_MIN_WORK ? 1 : Math.min(threads(), blocks);
+  const size = Math.ceil(blocks / wanted) * step;
+  // As many parts as there are blocks of `size`: 16 rows on 3 threads are 8 + 8, not 8 + 8 + 0.
+  return { parts: Math.ceil(extent / size), byColumns, size };
 }
 
 /** Bytes the kernel packs its blocks into, learned from the kernel on first use. */
@@ -119,11 +147,9 @@ export function wasmGemm(
     if (output !== undefined) outputOfNothing(c, cOff, m, n, output);
     return true;
   }
-  const blocks = Math.ceil(m / ROW_STEP);
-  const wanted = m * k * n < PARALLEL_MIN_WORK ? 1 : Math.min(threads(), blocks);
-  const rows = Math.ceil(blocks / wanted) * ROW_STEP;
-  // As many parts as there are blocks of `rows`: 16 rows on 3 threads are 8 + 8, not 8 + 8 + 0.
-  const parts = Math.ceil(m / rows);
+  // A B in the heap is a parameter (the workspace's heap holds the arenas too).
+  const split = cutOf(m, k, n, transB && block?.addressOf(b) != null);
+  const { parts } = split;
   // The workspace holds each part's packed blocks, then whatever must be copied in.
   const nBias = Math.ceil(n / BIAS_STEP) * BIAS_STEP;
   const kernelAt = 64;
@@ -170,23 +196,25 @@ export function wasmGemm(
     );
   } else {
     const workBytes = align64(kernelBytes);
+    const { byColumns, size } = split;
     runParts(pool, gemmCall(pool), parts, (part, out, from) => {
-      const first = part * rows;
-      out[from] = aAddress + first * aRowStride;
+      const first = part * size;
+      const count = Math.min(size, (byColumns ? n : m) - first);
+      out[from] = aAddress + (byColumns ? 0 : first * aRowStride);
       out[from + 1] = aRowStride;
       out[from + 2] = aStepStride;
-      out[from + 3] = bAddress;
+      out[from + 3] = bAddress + (byColumns ? first * bColStride : 0);
       out[from + 4] = bStepStride;
       out[from + 5] = bColStride;
-      out[from + 6] = cPlace.address + first * 4 * n;
+      out[from + 6] = cPlace.address + (byColumns ? 4 * first : first * 4 * n);
       out[from + 7] = 4 * n;
       out[from + 8] = accumulate;
-      out[from + 9] = biasAddress;
+      out[from + 9] = biasAddress === 0 || !byColumns ? biasAddress : biasAddress + 4 * first;
       out[from + 10] = relu;
       out[from + 11] = base + kernelAt + part * workBytes;
-      out[from + 12] = Math.min(rows, m - first);
+      out[from + 12] = byColumns ? m : count;
       out[from + 13] = k;
-      out[from + 14] = n;
+      out[from + 14] = byColumns ? count : n;
       return 15;
     });
   }

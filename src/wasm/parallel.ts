@@ -18,11 +18,14 @@ import { MAX_THREADS, threads } from './threads.js';
 const ENTRY_BYTES = 16;
 const ENTRY_INTS = ENTRY_BYTES / 4;
 /**
- * Elements (params × arrays touched are not counted: a segment's values) below which a kernel
- * runs on the calling thread alone. Adam streams a value in 0.5–1 ns on one thread, so 2¹⁷
- * values take 65–130 µs: several times the 13–17 µs a hand-off costs here (./pool.ts).
+ * Elements (a segment's values; the arrays a kernel touches per element are not counted) below
+ * which a kernel runs on the calling thread alone. Adam on one tensor, 1 thread against 2 on
+ * this 2-core machine, the best of 8 alternating rounds each, workers awake (./pool.ts), in two
+ * runs: 2¹⁶ values ran 1.13–1.16× as fast on two threads, 2¹⁷ 1.02–1.09×, 2¹⁸ 1.13–1.32×,
+ * 2¹⁹ 1.30–1.50×. Both cores share the memory bus, and the second one computes about 12 %
+ * slower while the first is busy too (a multiply-add loop on each, at once).
  */
-export const PARALLEL_MIN_ELEMENTS = 1 << 17;
+export const PARALLEL_MIN_ELEMENTS = 1 << 18;
 /** Slice boundaries fall on multiples of this many elements (64 bytes). */
 const SLICE_ALIGN = 16;
 

@@ -13,10 +13,11 @@
  * yields to its event loop) or that has not received a new memory yet costs time, not
  * correctness.
  *
- * Hand-off cost: a worker sleeps in `Atomics.wait` between calls and takes 13–17 µs to wake
- * and answer on this 2-core machine under load (spinning instead answered in 0.6 µs when idle,
- * but when every core was busy a spinning thread took the core the caller needed, for
- * milliseconds); so callers keep work under a few tens of microseconds on one thread
+ * Hand-off cost: a worker that sleeps in `Atomics.wait` took 40–97 µs (median) to wake and
+ * answer on this 2-core virtual machine, one that polls about 2 µs. So a worker polls for
+ * `WORKER_SPIN_MS` after each call before it sleeps, and the caller polls for its workers'
+ * parts for `CALLER_SPIN_MS`: bounded, so that on a machine with every core busy a poller
+ * gives its core back within a millisecond. Callers still keep small work on one thread
  * (`PARALLEL_MIN_*` in ./gemm.ts and ./parallel.ts).
  *
  * Workers are unref'd in Node: a program exits when its own work is done, whatever the pool.
@@ -27,8 +28,8 @@ import { ARGS_AT, Field, MAX_ARGS, SLOT_BYTES, WORKER_SOURCE } from './worker-so
 import type { WasmMemory, WasmModule } from './loader.js';
 
 const SLOT_INTS = SLOT_BYTES / 4;
-/** Polls of DONE before the caller sleeps: about a microsecond, so a part that is nearly done costs no wake-up. */
-const CALLER_SPIN = 1000;
+/** How long the caller polls for a worker's part before it sleeps: parts of one call end close together. */
+const CALLER_SPIN_MS = 0.2;
 
 /** A module instantiated over a shared memory, which workers instantiate too. */
 export interface PoolInstance {
@@ -132,9 +133,12 @@ function command(w: number, instance: number, fn: number, argc: number): void {
 function awaitDone(w: number): void {
   const seq = workers[w]!.seq;
   const at = w * SLOT_INTS + Field.Done;
-  let spins = 0;
+  let polls = 0;
+  let until = 0;
   for (let done = Atomics.load(ints, at); done !== seq; done = Atomics.load(ints, at)) {
-    if (callerBlocks && ++spins > CALLER_SPIN) Atomics.wait(ints, at, done);
+    if (!callerBlocks || (++polls & 255) !== 0) continue;
+    if (until === 0) until = performance.now() + CALLER_SPIN_MS;
+    else if (performance.now() > until) Atomics.wait(ints, at, done);
   }
 }
 
