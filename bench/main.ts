@@ -18,8 +18,8 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SPECS, measureDescent, type DescentResult, type Spec, type Workload, type Timing } from './optimizers.js';
-import { measureMlp, measureMatmul, type MlpConfig } from './mlp.js';
-import { simdPeak } from './peak.js';
+import type { MlpConfig } from './mlp.js';
+import type { FreshJob, FreshRun } from './fresh-process.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -175,18 +175,23 @@ const TORCH_THREADS = [1, 2];
 
 /** descent's MLP samples/s: all-JavaScript kernels and WebAssembly on one thread, WebAssembly on two, and the matmul's relaxed-SIMD build on one (null where no Node here runs it). */
 interface MlpRuns {
-  js: number;
-  wasm: number;
-  wasm2: number;
+  js: number | null;
+  wasm: number | null;
+  wasm2: number | null;
   relaxed: number | null;
+  /** Kernel parts that ran on the worker thread in each wasm block's process (0: the 2-thread row ran on one thread). */
+  partsOnWorkers: number[];
 }
 
-/** The MLP on the relaxed-SIMD matmul, in a Node with the flag that enables it; null where that Node does not run it. */
-function measureRelaxedMlp(config: MlpConfig): number | null {
-  const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', join('bench', 'relaxed.ts'), JSON.stringify(config)], { cwd: root, encoding: 'utf8' });
-  if (r.status !== 0) return null;
-  const run = JSON.parse(r.stdout.trim().split('\n').pop()!) as { matmul: string; samplesPerSecond: number };
-  return run.matmul === 'relaxed-simd' ? run.samplesPerSecond : null;
+/** One of descent's MLP or matmul blocks in a Node process of its own (bench/fresh-process.ts), started with `flags`; null where it fails (its reason logged). */
+function inFreshProcess(job: FreshJob, label: string, flags: readonly string[] = []): FreshRun | null {
+  log(`… descent ${label}`);
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', join('bench', 'fresh-process.ts'), JSON.stringify(job)], { cwd: root, encoding: 'utf8', timeout: 1_800_000 });
+  if (r.status !== 0) {
+    log(`  descent ${label} failed: ${(r.error?.message ?? r.stderr ?? '').trim().split('\n').slice(-3).join(' ')}`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as FreshRun;
 }
 
 /** `run` with, per thread count, the better MLP and matmul of it and `other` (PyTorch's MLP-only run). */
@@ -220,18 +225,30 @@ async function main(): Promise<void> {
 
   const python = torchPython();
   const torchHere = withPeers && torchAvailable(python);
-  // descent's wasm MLP at 1 and 2 threads in two blocks, and PyTorch's MLP (a process of its own, MLP first) between them.
-  const block = { ...mlpConfig, reps: Math.ceil(mlpConfig.reps / 2) };
-  const [wasmA, wasm2A] = await measureMlp('wasm', block, [1, 2]);
+  // descent's wasm MLP at 1 and 2 threads in two blocks, each a fresh process, and PyTorch's MLP (a process of its own, MLP first) between them.
+  const block: FreshJob = { kind: 'mlp', backend: 'wasm', config: { ...mlpConfig, reps: Math.ceil(mlpConfig.reps / 2) }, threadCounts: [1, 2] };
+  const blockA = inFreshProcess(block, 'MLP, first block, 1 and 2 threads');
   const torchMlpRun = torchHere ? runPeer(python[0]!, [...python.slice(1), '-'], { optimizers: [], workloads: [], reps: 1, warmup: 0, mlp: mlpConfig, threads: TORCH_THREADS }, 'PyTorch CPU, the MLP alone, between descent\'s two MLP blocks', readFileSync(join(root, 'bench', 'peers', 'torch_peer.py'), 'utf8')) : null;
-  const [wasmB, wasm2B] = await measureMlp('wasm', block, [1, 2]);
-  const [js] = await measureMlp('js', { ...mlpConfig, reps: Math.min(mlpConfig.reps, 3) });
-  const mlp: MlpRuns = { js: js!, wasm: Math.max(wasmA!, wasmB!), wasm2: Math.max(wasm2A!, wasm2B!), relaxed: measureRelaxedMlp(mlpConfig) };
-  log(`  MLP 784-256-10 b${mlpConfig.batch} Adam, descent samples/s: js kernels ${fmt(mlp.js, 0)}, wasm kernels ${fmt(mlp.wasm, 0)} on 1 thread (blocks ${fmt(wasmA, 0)}, ${fmt(wasmB, 0)}), ${fmt(mlp.wasm2, 0)} on 2 threads (${fmt(wasm2A, 0)}, ${fmt(wasm2B, 0)}); wasm kernels with relaxed SIMD (Node flag) ${fmt(mlp.relaxed, 0)} on 1 thread`);
+  const blockB = inFreshProcess(block, 'MLP, second block, 1 and 2 threads');
+  const jsRun = inFreshProcess({ kind: 'mlp', backend: 'js', config: { ...mlpConfig, reps: Math.min(mlpConfig.reps, 3) }, threadCounts: [1] }, "MLP, kernel backend 'js'");
+  const relaxedRun = inFreshProcess({ kind: 'mlp', backend: 'wasm', config: mlpConfig, threadCounts: [1] }, 'MLP, relaxed-SIMD build', ['--experimental-wasm-relaxed-simd']);
+  const best = (k: number): number | null => {
+    const values = [blockA, blockB].map((b) => b?.samplesPerSecond?.[k]).filter((v): v is number => v !== undefined);
+    return values.length === 0 ? null : Math.max(...values);
+  };
+  const mlp: MlpRuns = {
+    js: jsRun?.samplesPerSecond?.[0] ?? null,
+    wasm: best(0),
+    wasm2: best(1),
+    relaxed: relaxedRun?.matmul === 'relaxed-simd' ? relaxedRun.samplesPerSecond?.[0] ?? null : null,
+    partsOnWorkers: [blockA, blockB].map((b) => b?.partsOnWorkers ?? 0),
+  };
+  log(`  MLP 784-256-10 b${mlpConfig.batch} Adam, descent samples/s: js kernels ${fmt(mlp.js, 0)}, wasm kernels ${fmt(mlp.wasm, 0)} on 1 thread (blocks ${fmt(blockA?.samplesPerSecond?.[0], 0)}, ${fmt(blockB?.samplesPerSecond?.[0], 0)}), ${fmt(mlp.wasm2, 0)} on 2 threads (${fmt(blockA?.samplesPerSecond?.[1], 0)}, ${fmt(blockB?.samplesPerSecond?.[1], 0)}; kernel parts on the worker: ${mlp.partsOnWorkers.join(', ')}); wasm kernels with relaxed SIMD (Node flag) ${fmt(mlp.relaxed, 0)} on 1 thread`);
   for (const r of torchMlpRun?.byThreads ?? []) log(`  PyTorch MLP alone, ${r.threads} thread${r.threads === 1 ? '' : 's'}: ${fmt(r.mlp?.samplesPerSecond, 0)} samples/s`);
 
-  const matmul = await measureMatmul(128, 784, 256, gemmTiming, simdPeak());
-  log(`  matmul 128×784×256: descent JS ${fmt(matmul.js, 1)} GFLOP/s, WASM ${fmt(matmul.wasm, 1)} GFLOP/s (2 threads: ${fmt(matmul.wasm2, 1)}); WASM SIMD multiply-add peak ${fmt(matmul.peak, 1)} GFLOP/s`);
+  const matmulRun = inFreshProcess({ kind: 'matmul', m: 128, k: 784, n: 256, timing: gemmTiming }, 'matmul 128×784×256, 1 and 2 threads, and the multiply-add peak');
+  const matmul = matmulRun?.gflops ?? null;
+  log(`  matmul 128×784×256: descent JS ${fmt(matmul?.js, 1)} GFLOP/s, WASM ${fmt(matmul?.wasm, 1)} GFLOP/s (2 threads: ${fmt(matmul?.wasm2, 1)}); WASM SIMD multiply-add peak ${fmt(matmul?.peak, 1)} GFLOP/s`);
 
   const tfjsOptimizers = specs.filter((s) => s.tfjs !== undefined);
   const tfjsJob = { optimizers: tfjsOptimizers.map((s) => s.tfjs), workloads: dense, reps: timing.reps, warmup: timing.warmup, mlp: mlpConfig };
@@ -271,7 +288,7 @@ function peerFor(run: PeerRun | null, optimizer: string, workload: string, tfjs:
   return { ns: best.nsPerParam, state: best.stateBytesPerParam, note: best.foreach === true ? 'foreach' : best.foreach === false ? 'loop' : '' };
 }
 
-function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: MlpRuns, matmul: { js: number; wasm: number; wasm2: number; peak: number }, peers: Record<'tfjsCpu' | 'tfjsWasm' | 'torch', PeerRun | null>, adapter: AdapterRun | null): void {
+function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: MlpRuns, matmul: { js: number; wasm: number; wasm2: number; peak: number } | null, peers: Record<'tfjsCpu' | 'tfjsWasm' | 'torch', PeerRun | null>, adapter: AdapterRun | null): void {
   const lines: string[] = [];
   const push = (s = ''): void => void lines.push(s);
   push('# Benchmarks');
@@ -306,7 +323,7 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: M
   push();
   push('## MLP 784-256-10, batch 128, Adam: training samples per second (higher is better)');
   push();
-  push(`One epoch of ${mlpConfig.samples} random samples (forward, cross-entropy, backward, step), the best epoch. descent runs the code a user writes (nn.Sequential of nn.Linear and nn.ReLU, F.crossEntropy, optim.Adam) under each kernel backend; its 'wasm' rows train at 1 and at 2 threads in alternation, an epoch each in turn, in two blocks of ${Math.ceil(mlpConfig.reps / 2)} epochs per thread count, and between the blocks PyTorch trains the same MLP in a process of its own (${mlpConfig.reps} epochs per thread count, its MLP first in the process); PyTorch's row is the better of that run and its main run (the MLP first there too). The relaxed-SIMD row is the best of ${mlpConfig.reps} epochs on one thread, in a Node process of its own started with the flag. The 'js' row is the best of ${Math.min(mlpConfig.reps, 3)} epochs.`);
+  push(`One epoch of ${mlpConfig.samples} random samples (forward, cross-entropy, backward, step), the best epoch. descent runs the code a user writes (nn.Sequential of nn.Linear and nn.ReLU, F.crossEntropy, optim.Adam) under each kernel backend; each of its rows is measured in a Node process of its own (bench/fresh-process.ts), as PyTorch's MLP is, not after the optimizer benchmarks above in the bench's process. Its 'wasm' rows train at 1 and at 2 threads in alternation, an epoch each in turn, in two blocks (two processes) of ${Math.ceil(mlpConfig.reps / 2)} epochs per thread count (kernel parts that ran on the worker thread: ${mlp.partsOnWorkers.join(' and ')}), and between the blocks PyTorch trains the same MLP in a process of its own (${mlpConfig.reps} epochs per thread count, its MLP first in the process); PyTorch's row is the better of that run and its main run (the MLP first there too). The relaxed-SIMD row is the best of ${mlpConfig.reps} epochs on one thread, in a Node process of its own started with the flag. The 'js' row is the best of ${Math.min(mlpConfig.reps, 3)} epochs.`);
   push();
   const torchAt = (threads: number) => peers.torch?.byThreads?.find((r) => r.threads === threads) ?? null;
   const torchMlp1 = torchAt(1)?.mlp?.samplesPerSecond ?? null;
@@ -325,11 +342,11 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: M
   ];
   for (const [name, v] of mlpRows) push(`| ${name} | ${fmt(v, 0)} | ${fmt(ratio(v, torchMlp1))} | ${fmt(ratio(v, torchMlp2))} |`);
   push();
-  push(`The matrix product inside (float32, 128 × 784 times 784 × 256, the first layer's forward), GFLOP/s, beside the measured WebAssembly SIMD multiply-add peak (asm/peak.ts, compiled at bench time, not part of the library: a 4 × 8 micro-kernel's inner loop over operands in L1, f32x4 mul + add; the ceiling of any WASM SIMD product without relaxed-SIMD FMA, which Node 20 lacks by default). The product on 1 thread, on 2 threads and a run of the peak loop take turns for at least ${gemmTiming.minMs} ms; each is the best of its turns:`);
+  push(`The matrix product inside (float32, 128 × 784 times 784 × 256, the first layer's forward), GFLOP/s, beside the measured WebAssembly SIMD multiply-add peak (asm/peak.ts, compiled at bench time, not part of the library: a 4 × 8 micro-kernel's inner loop over operands in L1, f32x4 mul + add; the ceiling of any WASM SIMD product without relaxed-SIMD FMA, which Node 20 lacks by default). The product on 1 thread, on 2 threads and a run of the peak loop take turns for at least ${gemmTiming.minMs} ms, in a Node process of its own (bench/fresh-process.ts); each is the best of its turns:`);
   push();
   push(`| descent JS \`gemm\` | descent WASM SIMD \`wasmGemm\` | the same, 2 threads | WASM SIMD peak (1 thread) | descent ÷ peak | ${(peers.torch?.byThreads ?? []).map((r) => `${torchName} ${r.threads} thread${r.threads === 1 ? '' : 's'}`).join(' | ')} |`);
   push(`| ---: | ---: | ---: | ---: | ---: |${(peers.torch?.byThreads ?? []).map(() => ' ---: |').join('')}`);
-  push(`| ${fmt(matmul.js, 1)} | ${fmt(matmul.wasm, 1)} | ${fmt(matmul.wasm2, 1)} | ${fmt(matmul.peak, 1)} | ${fmt(ratio(matmul.wasm, matmul.peak))} |${(peers.torch?.byThreads ?? []).map((r) => ` ${fmt(r.matmulGflops, 1)} |`).join('')}`);
+  push(`| ${fmt(matmul?.js, 1)} | ${fmt(matmul?.wasm, 1)} | ${fmt(matmul?.wasm2, 1)} | ${fmt(matmul?.peak, 1)} | ${fmt(ratio(matmul?.wasm, matmul?.peak))} |${(peers.torch?.byThreads ?? []).map((r) => ` ${fmt(r.matmulGflops, 1)} |`).join('')}`);
   push();
   if (adapter?.backends) {
     push(`The TensorFlow.js adapter's cost: the same MLP as a \`tf.LayersModel\` (${adapter.samples} random samples, batch ${adapter.batch}, \`model.fit\`, best of ${adapter.reps} epochs, the two optimizers alternating in one process), trained by TensorFlow.js's own Adam and by descent's Adam through \`descent/tfjs\` (which copies each gradient in and each new value out):`);
@@ -361,7 +378,7 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: M
   target(`Adam ${dense[0]!.label}, 1 thread ÷ floor`, floorRatio('adam', dense[0]!.label), 1.25);
   target(`Adam ${dense[0]!.label}, 2 threads ÷ the 2-thread floor (cut as the step is)`, floorRatio('adam', adamTwoThreads.label), 1.25);
   for (const t of stepTargets) target(t.label, stepTargetRatio(t, ours), t.limit);
-  target('GEMM 128×784×256 ÷ measured WASM SIMD multiply-add peak', ratio(matmul.wasm, matmul.peak), 0.7, true);
+  target('GEMM 128×784×256 ÷ measured WASM SIMD multiply-add peak', ratio(matmul?.wasm, matmul?.peak), 0.7, true);
   for (const r of ours) {
     if (r.optimizer === 'adam') continue;
     target(`${SPECS.find((s) => s.key === r.optimizer)!.label} ${r.workload}, descent ÷ floor`, ratio(r.wasmKernel ?? r.wasm, r.floor), 1.5);
