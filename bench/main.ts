@@ -39,7 +39,7 @@ const sparse: Workload[] = quick
   ? [{ label: '64k × 16, 10% rows', count: 1, size: M, width: 16, rows: 6554 }]
   : [{ label: '1M × 16, 10% rows', count: 1, size: 16 * M, width: 16, rows: 104858 }];
 const timing: Timing = quick ? { reps: 5, warmup: 3, minMs: 60 } : { reps: 9, warmup: 4, minMs: 300 };
-/** The MLP's epochs: descent's wasm runs take 2 blocks of ⌈reps / 2⌉ (PyTorch's MLP-only run between them), PyTorch `reps` in each of its runs. */
+/** The MLP's epochs per thread count: descent's wasm rows take 2 blocks of `reps` (PyTorch's MLP-only run between them), PyTorch `reps` in each of its two runs. */
 const mlpConfig: MlpConfig = quick ? { samples: 2560, batch: 128, reps: 8 } : { samples: 10240, batch: 128, reps: 6 };
 /** The GEMM beside the peak: rounds of (1 thread, 2 threads, peak), best of each, for at least `minMs`. */
 const gemmTiming: Timing = quick ? { reps: 30, warmup: 5, minMs: 400 } : { reps: 100, warmup: 10, minMs: 1500 };
@@ -226,7 +226,8 @@ async function main(): Promise<void> {
   const python = torchPython();
   const torchHere = withPeers && torchAvailable(python);
   // descent's wasm MLP at 1 and 2 threads in two blocks, each a fresh process, and PyTorch's MLP (a process of its own, MLP first) between them.
-  const block: FreshJob = { kind: 'mlp', backend: 'wasm', config: { ...mlpConfig, reps: Math.ceil(mlpConfig.reps / 2) }, threadCounts: [1, 2] };
+  // Each block takes as many epochs per thread count as each of PyTorch's two runs, so both trainers' rows are the best of 2 × reps epochs.
+  const block: FreshJob = { kind: 'mlp', backend: 'wasm', config: mlpConfig, threadCounts: [1, 2] };
   const blockA = inFreshProcess(block, 'MLP, first block, 1 and 2 threads');
   const torchMlpRun = torchHere ? runPeer(python[0]!, [...python.slice(1), '-'], { optimizers: [], workloads: [], reps: 1, warmup: 0, mlp: mlpConfig, threads: TORCH_THREADS }, 'PyTorch CPU, the MLP alone, between descent\'s two MLP blocks', readFileSync(join(root, 'bench', 'peers', 'torch_peer.py'), 'utf8')) : null;
   const blockB = inFreshProcess(block, 'MLP, second block, 1 and 2 threads');
@@ -323,7 +324,7 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: M
   push();
   push('## MLP 784-256-10, batch 128, Adam: training samples per second (higher is better)');
   push();
-  push(`One epoch of ${mlpConfig.samples} random samples (forward, cross-entropy, backward, step), the best epoch. descent runs the code a user writes (nn.Sequential of nn.Linear and nn.ReLU, F.crossEntropy, optim.Adam) under each kernel backend; each of its rows is measured in a Node process of its own (bench/fresh-process.ts), as PyTorch's MLP is, not after the optimizer benchmarks above in the bench's process. Its 'wasm' rows train at 1 and at 2 threads in alternation, an epoch each in turn, in two blocks (two processes) of ${Math.ceil(mlpConfig.reps / 2)} epochs per thread count (kernel parts that ran on the worker thread: ${mlp.partsOnWorkers.join(' and ')}), and between the blocks PyTorch trains the same MLP in a process of its own (${mlpConfig.reps} epochs per thread count, its MLP first in the process); PyTorch's row is the better of that run and its main run (the MLP first there too). The relaxed-SIMD row is the best of ${mlpConfig.reps} epochs on one thread, in a Node process of its own started with the flag. The 'js' row is the best of ${Math.min(mlpConfig.reps, 3)} epochs.`);
+  push(`One epoch of ${mlpConfig.samples} random samples (forward, cross-entropy, backward, step), the best epoch. descent runs the code a user writes (nn.Sequential of nn.Linear and nn.ReLU, F.crossEntropy, optim.Adam) under each kernel backend; each of its rows is measured in a Node process of its own (bench/fresh-process.ts), as PyTorch's MLP is, not after the optimizer benchmarks above in the bench's process. Its 'wasm' rows train at 1 and at 2 threads in alternation, an epoch each in turn, in two blocks (two processes) of ${mlpConfig.reps} epochs per thread count (kernel parts that ran on the worker thread: ${mlp.partsOnWorkers.join(' and ')}), and between the blocks PyTorch trains the same MLP in a process of its own (${mlpConfig.reps} epochs per thread count, its MLP first in the process); PyTorch's row is the better of that run and its main run (the MLP first there too): each trainer's row is the best of ${2 * mlpConfig.reps} epochs per thread count. The relaxed-SIMD row is the best of ${mlpConfig.reps} epochs on one thread, in a Node process of its own started with the flag. The 'js' row is the best of ${Math.min(mlpConfig.reps, 3)} epochs.`);
   push();
   const torchAt = (threads: number) => peers.torch?.byThreads?.find((r) => r.threads === threads) ?? null;
   const torchMlp1 = torchAt(1)?.mlp?.samplesPerSecond ?? null;
