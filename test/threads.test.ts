@@ -104,10 +104,9 @@ describe('results are the same bytes at 1, 2 and 3 threads', () => {
     const before = poolReport().partsOnWorkers;
     const two = await trainBenchMlp(2);
     const three = await trainBenchMlp(3);
-    // 784·256·128 multiply-adds per product are above the products' threshold; its 203,530
-    // params are below the optimizer kernels' (their split is the next two tests').
+    // 784·256·128 multiply-adds per product and 203,530 params are above both thresholds.
     expect(784 * 256 * 128).toBeGreaterThanOrEqual(PARALLEL_MIN_WORK);
-    expect(784 * 256 + 256 + 2570).toBeLessThan(PARALLEL_MIN_ELEMENTS);
+    expect(784 * 256 + 256 + 2570).toBeGreaterThanOrEqual(PARALLEL_MIN_ELEMENTS);
     expect(poolReport().partsOnWorkers).toBeGreaterThan(before);
     expectSameBytes(two, one);
     expectSameBytes(three, one);
@@ -139,8 +138,8 @@ describe('results are the same bytes at 1, 2 and 3 threads', () => {
 
   it('every optimizer of the registry: 3 steps at 1 and at 2 threads leave the same params and state', async () => {
     await workersServing(2);
-    // 4097 × 64 = 262,208 values: past the split threshold, and a matrix for Muon and Adafactor.
-    const shape = [4097, 64];
+    // 2049 × 64 = 131,136 values: past the split threshold, and a matrix for Muon and Adafactor.
+    const shape = [2049, 64];
     const size = shape[0]! * shape[1]!;
     expect(size).toBeGreaterThanOrEqual(PARALLEL_MIN_ELEMENTS);
     const specs = optimizerSpecs.filter((spec) => 'kernels' in spec && spec.gradients !== 'sparse');
