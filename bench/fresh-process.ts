@@ -1,9 +1,9 @@
 /**
  * descent's training and matrix-product rows, each block in a Node process of its own (bench/
  * main.ts starts them): measured in a fresh process, as PyTorch's are (its MLP runs first in
- * its process), not after the optimizer benchmarks in the bench's own process. There, with the
- * 16M-value workloads' arenas live and their JavaScript reference kernels' garbage about, the
- * 2-thread product ran at 1.17× its one-thread speed where a fresh process ran it at 1.6–1.8×.
+ * its process), not after the optimizer benchmarks in the bench's own process. There the
+ * 2-thread product ran at 1.17× its one-thread speed, where a fresh process ran it at 1.6–1.8×
+ * (the cause is not known: replaying Adam's 16M rows alone before it did not slow it).
  * Started with --experimental-wasm-relaxed-simd for the row of the matmul's relaxed-SIMD build,
  * which Chrome ≥ 114 and Node ≥ 22 run by default and Node 20 only behind that flag.
  *
