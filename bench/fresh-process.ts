@@ -31,8 +31,8 @@ export interface FreshRun {
 }
 
 const job = JSON.parse(process.argv[2]!) as FreshJob;
-const run: FreshRun = { matmul: kernelReport().matmul, partsOnWorkers: 0 };
-if (job.kind === 'mlp') run.samplesPerSecond = await measureMlp(job.backend, job.config, job.threadCounts);
-else run.gflops = await measureMatmul(job.m, job.k, job.n, job.timing, simdPeak());
-run.partsOnWorkers = poolReport().partsOnWorkers;
+const measured: Pick<FreshRun, 'samplesPerSecond' | 'gflops'> = job.kind === 'mlp'
+  ? { samplesPerSecond: await measureMlp(job.backend, job.config, job.threadCounts) }
+  : { gflops: await measureMatmul(job.m, job.k, job.n, job.timing, simdPeak()) };
+const run: FreshRun = { matmul: kernelReport().matmul, ...measured, partsOnWorkers: poolReport().partsOnWorkers };
 console.log(JSON.stringify(run));

@@ -9,12 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { Generator, Tensor, optim, kernelReport, setThreads, threads, withThreads, MAX_THREADS } from '../src/index.js';
+import { Generator, Tensor, nn, optim, kernelReport, setThreads, threads, withThreads, MAX_THREADS } from '../src/index.js';
 import { poolReport } from '../src/wasm/pool.js';
 import { splitSegments, PARALLEL_MIN_ELEMENTS } from '../src/wasm/parallel.js';
 import { cutOf, wasmGemm, PARALLEL_MIN_WORK } from '../src/wasm/gemm.js';
 import { linear } from '../src/tensor/linalg.js';
-import { nn } from '../src/index.js';
 import { optimizerSpecs, type OptimizerSpec } from '../src/optim/registry.js';
 import { bytesOf, trainBenchMlp, turn, workersServing } from './helpers/threads.js';
 
@@ -144,7 +143,7 @@ describe('results are the same bytes at 1, 2 and 3 threads', () => {
     expect(size).toBeGreaterThanOrEqual(PARALLEL_MIN_ELEMENTS);
     const specs = optimizerSpecs.filter((spec) => 'kernels' in spec && spec.gradients !== 'sparse');
     expect(specs.length).toBeGreaterThanOrEqual(14);
-    // Drawn once: a million normals per tensor for every run would take most of the test's time.
+    // Drawn once: fresh normals for every optimizer and thread count would take most of the test's time.
     const rng = new Generator(5);
     const draws = [0, 1, 2, 3].map(() => Float32Array.from({ length: size }, () => rng.normal()));
     const stepped = (spec: OptimizerSpec, count: number): Uint8Array[] => {

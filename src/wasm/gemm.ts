@@ -198,23 +198,26 @@ export function wasmGemm(
     const workBytes = align64(kernelBytes);
     const { byColumns, size } = split;
     runParts(pool, gemmCall(pool), parts, (part, out, from) => {
-      const first = part * size;
-      const count = Math.min(size, (byColumns ? n : m) - first);
-      out[from] = aAddress + (byColumns ? 0 : first * aRowStride);
+      // The part's first row and column of C, and its extent.
+      const row = byColumns ? 0 : part * size;
+      const col = byColumns ? part * size : 0;
+      const rows = byColumns ? m : Math.min(size, m - row);
+      const cols = byColumns ? Math.min(size, n - col) : n;
+      out[from] = aAddress + row * aRowStride;
       out[from + 1] = aRowStride;
       out[from + 2] = aStepStride;
-      out[from + 3] = bAddress + (byColumns ? first * bColStride : 0);
+      out[from + 3] = bAddress + col * bColStride;
       out[from + 4] = bStepStride;
       out[from + 5] = bColStride;
-      out[from + 6] = cPlace.address + (byColumns ? 4 * first : first * 4 * n);
+      out[from + 6] = cPlace.address + row * 4 * n + 4 * col;
       out[from + 7] = 4 * n;
       out[from + 8] = accumulate;
-      out[from + 9] = biasAddress === 0 || !byColumns ? biasAddress : biasAddress + 4 * first;
+      out[from + 9] = biasAddress === 0 ? 0 : biasAddress + 4 * col;
       out[from + 10] = relu;
       out[from + 11] = base + kernelAt + part * workBytes;
-      out[from + 12] = byColumns ? m : count;
+      out[from + 12] = rows;
       out[from + 13] = k;
-      out[from + 14] = byColumns ? count : n;
+      out[from + 14] = cols;
       return 15;
     });
   }
