@@ -129,3 +129,25 @@ export function streamRows(param: usize, values: usize, indices: usize, rows: i3
     }
   }
 }
+
+/**
+ * The arithmetic floor of an adaptive step (Adam, AdamW, RMSprop, Adagrad, …): the one square
+ * root and one division per vector such a step takes, over every segment, with the least memory
+ * traffic that keeps them (array 0 read and written, array 1 read). The divider computes both,
+ * one after the other, so where the arrays sit in cache this, not the stream, bounds the step.
+ * Each value becomes `x + scale·x / (√|y| + 1)`: with scale 0 it stays as it was.
+ */
+export function sqrtDivide(table: usize, count: i32, off1: i32, scale: f32): void {
+  const vs = f32x4.splat(scale);
+  const one = f32x4.splat(1);
+  for (let s = 0; s < count; s++) {
+    const end = segmentEnd(table, s);
+    for (let p = segmentAddress(table, s); p < end; p += 32) {
+      const x0 = v128.load(p), x1 = v128.load(p, 16);
+      const d0 = f32x4.add(f32x4.sqrt(f32x4.abs(v128.load(at(p, off1)))), one);
+      const d1 = f32x4.add(f32x4.sqrt(f32x4.abs(v128.load(at(p, off1), 16))), one);
+      v128.store(p, f32x4.add(x0, f32x4.mul(vs, f32x4.div(x0, d0))));
+      v128.store(p, f32x4.add(x1, f32x4.mul(vs, f32x4.div(x1, d1))), 16);
+    }
+  }
+}

@@ -88,6 +88,12 @@ export interface Spec {
   floor: Pass[];
   /** LAMB and LARS need per-param segments (their trust ratios are per param). */
   perParam?: boolean;
+  /**
+   * Its fused kernel takes a square root and a division per vector (at least): the bench times
+   * that arithmetic alone beside the step (`sqrtDivide`, asm/floor.ts), the step's bound where
+   * its arrays sit in cache.
+   */
+  sqrtDivide?: true;
   /** The bare fused call over every listed param, at step t. */
   kernel?(arena: ParamArena, indices: readonly number[], t: number): void;
   kernelRows?(arena: ParamArena, staged: StagedRows, t: number): void;
@@ -121,37 +127,37 @@ export const SPECS: Spec[] = [
     js: { module: 'sgd', name: 'SGD', options: { lr: 0.01, momentum: 0.9 } }, tfjs: 'momentum', torch: { cls: 'SGD', kwargs: { lr: 0.01, momentum: 0.9 } },
   },
   {
-    key: 'adagrad', label: 'Adagrad', state: fusedStateArrays('adagrad'), floor: [[3, 2]],
+    key: 'adagrad', label: 'Adagrad', state: fusedStateArrays('adagrad'), floor: [[3, 2]], sqrtDivide: true,
     kernel: (a, i, t) => adagradFused(a, i, scalars.adagradScalars(adagradH, adagradOptions, t)),
     js: { module: 'adagrad', name: 'Adagrad', options: { lr: 0.01 } }, tfjs: 'adagrad', torch: { cls: 'Adagrad', kwargs: { lr: 0.01 } },
   },
   {
-    key: 'rmsprop', label: 'RMSprop', state: fusedStateArrays('rmsprop'), floor: [[3, 2]],
+    key: 'rmsprop', label: 'RMSprop', state: fusedStateArrays('rmsprop'), floor: [[3, 2]], sqrtDivide: true,
     kernel: (a, i) => rmspropFused(a, i, scalars.rmspropScalars(rmspropH, rmspropOptions(false, 0)), false),
     js: { module: 'rmsprop', name: 'RMSprop', options: { lr: 0.01 } }, tfjs: 'rmsprop', torch: { cls: 'RMSprop', kwargs: { lr: 0.01 } },
   },
   {
-    key: 'rmsprop-cm', label: 'RMSprop centered + momentum', state: fusedStateArrays('rmsprop', { centered: true, momentum: 0.9 }), floor: [[5, 4]],
+    key: 'rmsprop-cm', label: 'RMSprop centered + momentum', state: fusedStateArrays('rmsprop', { centered: true, momentum: 0.9 }), floor: [[5, 4]], sqrtDivide: true,
     kernel: (a, i) => rmspropFused(a, i, scalars.rmspropScalars(rmspropH, rmspropOptions(true, 0.9)), true),
     js: { module: 'rmsprop', name: 'RMSprop', options: { lr: 0.01, centered: true, momentum: 0.9 } }, torch: { cls: 'RMSprop', kwargs: { lr: 0.01, centered: true, momentum: 0.9 } },
   },
   {
-    key: 'adam', label: 'Adam', state: fusedStateArrays('adam'), floor: [[4, 3]],
+    key: 'adam', label: 'Adam', state: fusedStateArrays('adam'), floor: [[4, 3]], sqrtDivide: true,
     kernel: (a, i, t) => adamFused(a, i, scalars.adamScalars(adamH, { lr: 1e-3, betas, eps: 1e-8, weightDecay: 0 }, false, t), false),
     js: { module: 'adam', name: 'Adam', options: { lr: 1e-3 } }, tfjs: 'adam', torch: { cls: 'Adam', kwargs: { lr: 1e-3 } },
   },
   {
-    key: 'amsgrad', label: 'Adam amsgrad', state: fusedStateArrays('adam', { amsgrad: true }), floor: [[5, 4]],
+    key: 'amsgrad', label: 'Adam amsgrad', state: fusedStateArrays('adam', { amsgrad: true }), floor: [[5, 4]], sqrtDivide: true,
     kernel: (a, i, t) => adamFused(a, i, scalars.adamScalars(adamH, { lr: 1e-3, betas, eps: 1e-8, weightDecay: 0 }, false, t), true),
     js: { module: 'adam', name: 'Adam', options: { lr: 1e-3, amsgrad: true } }, torch: { cls: 'Adam', kwargs: { lr: 1e-3, amsgrad: true } },
   },
   {
-    key: 'adamw', label: 'AdamW', state: fusedStateArrays('adamw'), floor: [[4, 3]],
+    key: 'adamw', label: 'AdamW', state: fusedStateArrays('adamw'), floor: [[4, 3]], sqrtDivide: true,
     kernel: (a, i, t) => adamFused(a, i, scalars.adamScalars(adamH, { lr: 1e-3, betas, eps: 1e-8, weightDecay: 1e-2 }, true, t), false),
     js: { module: 'adamw', name: 'AdamW', options: { lr: 1e-3 } }, torch: { cls: 'AdamW', kwargs: { lr: 1e-3 } },
   },
   {
-    key: 'adadelta', label: 'Adadelta', state: fusedStateArrays('adadelta'), floor: [[4, 3]],
+    key: 'adadelta', label: 'Adadelta', state: fusedStateArrays('adadelta'), floor: [[4, 3]], sqrtDivide: true,
     kernel: (a, i) => adadeltaFused(a, i, scalars.adadeltaScalars(adadeltaH, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0 })),
     js: { module: 'adadelta', name: 'Adadelta', options: {} }, tfjs: 'adadelta', torch: { cls: 'Adadelta', kwargs: {} },
   },
@@ -161,7 +167,7 @@ export const SPECS: Spec[] = [
     js: { module: 'adamax', name: 'Adamax', options: {} }, tfjs: 'adamax', torch: { cls: 'Adamax', kwargs: {} },
   },
   {
-    key: 'nadam', label: 'NAdam', state: fusedStateArrays('nadam'), floor: [[4, 3]],
+    key: 'nadam', label: 'NAdam', state: fusedStateArrays('nadam'), floor: [[4, 3]], sqrtDivide: true,
     kernel: (() => {
       // NAdam's μ product lives with the state; a run starts over at t = 1.
       let muProduct = 1;
@@ -174,7 +180,7 @@ export const SPECS: Spec[] = [
     js: { module: 'nadam', name: 'NAdam', options: {} }, torch: { cls: 'NAdam', kwargs: {} },
   },
   {
-    key: 'radam', label: 'RAdam', state: fusedStateArrays('radam'), floor: [[4, 3]],
+    key: 'radam', label: 'RAdam', state: fusedStateArrays('radam'), floor: [[4, 3]], sqrtDivide: true,
     // Step 10 on: past ρₜ > 5, so the timed steps take the rectified (dearer) branch, as the class's do after warm-up.
     kernel: (a, i, t) => radamFused(a, i, scalars.radamScalars(radamH, { lr: 1e-3, betas, eps: 1e-8, weightDecay: 0 }, t + 10)),
     js: { module: 'radam', name: 'RAdam', options: {} }, torch: { cls: 'RAdam', kwargs: {} },
@@ -216,6 +222,10 @@ export interface DescentResult {
   floor: number;
   /** Gradients assigned with `p.grad = t`: the class's step on gradients from backward, timed beside `wasm` in its process. */
   backwardBaseline?: number;
+  /** Gradients assigned with `p.grad = t`: copying them into an arena's gradient slots, nothing else, timed beside `wasm`. */
+  copies?: number;
+  /** `Spec.sqrtDivide`, one thread: a square root and a division per vector over the same arena, timed beside `wasm`. */
+  sqrtDivideFloor?: number;
   /** The class's `step()` on the 'js' backend. */
   js: number | null;
   jsNote?: string;
@@ -327,6 +337,12 @@ function floorStep(spec: Spec, arena: ParamArena, paramCount: number): () => voi
   };
 }
 
+/** One call of `sqrtDivide` over every parameter of `arena` (a square root and a division per vector, values unchanged). */
+function sqrtDivideStep(arena: ParamArena, paramCount: number): () => void {
+  const all = Object.freeze(Array.from({ length: paramCount }, (_, i) => i));
+  return () => arena.kernels.sqrtDivide(arena.tableAddress, arena.writeSegments(all, false), arena.gradOffset, 0);
+}
+
 /** Starts the kernel workers for `count` threads and waits until they serve calls (they start asynchronously). */
 export async function threadsReady(count: number): Promise<void> {
   if (count === 1) return;
@@ -381,6 +397,10 @@ interface ClassTiming {
    * backward left in place, over params of its own, timed in alternation with this step.
    */
   baselineMs?: number;
+  /** Gradients assigned with `p.grad = t` on the fused path: the copies into a gradient slot per param alone. */
+  copiesMs?: number;
+  /** `Spec.sqrtDivide` on one thread: the step's square roots and divisions alone. */
+  sqrtDivideMs?: number;
   stateBytes: number;
 }
 
@@ -422,9 +442,14 @@ async function measureClass(spec: Spec, w: Workload, backend: KernelBackend, tim
     if (floorArena === null || grads instanceof SparseRows) return { ms: bestOf(step, timing), stateBytes };
     grads.forEach((g, i) => floorArena.gradView(i).set(g));
     const floor = floorStep(spec, floorArena, params.length);
-    const calls = assigned ? [step, floor, stepOnBackwardGradients(ctor, spec, w, grads)] : [step, floor];
-    const [ms, floorMs, baselineMs] = bestOfEachInterleaved(calls, timing);
-    return { ms: ms!, floorMs, baselineMs, stateBytes };
+    const extras: Record<string, () => void> = {};
+    if (assigned) {
+      extras.baselineMs = stepOnBackwardGradients(ctor, spec, w, grads);
+      extras.copiesMs = (): void => grads.forEach((g, i) => floorArena.gradView(i).set(g));
+    }
+    if (spec.sqrtDivide === true && threads === 1) extras.sqrtDivideMs = sqrtDivideStep(floorArena, params.length);
+    const [ms, floorMs, ...times] = bestOfEachInterleaved([step, floor, ...Object.values(extras)], timing);
+    return { ms: ms!, floorMs, stateBytes, ...Object.fromEntries(Object.keys(extras).map((name, k) => [name, times[k]!])) };
   }));
 }
 
@@ -520,6 +545,8 @@ export async function measureDescent(spec: Spec, w: Workload, timing: Timing): P
     fusedKernel: fusedMs === undefined ? undefined : perValue(fusedMs),
     floor: perValue(floorMs),
     backwardBaseline: typeof wasm === 'string' || wasm.baselineMs === undefined ? undefined : perValue(wasm.baselineMs),
+    copies: typeof wasm === 'string' || wasm.copiesMs === undefined ? undefined : perValue(wasm.copiesMs),
+    sqrtDivideFloor: typeof wasm === 'string' || wasm.sqrtDivideMs === undefined ? undefined : perValue(wasm.sqrtDivideMs),
     js: typeof js === 'string' ? null : perValue(js.ms),
     jsNote: note,
     wasmStateBytes: 4 * spec.state.length,
