@@ -2,10 +2,15 @@
  * `npm run bench`: descent's fused WebAssembly and plain JavaScript optimizer steps, the
  * memory-bandwidth floor, TensorFlow.js (cpu and wasm backends) and PyTorch CPU (optimizer steps
  * on one thread), side by side in one run; then MLP training throughput and the matrix product
- * at 1 and 2 threads against PyTorch at 1 and 2 threads, and the TensorFlow.js adapter's cost.
+ * at 1 and 2 threads against PyTorch at 1 and 2 threads (the MLP's epochs paired with
+ * PyTorch's, bench/paired.ts), and the TensorFlow.js adapter's cost.
  * Prints the tables and writes BENCHMARKS.md.
  *
  *   node bench/run.mjs [--quick] [--no-peers] [--only=adam,sgd] [--out=BENCHMARKS.md]
+ *                      [--mlp-rounds=N] [--paired-mlp-only]
+ *
+ * --mlp-rounds sets the paired MLP comparison's rounds; --paired-mlp-only runs that comparison
+ * alone, prints it and writes no report.
  *
  * Timing: every number is the best of N runs after warm-up runs (the first calls of a
  * WebAssembly function run in V8's baseline tier). The peers run in child processes so their
@@ -18,8 +23,9 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SPECS, measureDescent, type DescentResult, type Spec, type Workload, type Timing } from './optimizers.js';
-import type { MlpConfig } from './mlp.js';
+import type { MlpConfig, MlpMeasurement } from './mlp.js';
 import type { FreshJob, FreshRun } from './fresh-process.js';
+import { pairedRatio, ratioVerdict, type PairedRatio } from './paired.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -30,6 +36,7 @@ const quick = flag('quick');
 const withPeers = !flag('no-peers');
 const only = option('only')?.split(',');
 const outFile = resolve(root, option('out') ?? 'BENCHMARKS.md');
+const pairedMlpOnly = flag('paired-mlp-only');
 
 const M = 2 ** 20;
 const dense: Workload[] = quick
@@ -39,8 +46,11 @@ const sparse: Workload[] = quick
   ? [{ label: '64k × 16, 10% rows', count: 1, size: M, width: 16, rows: 6554 }]
   : [{ label: '1M × 16, 10% rows', count: 1, size: 16 * M, width: 16, rows: 104858 }];
 const timing: Timing = quick ? { reps: 5, warmup: 3, minMs: 60 } : { reps: 9, warmup: 4, minMs: 300 };
-/** The MLP's epochs per thread count: descent's wasm rows take 2 blocks of `reps` (PyTorch's MLP-only run between them), PyTorch `reps` in each of its two runs. */
+/** The MLP's epochs per thread count where one process times one trainer: the relaxed-SIMD row, the peers' own runs (PyTorch's only when the paired run has no PyTorch epochs). */
 const mlpConfig: MlpConfig = quick ? { samples: 2560, batch: 128, reps: 8 } : { samples: 10240, batch: 128, reps: 6 };
+/** Rounds of the paired MLP comparison: per round and thread count an epoch of descent's 'wasm' MLP and one of PyTorch's. */
+const pairedRounds = Number(option('mlp-rounds') ?? (quick ? 6 : 12));
+if (!Number.isInteger(pairedRounds) || pairedRounds < 1) throw new RangeError(`bench: --mlp-rounds wants a positive integer, got '${option('mlp-rounds')}'`);
 /** The GEMM beside the peak: rounds of (1 thread, 2 threads, peak), best of each, for at least `minMs`. */
 const gemmTiming: Timing = quick ? { reps: 30, warmup: 5, minMs: 400 } : { reps: 100, warmup: 10, minMs: 1500 };
 /** Adam on the large tensor, its step and its floor each on 2 threads. */
@@ -93,7 +103,7 @@ function stepTargetRatio(t: StepTarget, results: readonly DescentResult[]): numb
   if (r === undefined) return null;
   return t.versusBackward ? ratio(r.wasm, r.backwardBaseline) : ratio(r.wasmKernel ?? r.wasm, r.floor);
 }
-const specs = SPECS.filter((s) => only === undefined || only.includes(s.key));
+const specs = pairedMlpOnly ? [] : SPECS.filter((s) => only === undefined || only.includes(s.key));
 const workloadsOf = (s: Spec): Workload[] => (s.sparse ? sparse : s.key === 'adam' ? [...dense, ...adamExtras] : dense);
 
 const log = (line: string): void => void process.stdout.write(line + '\n');
@@ -191,9 +201,30 @@ interface MlpRuns {
   wasm: number | null;
   wasm2: number | null;
   relaxed: number | null;
-  /** Kernel parts that ran on the worker thread in each wasm block's process (0: the 2-thread row ran on one thread). */
-  partsOnWorkers: number[];
+  /** Kernel parts that ran on the worker thread in the paired run's timed epochs, per thread count of `TORCH_THREADS` (0 at 2 threads: that row ran on one thread). */
+  partsOnWorkers: MlpMeasurement['partsOnWorkers'];
+  /** descent ÷ PyTorch from the paired epochs, per thread count of `TORCH_THREADS`: the summary, or why there is none. */
+  paired: Array<{ threads: number; ratio: PairedRatio | null; missing?: string }>;
 }
+
+/**
+ * The paired comparison at each thread count, or why it is missing there: no PyTorch, a failed
+ * run, or a 2-thread epoch of descent's that ran no part on the worker (then it was no 2-thread
+ * epoch).
+ */
+function pairedResults(run: MlpMeasurement | undefined, why: string | null): MlpRuns['paired'] {
+  return TORCH_THREADS.map((threads, t) => {
+    if (why !== null) return { threads, ratio: null, missing: why };
+    if (run?.pairs === undefined) return { threads, ratio: null, missing: run?.peerFailure ?? 'the paired run gave no pairs' };
+    const parts = run.partsOnWorkers[t]!;
+    if (threads > 1 && parts.fewestInAnEpoch === 0) return { threads, ratio: null, missing: `an epoch of descent's at ${threads} threads ran no kernel part on a worker (${parts.total} in all): it ran on one thread` };
+    return { threads, ratio: pairedRatio(run.pairs[t]!.map((pair) => pair.descent / pair.peer)) };
+  });
+}
+
+const pairedLine = (r: PairedRatio): string => `geometric mean ${fmt(r.geometricMean, 3)} [${fmt(r.lo, 3)}, ${fmt(r.hi, 3)}] (95 % t-interval on log ratios), median ${fmt(r.median, 3)}, min–max ${fmt(r.min, 3)}–${fmt(r.max, 3)}, ${r.pairs} pairs`;
+const partsLine = (parts: MlpRuns['partsOnWorkers']): string =>
+  parts.length === 0 ? 'not measured' : TORCH_THREADS.map((threads, t) => `${parts[t]!.total} at ${threads} thread${threads === 1 ? '' : 's'} (at least ${parts[t]!.fewestInAnEpoch} in every epoch)`).join(', ');
 
 /** One of descent's MLP or matmul blocks in a Node process of its own (bench/fresh-process.ts), started with `flags`; null where it fails (its reason logged). */
 function inFreshProcess(job: FreshJob, label: string, flags: readonly string[] = []): FreshRun | null {
@@ -206,13 +237,17 @@ function inFreshProcess(job: FreshJob, label: string, flags: readonly string[] =
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as FreshRun;
 }
 
-/** `run` with, per thread count, the better MLP and matmul of it and `other` (PyTorch's MLP-only run). */
-function withBestMlp(run: PeerRun, other: PeerRun | null): PeerRun {
-  if (!run.byThreads || !other?.byThreads) return run;
+/** PyTorch's best epoch per thread count of `TORCH_THREADS` in the paired run; null where it has no pairs. */
+function pairedTorchBest(run: MlpMeasurement | undefined): number[] | null {
+  return run?.pairs === undefined ? null : run.pairs.map((pairs) => Math.max(...pairs.map((pair) => pair.peer)));
+}
+
+/** `run` (PyTorch's main run) with its MLP rows taken from the paired run's PyTorch epochs, where those exist. */
+function withPairedMlp(run: PeerRun, best: number[] | null): PeerRun {
+  if (!run.byThreads || best === null) return run;
   const byThreads = run.byThreads.map((r) => {
-    const o = other.byThreads!.find((x) => x.threads === r.threads);
-    const sps = Math.max(r.mlp?.samplesPerSecond ?? 0, o?.mlp?.samplesPerSecond ?? 0);
-    return { threads: r.threads, mlp: sps > 0 ? { samplesPerSecond: sps } : null, matmulGflops: Math.max(r.matmulGflops, o?.matmulGflops ?? 0) };
+    const t = TORCH_THREADS.indexOf(r.threads);
+    return t < 0 ? r : { ...r, mlp: { samplesPerSecond: best[t]! } };
   });
   return { ...run, byThreads };
 }
@@ -239,27 +274,32 @@ async function main(): Promise<void> {
 
   const python = torchPython();
   const torchHere = withPeers && torchAvailable(python);
-  // descent's wasm MLP at 1 and 2 threads in two blocks, each a fresh process, and PyTorch's MLP (a process of its own, MLP first) between them.
-  // Each block takes as many epochs per thread count as each of PyTorch's two runs, so both trainers' rows are the best of 2 × reps epochs.
-  const block: FreshJob = { kind: 'mlp', backend: 'wasm', config: mlpConfig, threadCounts: [1, 2] };
-  const blockA = inFreshProcess(block, 'MLP, first block, 1 and 2 threads');
-  const torchMlpRun = torchHere ? runPeer(python[0]!, [...python.slice(1), '-'], { optimizers: [], workloads: [], reps: 1, warmup: 0, mlp: mlpConfig, threads: TORCH_THREADS }, 'PyTorch CPU, the MLP alone, between descent\'s two MLP blocks', readFileSync(join(root, 'bench', 'peers', 'torch_peer.py'), 'utf8')) : null;
-  const blockB = inFreshProcess(block, 'MLP, second block, 1 and 2 threads');
+  // descent's wasm MLP at 1 and 2 threads in a fresh process, with PyTorch's MLP trainer beside it: each of descent's epochs paired with one of PyTorch's.
+  const pairedJob: FreshJob = { kind: 'mlp', backend: 'wasm', config: { ...mlpConfig, reps: pairedRounds }, threadCounts: TORCH_THREADS, ...(torchHere ? { torchPython: python } : {}) };
+  const pairedRun = inFreshProcess(pairedJob, `MLP, 1 and 2 threads, ${pairedRounds} rounds${torchHere ? ', each epoch paired with one of PyTorch\'s' : ''}`);
+  const noPyTorch = !withPeers ? 'peers skipped (--no-peers)' : !torchHere ? `${python.join(' ')} cannot import torch` : pairedRun === null ? "descent's paired MLP process failed" : null;
+  const paired = pairedRun?.mlp;
+  const torchBest = pairedTorchBest(paired);
+  const pairs = pairedResults(paired, noPyTorch);
+  log(`  MLP 784-256-10 b${mlpConfig.batch} Adam, descent's 'wasm' kernels in the paired run: ${fmt(paired?.samplesPerSecond[0], 0)} samples/s on 1 thread, ${fmt(paired?.samplesPerSecond[1], 0)} on 2 threads (best epochs; kernel parts on the worker: ${partsLine(paired?.partsOnWorkers ?? [])})`);
+  if (torchBest !== null) log(`  PyTorch's MLP in the paired run: ${TORCH_THREADS.map((threads, t) => `${fmt(torchBest[t], 0)} samples/s on ${threads} thread${threads === 1 ? '' : 's'}`).join(', ')} (best epochs)`);
+  for (const p of pairs) log(`  MLP descent ÷ PyTorch, paired, ${p.threads} thread${p.threads === 1 ? '' : 's'}: ${p.ratio === null ? `skipped: ${p.missing}` : `${pairedLine(p.ratio)}: ≥ 1 ${ratioVerdict(p.ratio, 1)}`}`);
+  if (pairedMlpOnly) {
+    log('(--paired-mlp-only: no report written)');
+    return;
+  }
+
   const jsRun = inFreshProcess({ kind: 'mlp', backend: 'js', config: { ...mlpConfig, reps: Math.min(mlpConfig.reps, 3) }, threadCounts: [1] }, "MLP, kernel backend 'js'");
   const relaxedRun = inFreshProcess({ kind: 'mlp', backend: 'wasm', config: mlpConfig, threadCounts: [1] }, 'MLP, relaxed-SIMD build', ['--experimental-wasm-relaxed-simd']);
-  const best = (k: number): number | null => {
-    const values = [blockA, blockB].map((b) => b?.samplesPerSecond?.[k]).filter((v): v is number => v !== undefined);
-    return values.length === 0 ? null : Math.max(...values);
-  };
   const mlp: MlpRuns = {
-    js: jsRun?.samplesPerSecond?.[0] ?? null,
-    wasm: best(0),
-    wasm2: best(1),
-    relaxed: relaxedRun?.matmul === 'relaxed-simd' ? relaxedRun.samplesPerSecond?.[0] ?? null : null,
-    partsOnWorkers: [blockA, blockB].map((b) => b?.partsOnWorkers ?? 0),
+    js: jsRun?.mlp?.samplesPerSecond[0] ?? null,
+    wasm: paired?.samplesPerSecond[0] ?? null,
+    wasm2: paired?.samplesPerSecond[1] ?? null,
+    relaxed: relaxedRun?.matmul === 'relaxed-simd' ? relaxedRun.mlp?.samplesPerSecond[0] ?? null : null,
+    partsOnWorkers: paired?.partsOnWorkers ?? [],
+    paired: pairs,
   };
-  log(`  MLP 784-256-10 b${mlpConfig.batch} Adam, descent samples/s: js kernels ${fmt(mlp.js, 0)}, wasm kernels ${fmt(mlp.wasm, 0)} on 1 thread (blocks ${fmt(blockA?.samplesPerSecond?.[0], 0)}, ${fmt(blockB?.samplesPerSecond?.[0], 0)}), ${fmt(mlp.wasm2, 0)} on 2 threads (${fmt(blockA?.samplesPerSecond?.[1], 0)}, ${fmt(blockB?.samplesPerSecond?.[1], 0)}; kernel parts on the worker: ${mlp.partsOnWorkers.join(', ')}); wasm kernels with relaxed SIMD (Node flag) ${fmt(mlp.relaxed, 0)} on 1 thread`);
-  for (const r of torchMlpRun?.byThreads ?? []) log(`  PyTorch MLP alone, ${r.threads} thread${r.threads === 1 ? '' : 's'}: ${fmt(r.mlp?.samplesPerSecond, 0)} samples/s`);
+  log(`  MLP, descent samples/s on 1 thread: js kernels ${fmt(mlp.js, 0)}, wasm kernels with relaxed SIMD (Node flag) ${fmt(mlp.relaxed, 0)}`);
 
   const matmulRun = inFreshProcess({ kind: 'matmul', m: 128, k: 784, n: 256, timing: gemmTiming }, 'matmul 128×784×256, 1 and 2 threads, and the multiply-add peak');
   const matmul = matmulRun?.gflops ?? null;
@@ -272,7 +312,8 @@ async function main(): Promise<void> {
     workloads: [...dense, ...sparse],
     reps: timing.reps,
     warmup: timing.warmup,
-    mlp: mlpConfig,
+    // Its MLP only stands in for the paired run's PyTorch epochs when those are missing.
+    mlp: torchBest === null ? mlpConfig : null,
     threads: TORCH_THREADS,
   };
   const peers: Record<'tfjsCpu' | 'tfjsWasm' | 'torch', PeerRun | null> = { tfjsCpu: null, tfjsWasm: null, torch: null };
@@ -282,11 +323,11 @@ async function main(): Promise<void> {
     peers.tfjsWasm = runPeer(process.execPath, [join('bench', 'peers', 'tfjs.cjs')], { ...tfjsJob, backend: 'wasm' }, 'TensorFlow.js wasm');
     adapter = runPeer(process.execPath, [join('bench', 'tfjs_adapter.mjs')], mlpConfig, 'descent/tfjs adapter against TensorFlow.js\'s own Adam') as unknown as AdapterRun;
     for (const b of adapter.backends ?? []) log(`  tfjs ${b.backend} MLP: own Adam ${fmt(b.own, 0)} samples/s, descent Adam through descent/tfjs ${fmt(b.adapted, 0)} samples/s: adapter ÷ own ${fmt(b.ratio)}`);
-    if (torchHere) peers.torch = withBestMlp(runPeer(python[0]!, [...python.slice(1), '-'], torchJob, `PyTorch CPU (${python.join(' ')})`, readFileSync(join(root, 'bench', 'peers', 'torch_peer.py'), 'utf8')), torchMlpRun);
+    if (torchHere) peers.torch = withPairedMlp(runPeer(python[0]!, [...python.slice(1), '-'], torchJob, `PyTorch CPU (${python.join(' ')})`, readFileSync(join(root, 'bench', 'peers', 'torch_peer.py'), 'utf8')), torchBest);
     else log(`  PyTorch: ${python.join(' ')} cannot import torch; skipped`);
   }
 
-  writeReport(info, ours, mlp, matmul, peers, adapter);
+  writeReport(info, ours, mlp, torchBest !== null, matmul, peers, adapter);
 }
 
 // ---- report ----
@@ -303,7 +344,7 @@ function peerFor(run: PeerRun | null, optimizer: string, workload: string, tfjs:
   return { ns: best.nsPerParam, state: best.stateBytesPerParam, note: best.foreach === true ? 'foreach' : best.foreach === false ? 'loop' : '' };
 }
 
-function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: MlpRuns, matmul: { js: number; wasm: number; wasm2: number; peak: number } | null, peers: Record<'tfjsCpu' | 'tfjsWasm' | 'torch', PeerRun | null>, adapter: AdapterRun | null): void {
+function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: MlpRuns, torchMlpPaired: boolean, matmul: { js: number; wasm: number; wasm2: number; peak: number } | null, peers: Record<'tfjsCpu' | 'tfjsWasm' | 'torch', PeerRun | null>, adapter: AdapterRun | null): void {
   const lines: string[] = [];
   const push = (s = ''): void => void lines.push(s);
   push('# Benchmarks');
@@ -340,7 +381,7 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: M
   push();
   push('## MLP 784-256-10, batch 128, Adam: training samples per second (higher is better)');
   push();
-  push(`One epoch of ${mlpConfig.samples} random samples (forward, cross-entropy, backward, step), the best epoch. descent runs the code a user writes (nn.Sequential of nn.Linear and nn.ReLU, F.crossEntropy, optim.Adam) under each kernel backend; each of its rows is measured in a Node process of its own (bench/fresh-process.ts), as PyTorch's MLP is, not after the optimizer benchmarks above in the bench's process. Its 'wasm' rows train at 1 and at 2 threads in alternation, an epoch each in turn, in two blocks (two processes) of ${mlpConfig.reps} epochs per thread count (kernel parts that ran on the worker thread: ${mlp.partsOnWorkers.join(' and ')}), and between the blocks PyTorch trains the same MLP in a process of its own (${mlpConfig.reps} epochs per thread count, its MLP first in the process); PyTorch's row is the better of that run and its main run (the MLP first there too): each trainer's row is the best of ${2 * mlpConfig.reps} epochs per thread count. The relaxed-SIMD row is the best of ${mlpConfig.reps} epochs on one thread, in a Node process of its own started with the flag. The 'js' row is the best of ${Math.min(mlpConfig.reps, 3)} epochs.`);
+  push(`One epoch of ${mlpConfig.samples} random samples (forward, cross-entropy, backward, step), the best epoch. descent runs the code a user writes (nn.Sequential of nn.Linear and nn.ReLU, F.crossEntropy, optim.Adam) under each kernel backend; each of its rows is measured in a Node process of its own (bench/fresh-process.ts), not after the optimizer benchmarks above in the bench's process. Its 'wasm' rows come from the paired run: ${pairedRounds} rounds, each an epoch at 1 thread and one at 2 threads, and beside each of descent's epochs one of PyTorch's at the same thread count (PyTorch's trainer stays up in a process of its own, bench/torch-mlp.ts, and waits while descent trains), descent's first in even rounds and PyTorch's first in odd ones, after a warm-up epoch of each per thread count; descent's kernel parts that ran on the worker thread in those epochs: ${partsLine(mlp.partsOnWorkers)}. ${torchMlpPaired ? `PyTorch's rows are its best epochs of the paired run, so both trainers' rows are the best of ${pairedRounds} epochs per thread count, timed at the same moments.` : `PyTorch's rows come from its main run (the MLP first in the process, best of ${mlpConfig.reps} epochs per thread count): the paired run has no PyTorch epochs.`} (PyTorch's MLP-only run between two blocks of descent's epochs, which stood for measuring both at close moments, gave way to the paired run.) The relaxed-SIMD row is the best of ${mlpConfig.reps} epochs on one thread, in a Node process of its own started with the flag. The 'js' row is the best of ${Math.min(mlpConfig.reps, 3)} epochs.`);
   push();
   const torchAt = (threads: number) => peers.torch?.byThreads?.find((r) => r.threads === threads) ?? null;
   const torchMlp1 = torchAt(1)?.mlp?.samplesPerSecond ?? null;
@@ -358,6 +399,15 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: M
     ...(peers.torch?.byThreads ?? []).map((r): [string, number | null] => [`${torchName} CPU, ${r.threads} thread${r.threads === 1 ? '' : 's'}`, r.mlp?.samplesPerSecond ?? null]),
   ];
   for (const [name, v] of mlpRows) push(`| ${name} | ${fmt(v, 0)} | ${fmt(ratio(v, torchMlp1))} | ${fmt(ratio(v, torchMlp2))} |`);
+  push();
+  push(`descent ÷ ${torchName}, paired: each pair is one of descent's epochs and PyTorch's beside it at the same thread count, its ratio descent's samples/s ÷ PyTorch's; a drift of the shared machine moves both epochs of a pair alike, where the best-epoch rows above are each at the mercy of their own best moment. Per thread count the geometric mean of the ratios with its 95 % interval (Student's t on the log ratios: exp(mean ± t₀.₉₇₅(n − 1)·sd/√n)), their median, and the smallest and largest ratio. The MLP targets below are judged on the interval: met when its lower bound is ≥ 1, missed when its upper bound is < 1, else inconclusive (bench/paired.ts).`);
+  push();
+  push('| threads | pairs | geometric mean | 95 % interval | median | min – max |');
+  push('| ---: | ---: | ---: | --- | ---: | --- |');
+  for (const p of mlp.paired) {
+    const r = p.ratio;
+    push(r === null ? `| ${p.threads} | 0 | – | – | – | – (${p.missing}) |` : `| ${p.threads} | ${r.pairs} | ${fmt(r.geometricMean, 3)} | ${fmt(r.lo, 3)} – ${fmt(r.hi, 3)} | ${fmt(r.median, 3)} | ${fmt(r.min, 3)} – ${fmt(r.max, 3)} |`);
+  }
   push();
   push(`The matrix product inside (float32, 128 × 784 times 784 × 256, the first layer's forward), GFLOP/s, beside the measured WebAssembly SIMD multiply-add peak (asm/peak.ts, compiled at bench time, not part of the library: a 4 × 8 micro-kernel's inner loop over operands in L1, f32x4 mul + add; the ceiling of any WASM SIMD product without relaxed-SIMD FMA, which Node 20 lacks by default). The product on 1 thread, on 2 threads and a run of the peak loop take turns for at least ${gemmTiming.minMs} ms, in a Node process of its own (bench/fresh-process.ts); each is the best of its turns:`);
   push();
@@ -381,17 +431,20 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: M
   push();
   push('| workload | measured | target | |');
   push('| --- | ---: | ---: | --- |');
-  const target = (label: string, value: number | null, limit: number, higherIsBetter = false, why = '', bound = ''): void => {
+  const target = (label: string, value: number | null, limit: number, higherIsBetter = false, bound = ''): void => {
     const met = value !== null && (higherIsBetter ? value >= limit : value <= limit);
-    push(`| ${label} | ${fmt(value)} | ${higherIsBetter ? '≥' : '≤'} ${limit} | ${value === null ? `not measured${why ? `: ${why}` : ''}` : met ? 'met' : `missed${bound}`} |`);
+    push(`| ${label} | ${fmt(value)} | ${higherIsBetter ? '≥' : '≤'} ${limit} | ${value === null ? 'not measured' : met ? 'met' : `missed${bound}`} |`);
   };
   const result = (key: string, workload: string) => ours.find((x) => x.optimizer === key && x.workload === workload);
   const floorRatio = (key: string, workload: string): number | null => {
     const r = result(key, workload);
     return r ? ratio(r.wasmKernel ?? r.wasm, r.floor) : null;
   };
-  target(`MLP 784-256-10 b128 Adam, samples/s, descent ÷ ${torchName} + ${peers.torch?.blas ?? 'its BLAS'}, 1 thread each`, ratio(mlp.wasm, torchMlp1), 1, true, 'no PyTorch peer');
-  target(`the same, 2 threads each`, ratio(mlp.wasm2, torchMlp2), 1, true, 'no PyTorch peer');
+  for (const p of mlp.paired) {
+    const label = p.threads === 1 ? `MLP 784-256-10 b128 Adam, samples/s, descent ÷ ${torchName} + ${peers.torch?.blas ?? 'its BLAS'}, 1 thread each, paired epochs` : `the same, ${p.threads} threads each`;
+    const r = p.ratio;
+    push(r === null ? `| ${label} | – | ≥ 1 | not measured: ${p.missing} |` : `| ${label} | ${fmt(r.geometricMean, 3)} [${fmt(r.lo, 3)}, ${fmt(r.hi, 3)}], ${r.pairs} pairs, min–max ${fmt(r.min, 3)}–${fmt(r.max, 3)} | ≥ 1 (95 % interval) | ${ratioVerdict(r, 1)} |`);
+  }
   target(`Adam ${dense[0]!.label}, 1 thread ÷ floor`, floorRatio('adam', dense[0]!.label), 1.25);
   target(`Adam ${dense[0]!.label}, 2 threads ÷ the 2-thread floor (cut as the step is)`, floorRatio('adam', adamTwoThreads.label), 1.25);
   for (const t of stepTargets) {
@@ -399,7 +452,7 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: M
     const why = bound === null ? '' : t.versusBackward
       ? `; the copies into the arena alone, added to the step on backward's gradients, give ${fmt(bound)}`
       : `; the square root and division per vector alone, over the same arena, take ${fmt(bound)}× the floor`;
-    target(t.label, stepTargetRatio(t, ours), t.limit, false, '', why);
+    target(t.label, stepTargetRatio(t, ours), t.limit, false, why);
   }
   target('GEMM 128×784×256 ÷ measured WASM SIMD multiply-add peak', ratio(matmul?.wasm, matmul?.peak), 0.7, true);
   for (const r of ours) {
@@ -412,7 +465,7 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: M
   push(`- Load average when the run started: ${info['load average at start']}. On a shared machine the absolute numbers move by tens of percent between runs; ratios measured in the same process (÷ floor) move less.`);
   push(`- ${dense[1]!.label} is ${((dense[1]!.count * dense[1]!.size * 16) / 2 ** 20).toFixed(1)} MiB of params, grads and two state arrays: it stays in L2 between steps, so its floor runs at cache speed and the fused kernels become arithmetic-bound (a square root and a division per 128-bit vector for most optimizers, plus the per-step JavaScript that finds the params with gradients). ${dense[0]!.label} is the memory-bound case the floor was made for.`);
   push(`- Adam ${assignLegend}`);
-  push('- The peers run in their own processes, at other moments than descent and its floor: compare them with descent through the ratio columns, with the noise of a shared machine in mind.');
+  push("- The peers run in their own processes, at other moments than descent and its floor: compare them with descent through the ratio columns, with the noise of a shared machine in mind. The MLP targets are the exception: there PyTorch's epochs and descent's are timed in turn and compared pair by pair.");
   for (const [name, run] of Object.entries(peers)) if (run?.error) push(`- ${name} failed: ${run.error}`);
   if (!withPeers) push('- Peers skipped (--no-peers).');
   else if (peers.torch === null) push(`- PyTorch skipped: ${torchPython().join(' ')} cannot import torch.`);

@@ -9,11 +9,13 @@
  * threads asked for (the 'wasm' products and the Adam step split across them, src/wasm/pool.ts).
  * The thread counts of one call are timed in alternation, an epoch of each in turn, so that
  * each sees the same machine: on a shared machine a neighbour's burst otherwise lands on one
- * count's whole measurement.
+ * count's whole measurement. For the same reason PyTorch's epochs, when asked for, are timed
+ * between descent's, paired with them (bench/paired.ts summarizes the pairs).
  */
 import { Generator, Tensor, nn, F, optim, withKernelBackend, withThreads, type KernelBackend } from '../src/index.js';
 import { wasmGemm } from '../src/wasm/gemm.js';
 import { gemm } from '../src/tensor/linalg.js';
+import { poolReport } from '../src/wasm/pool.js';
 import { bestOf, threadsReady, type Timing } from './optimizers.js';
 
 export interface MlpConfig {
@@ -38,25 +40,82 @@ function mlpTrainer({ samples, batch }: MlpConfig): () => void {
   };
 }
 
-/** Samples per second on each of `threadCounts` (in that order), the best epoch of `reps` per count, the counts taking turns. */
-export async function measureMlp(backend: KernelBackend, config: MlpConfig, threadCounts: readonly number[] = [1]): Promise<number[]> {
+/** A trainer timed in turn with descent's, epoch for epoch (bench/torch-mlp.ts): seconds of one epoch of the same MLP at `threads`. */
+export interface EpochPeer {
+  epoch(threads: number): Promise<number>;
+}
+
+/** One round's epochs at one thread count, as samples per second. */
+export interface EpochPair {
+  descent: number;
+  peer: number;
+}
+
+export interface MlpMeasurement {
+  /** descent's samples/s per thread count (in the order asked for), the best of its timed epochs. */
+  samplesPerSecond: number[];
+  /** Kernel parts that ran on worker threads in each thread count's timed epochs: in all of them, and the fewest in one. */
+  partsOnWorkers: Array<{ total: number; fewestInAnEpoch: number }>;
+  /** With a peer that answered every epoch: per thread count, one pair per round. */
+  pairs?: EpochPair[][];
+  /** Why the peer's pairs are missing: it failed (descent's epochs went on without it). */
+  peerFailure?: string;
+}
+
+/**
+ * descent's MLP on each of `threadCounts`, `config.reps` rounds of one epoch per count, the counts
+ * taking turns. With a `peer`, each of descent's epochs has the peer's epoch at the same thread
+ * count right before or after it, descent first in even rounds and the peer first in odd ones,
+ * so that a drift of the machine within a pair weighs on each side as often. Each trainer gets a
+ * warm-up epoch per count first, not counted.
+ */
+export async function measureMlp(backend: KernelBackend, config: MlpConfig, threadCounts: readonly number[] = [1], peer: EpochPeer | null = null): Promise<MlpMeasurement> {
   await threadsReady(Math.max(...threadCounts));
-  const epochs = threadCounts.map(() => mlpTrainer(config));
-  // A warm-up epoch each; the workers then take the memory of the arenas and workspace they made.
-  threadCounts.forEach((count, t) => withKernelBackend(backend, () => withThreads(count, epochs[t]!)));
-  await new Promise((done) => setTimeout(done, 50));
-  const best = threadCounts.map(() => Infinity);
-  withKernelBackend(backend, () => {
-    for (let r = 0; r < config.reps; r++) {
-      threadCounts.forEach((count, t) => {
-        const t0 = performance.now();
-        withThreads(count, epochs[t]!);
-        best[t] = Math.min(best[t]!, performance.now() - t0);
-      });
-    }
-  });
   const trained = Math.floor(config.samples / config.batch) * config.batch;
-  return best.map((ms) => trained / (ms / 1000));
+  const trainers = threadCounts.map(() => mlpTrainer(config));
+  const descentEpoch = (t: number): { samplesPerSecond: number; partsOnWorkers: number } => {
+    const partsBefore = poolReport().partsOnWorkers;
+    const t0 = performance.now();
+    withKernelBackend(backend, () => withThreads(threadCounts[t]!, trainers[t]!));
+    const seconds = (performance.now() - t0) / 1000;
+    return { samplesPerSecond: trained / seconds, partsOnWorkers: poolReport().partsOnWorkers - partsBefore };
+  };
+  const pairs: EpochPair[][] = threadCounts.map(() => []);
+  let peerFailure: string | undefined;
+  const peerEpoch = async (t: number): Promise<number | null> => {
+    if (peer === null || peerFailure !== undefined) return null;
+    try {
+      return trained / (await peer.epoch(threadCounts[t]!));
+    } catch (error) {
+      const paired = pairs.reduce((sum, list) => sum + list.length, 0);
+      peerFailure = `${error instanceof Error ? error.message : String(error)}; after ${paired} of ${config.reps * threadCounts.length} pairs, descent's epochs went on alone`;
+      return null;
+    }
+  };
+
+  for (let t = 0; t < threadCounts.length; t++) {
+    descentEpoch(t);
+    await peerEpoch(t);
+  }
+  // The workers take the memory of the arenas and workspace the warm-up made in their event loop.
+  await new Promise((done) => setTimeout(done, 50));
+
+  const best = threadCounts.map(() => 0);
+  const partsOnWorkers = threadCounts.map(() => ({ total: 0, fewestInAnEpoch: Infinity }));
+  for (let round = 0; round < config.reps; round++) {
+    for (let t = 0; t < threadCounts.length; t++) {
+      const peerFirst = round % 2 === 1;
+      const peerBefore = peerFirst ? await peerEpoch(t) : null;
+      const ours = descentEpoch(t);
+      const peerSamplesPerSecond = peerFirst ? peerBefore : await peerEpoch(t);
+      best[t] = Math.max(best[t]!, ours.samplesPerSecond);
+      partsOnWorkers[t] = { total: partsOnWorkers[t]!.total + ours.partsOnWorkers, fewestInAnEpoch: Math.min(partsOnWorkers[t]!.fewestInAnEpoch, ours.partsOnWorkers) };
+      if (peerSamplesPerSecond !== null) pairs[t]!.push({ descent: ours.samplesPerSecond, peer: peerSamplesPerSecond });
+    }
+  }
+  const measurement: MlpMeasurement = { samplesPerSecond: best, partsOnWorkers };
+  if (peerFailure !== undefined) return { ...measurement, peerFailure };
+  return peer === null ? measurement : { ...measurement, pairs };
 }
 
 /**

@@ -9,6 +9,12 @@ Workload: {optimizers: [{key, cls, kwargs, sparse}], workloads: [{label, count, 
            reps, warmup, mlp: {samples, batch, reps} | null, threads?: [int]}
 
 The script reads nothing but argv, so it runs unchanged inside a chroot (fed on stdin).
+
+Serving mode, job {serve_mlp: {samples, batch}}: the MLP trainer stays up for bench/mlp.ts, which
+times descent's epochs and PyTorch's in turn (bench/torch-mlp.ts). It prints {"ready": true, ...},
+then answers each stdin line `epoch <threads>` with {"threads", "seconds"} of one epoch at that
+thread count (one model per thread count, built at its first epoch), until `quit` or end of input.
+Its stdin carries those commands, so the script comes in by `python3 -c <script> <job>`.
 """
 import json
 import os
@@ -58,7 +64,8 @@ def time_optimizer(spec, w, foreach, reps, warmup):
     return {"nsPerParam": best / touched * 1e9, "stateBytesPerParam": state_bytes(opt, sum(p.numel() for p in params))}
 
 
-def time_mlp(samples, batch, reps):
+def mlp_trainer(samples, batch):
+    """One epoch of training the bench MLP on its random data, as a function (the same data for every trainer)."""
     torch.manual_seed(0)
     X = torch.randn(samples, 784)
     y = torch.randint(0, 10, (samples,))
@@ -72,6 +79,11 @@ def time_mlp(samples, batch, reps):
             loss_fn(model(X[i:i + batch]), y[i:i + batch]).backward()
             opt.step()
 
+    return epoch
+
+
+def time_mlp(samples, batch, reps):
+    epoch = mlp_trainer(samples, batch)
     epoch()
     best = float("inf")
     for _ in range(reps):
@@ -79,6 +91,26 @@ def time_mlp(samples, batch, reps):
         epoch()
         best = min(best, time.perf_counter() - t)
     return {"samplesPerSecond": (samples // batch) * batch / best}
+
+
+def serve_mlp(samples, batch):
+    trainers = {}
+    print(json.dumps({"ready": True, "version": torch.__version__, "blas": blas_info()}), flush=True)
+    for line in sys.stdin:
+        words = line.split()
+        if words == ["quit"]:
+            return
+        if len(words) != 2 or words[0] != "epoch" or not words[1].isdigit() or int(words[1]) < 1:
+            sys.exit(f"torch_peer serve_mlp: expected 'epoch <threads>' or 'quit', got {line.strip()!r}")
+        threads = int(words[1])
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+        if threads not in trainers:
+            trainers[threads] = mlp_trainer(samples, batch)
+        t = time.perf_counter()
+        trainers[threads]()
+        seconds = time.perf_counter() - t
+        print(json.dumps({"threads": torch.get_num_threads(), "seconds": seconds}), flush=True)
 
 
 def blas_info():
@@ -105,6 +137,9 @@ def matmul_gflops(m, k, n, reps):
 
 def main():
     job = json.loads(sys.argv[1])
+    if job.get("serve_mlp"):
+        serve_mlp(**job["serve_mlp"])
+        return
     # The MLP and the matmul run first, as in a fresh process: timed after the optimizer loops,
     # the MLP once measured a third below what the same script reaches alone.
     by_threads = []
