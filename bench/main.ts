@@ -7,9 +7,10 @@
  * Prints the tables and writes BENCHMARKS.md.
  *
  *   node bench/run.mjs [--quick] [--no-peers] [--only=adam,sgd] [--out=BENCHMARKS.md]
- *                      [--mlp-rounds=N] [--paired-mlp-only]
+ *                      [--mlp-rounds=N] [--mlp-processes=N] [--paired-mlp-only]
  *
- * --mlp-rounds sets the paired MLP comparison's rounds; --paired-mlp-only runs that comparison
+ * --mlp-rounds and --mlp-processes set the paired MLP comparison's rounds per process and its
+ * processes; --paired-mlp-only runs that comparison
  * alone, prints it and writes no report.
  *
  * Timing: every number is the best of N runs after warm-up runs (the first calls of a
@@ -25,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { SPECS, measureDescent, type DescentResult, type Spec, type Workload, type Timing } from './optimizers.js';
 import type { MlpConfig, MlpMeasurement } from './mlp.js';
 import type { FreshJob, FreshRun } from './fresh-process.js';
-import { pairedRatio, ratioVerdict, type PairedRatio } from './paired.js';
+import { pairedRatioByProcess, ratioVerdict, type ProcessPairedRatio } from './paired.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -37,6 +38,12 @@ const withPeers = !flag('no-peers');
 const only = option('only')?.split(',');
 const outFile = resolve(root, option('out') ?? 'BENCHMARKS.md');
 const pairedMlpOnly = flag('paired-mlp-only');
+function positiveInteger(name: string, otherwise: number): number {
+  const given = option(name);
+  const value = Number(given ?? otherwise);
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`bench: --${name} wants a positive integer, got '${given}'`);
+  return value;
+}
 
 const M = 2 ** 20;
 const dense: Workload[] = quick
@@ -48,9 +55,10 @@ const sparse: Workload[] = quick
 const timing: Timing = quick ? { reps: 5, warmup: 3, minMs: 60 } : { reps: 9, warmup: 4, minMs: 300 };
 /** The MLP's epochs per thread count where one process times one trainer: the relaxed-SIMD row, the peers' own runs (PyTorch's only when the paired run has no PyTorch epochs). */
 const mlpConfig: MlpConfig = quick ? { samples: 2560, batch: 128, reps: 8 } : { samples: 10240, batch: 128, reps: 6 };
-/** Rounds of the paired MLP comparison: per round and thread count an epoch of descent's 'wasm' MLP and one of PyTorch's. */
-const pairedRounds = Number(option('mlp-rounds') ?? (quick ? 6 : 12));
-if (!Number.isInteger(pairedRounds) || pairedRounds < 1) throw new RangeError(`bench: --mlp-rounds wants a positive integer, got '${option('mlp-rounds')}'`);
+/** Rounds of the paired MLP comparison in each of its processes: per round and thread count an epoch of descent's 'wasm' MLP and one of PyTorch's. */
+const pairedRounds = positiveInteger('mlp-rounds', quick ? 4 : 8);
+/** Processes the paired MLP comparison runs in, one after the other: its interval is over their geometric means (bench/paired.ts). */
+const pairedProcesses = positiveInteger('mlp-processes', quick ? 2 : 4);
 /** The GEMM beside the peak: rounds of (1 thread, 2 threads, peak), best of each, for at least `minMs`. */
 const gemmTiming: Timing = quick ? { reps: 30, warmup: 5, minMs: 400 } : { reps: 100, warmup: 10, minMs: 1500 };
 /** Adam on the large tensor, its step and its floor each on 2 threads. */
@@ -203,8 +211,8 @@ interface MlpRuns {
   relaxed: number | null;
   /** Kernel parts that ran on the worker thread in the paired run's timed epochs, per thread count of `TORCH_THREADS` (0 at 2 threads: that row ran on one thread). */
   partsOnWorkers: MlpMeasurement['partsOnWorkers'];
-  /** descent ÷ PyTorch from the paired epochs, per thread count of `TORCH_THREADS`: the summary, or why there is none. */
-  paired: Array<{ threads: number; ratio: PairedRatio | null; missing?: string }>;
+  /** descent ÷ PyTorch from the paired epochs, per thread count of `TORCH_THREADS`: the summary over processes, or why there is none. */
+  paired: Array<{ threads: number; ratio: ProcessPairedRatio | null; missing?: string }>;
 }
 
 /**
@@ -212,17 +220,27 @@ interface MlpRuns {
  * run, or a 2-thread epoch of descent's that ran no part on the worker (then it was no 2-thread
  * epoch).
  */
-function pairedResults(run: MlpMeasurement | undefined, why: string | null): MlpRuns['paired'] {
+function pairedResults(runs: readonly MlpMeasurement[], why: string | null): MlpRuns['paired'] {
+  const parts = partsOf(runs);
   return TORCH_THREADS.map((threads, t) => {
     if (why !== null) return { threads, ratio: null, missing: why };
-    if (run?.pairs === undefined) return { threads, ratio: null, missing: run?.peerFailure ?? 'the paired run gave no pairs' };
-    const parts = run.partsOnWorkers[t]!;
-    if (threads > 1 && parts.fewestInAnEpoch === 0) return { threads, ratio: null, missing: `an epoch of descent's at ${threads} threads ran no kernel part on a worker (${parts.total} in all): it ran on one thread` };
-    return { threads, ratio: pairedRatio(run.pairs[t]!.map((pair) => pair.descent / pair.peer)) };
+    const failure = runs.find((run) => run.pairs === undefined);
+    if (failure !== undefined) return { threads, ratio: null, missing: failure.peerFailure ?? 'a paired process gave no pairs' };
+    if (threads > 1 && parts[t]!.fewestInAnEpoch === 0) return { threads, ratio: null, missing: `an epoch of descent's at ${threads} threads ran no kernel part on a worker (${parts[t]!.total} in all): it ran on one thread` };
+    return { threads, ratio: pairedRatioByProcess(runs.map((run) => run.pairs![t]!.map((pair) => pair.descent / pair.peer))) };
   });
 }
 
-const pairedLine = (r: PairedRatio): string => `geometric mean ${fmt(r.geometricMean, 3)} [${fmt(r.lo, 3)}, ${fmt(r.hi, 3)}] (95 % t-interval on log ratios), median ${fmt(r.median, 3)}, min–max ${fmt(r.min, 3)}–${fmt(r.max, 3)}, ${r.pairs} pairs`;
+/** Kernel parts on the worker over every paired process, per thread count. */
+function partsOf(runs: readonly MlpMeasurement[]): MlpMeasurement['partsOnWorkers'] {
+  if (runs.length === 0) return [];
+  return TORCH_THREADS.map((_, t) => ({
+    total: runs.reduce((sum, run) => sum + run.partsOnWorkers[t]!.total, 0),
+    fewestInAnEpoch: Math.min(...runs.map((run) => run.partsOnWorkers[t]!.fewestInAnEpoch)),
+  }));
+}
+
+const pairedLine = (r: ProcessPairedRatio): string => `geometric mean ${fmt(r.geometricMean, 3)} [${fmt(r.lo, 3)}, ${fmt(r.hi, 3)}] (95 % t-interval over the ${r.processes} processes' geometric means ${r.processMeans.map((m) => fmt(m, 3)).join(', ')}), median ${fmt(r.median, 3)}, min–max ${fmt(r.min, 3)}–${fmt(r.max, 3)}, ${r.pairs} pairs`;
 const partsLine = (parts: MlpRuns['partsOnWorkers']): string =>
   parts.length === 0 ? 'not measured' : TORCH_THREADS.map((threads, t) => `${parts[t]!.total} at ${threads} thread${threads === 1 ? '' : 's'} (at least ${parts[t]!.fewestInAnEpoch} in every epoch)`).join(', ');
 
@@ -237,9 +255,13 @@ function inFreshProcess(job: FreshJob, label: string, flags: readonly string[] =
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as FreshRun;
 }
 
-/** PyTorch's best epoch per thread count of `TORCH_THREADS` in the paired run; null where it has no pairs. */
-function pairedTorchBest(run: MlpMeasurement | undefined): number[] | null {
-  return run?.pairs === undefined ? null : run.pairs.map((pairs) => Math.max(...pairs.map((pair) => pair.peer)));
+/** The best epoch per thread count of `TORCH_THREADS` over the paired processes: PyTorch's (null where a process has no pairs) or descent's. */
+function pairedTorchBest(runs: readonly MlpMeasurement[]): number[] | null {
+  if (runs.length === 0 || runs.some((run) => run.pairs === undefined)) return null;
+  return TORCH_THREADS.map((_, t) => Math.max(...runs.flatMap((run) => run.pairs![t]!.map((pair) => pair.peer))));
+}
+function pairedDescentBest(runs: readonly MlpMeasurement[]): Array<number | null> {
+  return TORCH_THREADS.map((_, t) => (runs.length === 0 ? null : Math.max(...runs.map((run) => run.samplesPerSecond[t]!))));
 }
 
 /** `run` (PyTorch's main run) with its MLP rows taken from the paired run's PyTorch epochs, where those exist. */
@@ -274,15 +296,20 @@ async function main(): Promise<void> {
 
   const python = torchPython();
   const torchHere = withPeers && torchAvailable(python);
-  // descent's wasm MLP at 1 and 2 threads in a fresh process, with PyTorch's MLP trainer beside it: each of descent's epochs paired with one of PyTorch's.
+  // descent's wasm MLP at 1 and 2 threads in fresh processes, each with PyTorch's MLP trainer beside it: each of descent's epochs paired with one of PyTorch's.
   const pairedJob: FreshJob = { kind: 'mlp', backend: 'wasm', config: { ...mlpConfig, reps: pairedRounds }, threadCounts: TORCH_THREADS, ...(torchHere ? { torchPython: python } : {}) };
-  const pairedRun = inFreshProcess(pairedJob, `MLP, 1 and 2 threads, ${pairedRounds} rounds${torchHere ? ', each epoch paired with one of PyTorch\'s' : ''}`);
-  const noPyTorch = !withPeers ? 'peers skipped (--no-peers)' : !torchHere ? `${python.join(' ')} cannot import torch` : pairedRun === null ? "descent's paired MLP process failed" : null;
-  const paired = pairedRun?.mlp;
-  const torchBest = pairedTorchBest(paired);
-  const pairs = pairedResults(paired, noPyTorch);
-  log(`  MLP 784-256-10 b${mlpConfig.batch} Adam, descent's 'wasm' kernels in the paired run: ${fmt(paired?.samplesPerSecond[0], 0)} samples/s on 1 thread, ${fmt(paired?.samplesPerSecond[1], 0)} on 2 threads (best epochs; kernel parts on the worker: ${partsLine(paired?.partsOnWorkers ?? [])})`);
-  if (torchBest !== null) log(`  PyTorch's MLP in the paired run: ${TORCH_THREADS.map((threads, t) => `${fmt(torchBest[t], 0)} samples/s on ${threads} thread${threads === 1 ? '' : 's'}`).join(', ')} (best epochs)`);
+  const pairedRuns: MlpMeasurement[] = [];
+  for (let k = 1; k <= pairedProcesses; k++) {
+    const run = inFreshProcess(pairedJob, `MLP, 1 and 2 threads, ${pairedRounds} rounds${torchHere ? ', each epoch paired with one of PyTorch\'s' : ''}, process ${k} of ${pairedProcesses}`);
+    if (run?.mlp !== undefined) pairedRuns.push(run.mlp);
+  }
+  const lostProcesses = pairedProcesses - pairedRuns.length;
+  const noPyTorch = !withPeers ? 'peers skipped (--no-peers)' : !torchHere ? `${python.join(' ')} cannot import torch` : lostProcesses > 0 ? `${lostProcesses} of descent's ${pairedProcesses} paired MLP processes failed` : null;
+  const torchBest = pairedTorchBest(pairedRuns);
+  const descentBest = pairedDescentBest(pairedRuns);
+  const pairs = pairedResults(pairedRuns, noPyTorch);
+  log(`  MLP 784-256-10 b${mlpConfig.batch} Adam, descent's 'wasm' kernels in the paired runs: ${fmt(descentBest[0], 0)} samples/s on 1 thread, ${fmt(descentBest[1], 0)} on 2 threads (best epochs; kernel parts on the worker: ${partsLine(partsOf(pairedRuns))})`);
+  if (torchBest !== null) log(`  PyTorch's MLP in the paired runs: ${TORCH_THREADS.map((threads, t) => `${fmt(torchBest[t], 0)} samples/s on ${threads} thread${threads === 1 ? '' : 's'}`).join(', ')} (best epochs)`);
   for (const p of pairs) log(`  MLP descent ÷ PyTorch, paired, ${p.threads} thread${p.threads === 1 ? '' : 's'}: ${p.ratio === null ? `skipped: ${p.missing}` : `${pairedLine(p.ratio)}: ≥ 1 ${ratioVerdict(p.ratio, 1)}`}`);
   if (pairedMlpOnly) {
     log('(--paired-mlp-only: no report written)');
@@ -293,10 +320,10 @@ async function main(): Promise<void> {
   const relaxedRun = inFreshProcess({ kind: 'mlp', backend: 'wasm', config: mlpConfig, threadCounts: [1] }, 'MLP, relaxed-SIMD build', ['--experimental-wasm-relaxed-simd']);
   const mlp: MlpRuns = {
     js: jsRun?.mlp?.samplesPerSecond[0] ?? null,
-    wasm: paired?.samplesPerSecond[0] ?? null,
-    wasm2: paired?.samplesPerSecond[1] ?? null,
+    wasm: descentBest[0]!,
+    wasm2: descentBest[1]!,
     relaxed: relaxedRun?.matmul === 'relaxed-simd' ? relaxedRun.mlp?.samplesPerSecond[0] ?? null : null,
-    partsOnWorkers: paired?.partsOnWorkers ?? [],
+    partsOnWorkers: partsOf(pairedRuns),
     paired: pairs,
   };
   log(`  MLP, descent samples/s on 1 thread: js kernels ${fmt(mlp.js, 0)}, wasm kernels with relaxed SIMD (Node flag) ${fmt(mlp.relaxed, 0)}`);
@@ -381,7 +408,7 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: M
   push();
   push('## MLP 784-256-10, batch 128, Adam: training samples per second (higher is better)');
   push();
-  push(`One epoch of ${mlpConfig.samples} random samples (forward, cross-entropy, backward, step), the best epoch. descent runs the code a user writes (nn.Sequential of nn.Linear and nn.ReLU, F.crossEntropy, optim.Adam) under each kernel backend; each of its rows is measured in a Node process of its own (bench/fresh-process.ts), not after the optimizer benchmarks above in the bench's process. Its 'wasm' rows come from the paired run: ${pairedRounds} rounds, each an epoch at 1 thread and one at 2 threads, and beside each of descent's epochs one of PyTorch's at the same thread count (PyTorch's trainer stays up in a process of its own, bench/torch-mlp.ts, and waits while descent trains), descent's first in even rounds and PyTorch's first in odd ones, after a warm-up epoch of each per thread count; descent's kernel parts that ran on the worker thread in those epochs: ${partsLine(mlp.partsOnWorkers)}. ${torchMlpPaired ? `PyTorch's rows are its best epochs of the paired run, so both trainers' rows are the best of ${pairedRounds} epochs per thread count, timed at the same moments.` : `PyTorch's rows come from its main run (the MLP first in the process, best of ${mlpConfig.reps} epochs per thread count): the paired run has no PyTorch epochs.`} (PyTorch's MLP-only run between two blocks of descent's epochs, which stood for measuring both at close moments, gave way to the paired run.) The relaxed-SIMD row is the best of ${mlpConfig.reps} epochs on one thread, in a Node process of its own started with the flag. The 'js' row is the best of ${Math.min(mlpConfig.reps, 3)} epochs.`);
+  push(`One epoch of ${mlpConfig.samples} random samples (forward, cross-entropy, backward, step), the best epoch. descent runs the code a user writes (nn.Sequential of nn.Linear and nn.ReLU, F.crossEntropy, optim.Adam) under each kernel backend; each of its rows is measured in a Node process of its own (bench/fresh-process.ts), not after the optimizer benchmarks above in the bench's process. Its 'wasm' rows come from the paired runs: ${pairedProcesses} processes one after the other, each of ${pairedRounds} rounds, a round an epoch at 1 thread and one at 2 threads, and beside each of descent's epochs one of PyTorch's at the same thread count (PyTorch's trainer stays up in a process of its own, bench/torch-mlp.ts, and waits while descent trains), descent's first in even rounds and PyTorch's first in odd ones, after a warm-up epoch of each per thread count and process; descent's kernel parts that ran on the worker thread in those epochs: ${partsLine(mlp.partsOnWorkers)}. ${torchMlpPaired ? `PyTorch's rows are its best epochs of the paired runs, so both trainers' rows are the best of ${pairedProcesses * pairedRounds} epochs per thread count, timed at the same moments.` : `PyTorch's rows come from its main run (the MLP first in the process, best of ${mlpConfig.reps} epochs per thread count): the paired runs have no PyTorch epochs.`} The relaxed-SIMD row is the best of ${mlpConfig.reps} epochs on one thread, in a Node process of its own started with the flag. The 'js' row is the best of ${Math.min(mlpConfig.reps, 3)} epochs.`);
   push();
   const torchAt = (threads: number) => peers.torch?.byThreads?.find((r) => r.threads === threads) ?? null;
   const torchMlp1 = torchAt(1)?.mlp?.samplesPerSecond ?? null;
@@ -400,13 +427,13 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: M
   ];
   for (const [name, v] of mlpRows) push(`| ${name} | ${fmt(v, 0)} | ${fmt(ratio(v, torchMlp1))} | ${fmt(ratio(v, torchMlp2))} |`);
   push();
-  push(`descent ÷ ${torchName}, paired: each pair is one of descent's epochs and PyTorch's beside it at the same thread count, its ratio descent's samples/s ÷ PyTorch's; a drift of the shared machine moves both epochs of a pair alike, where the best-epoch rows above are each at the mercy of their own best moment. Per thread count the geometric mean of the ratios with its 95 % interval (Student's t on the log ratios: exp(mean ± t₀.₉₇₅(n − 1)·sd/√n)), their median, and the smallest and largest ratio. The MLP targets below are judged on the interval: met when its lower bound is ≥ 1, missed when its upper bound is < 1, else inconclusive (bench/paired.ts).`);
+  push(`descent ÷ ${torchName}, paired: each pair is one of descent's epochs and PyTorch's beside it at the same thread count, its ratio descent's samples/s ÷ PyTorch's; a drift of the shared machine moves both epochs of a pair alike, where the best-epoch rows above are each at the mercy of their own best moment. Pairs timed in one process still share that process's luck (where its memory landed, what the JIT made of the code): in trials of this comparison, two processes' intervals did not overlap. So a process is one observation: per thread count, each process's geometric mean of its ratios, and the geometric mean of those with its 95 % interval over the processes (Student's t on their logs: exp(mean ± t₀.₉₇₅(n − 1)·sd/√n), n processes); beside it the median and the smallest and largest of all the pairs' ratios. The MLP targets below are judged on the interval: met when its lower bound is ≥ 1, missed when its upper bound is < 1, else inconclusive (bench/paired.ts).`);
   push();
-  push('| threads | pairs | geometric mean | 95 % interval | median | min – max |');
-  push('| ---: | ---: | ---: | --- | ---: | --- |');
+  push('| threads | processes · pairs | each process | geometric mean | 95 % interval | median of pairs | min – max of pairs |');
+  push('| ---: | ---: | --- | ---: | --- | ---: | --- |');
   for (const p of mlp.paired) {
     const r = p.ratio;
-    push(r === null ? `| ${p.threads} | 0 | – | – | – | – (${p.missing}) |` : `| ${p.threads} | ${r.pairs} | ${fmt(r.geometricMean, 3)} | ${fmt(r.lo, 3)} – ${fmt(r.hi, 3)} | ${fmt(r.median, 3)} | ${fmt(r.min, 3)} – ${fmt(r.max, 3)} |`);
+    push(r === null ? `| ${p.threads} | 0 | – | – | – | – | – (${p.missing}) |` : `| ${p.threads} | ${r.processes} · ${r.pairs} | ${r.processMeans.map((m) => fmt(m, 3)).join(', ')} | ${fmt(r.geometricMean, 3)} | ${fmt(r.lo, 3)} – ${fmt(r.hi, 3)} | ${fmt(r.median, 3)} | ${fmt(r.min, 3)} – ${fmt(r.max, 3)} |`);
   }
   push();
   push(`The matrix product inside (float32, 128 × 784 times 784 × 256, the first layer's forward), GFLOP/s, beside the measured WebAssembly SIMD multiply-add peak (asm/peak.ts, compiled at bench time, not part of the library: a 4 × 8 micro-kernel's inner loop over operands in L1, f32x4 mul + add; the ceiling of any WASM SIMD product without relaxed-SIMD FMA, which Node 20 lacks by default). The product on 1 thread, on 2 threads and a run of the peak loop take turns for at least ${gemmTiming.minMs} ms, in a Node process of its own (bench/fresh-process.ts); each is the best of its turns:`);
@@ -443,7 +470,7 @@ function writeReport(info: Record<string, string>, ours: DescentResult[], mlp: M
   for (const p of mlp.paired) {
     const label = p.threads === 1 ? `MLP 784-256-10 b128 Adam, samples/s, descent ÷ ${torchName} + ${peers.torch?.blas ?? 'its BLAS'}, 1 thread each, paired epochs` : `the same, ${p.threads} threads each`;
     const r = p.ratio;
-    push(r === null ? `| ${label} | – | ≥ 1 | not measured: ${p.missing} |` : `| ${label} | ${fmt(r.geometricMean, 3)} [${fmt(r.lo, 3)}, ${fmt(r.hi, 3)}], ${r.pairs} pairs, min–max ${fmt(r.min, 3)}–${fmt(r.max, 3)} | ≥ 1 (95 % interval) | ${ratioVerdict(r, 1)} |`);
+    push(r === null ? `| ${label} | – | ≥ 1 | not measured: ${p.missing} |` : `| ${label} | ${fmt(r.geometricMean, 3)} [${fmt(r.lo, 3)}, ${fmt(r.hi, 3)}] over ${r.processes} processes (${r.pairs} pairs, min–max ${fmt(r.min, 3)}–${fmt(r.max, 3)}) | ≥ 1 (95 % interval) | ${ratioVerdict(r, 1)} |`);
   }
   target(`Adam ${dense[0]!.label}, 1 thread ÷ floor`, floorRatio('adam', dense[0]!.label), 1.25);
   target(`Adam ${dense[0]!.label}, 2 threads ÷ the 2-thread floor (cut as the step is)`, floorRatio('adam', adamTwoThreads.label), 1.25);

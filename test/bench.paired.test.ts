@@ -4,7 +4,7 @@
  * target on both sides of it, at its edges, and for one pair or pairs that all agree.
  */
 import { describe, it, expect } from 'vitest';
-import { pairedRatio, ratioVerdict } from '../bench/paired.js';
+import { pairedRatio, pairedRatioByProcess, ratioVerdict } from '../bench/paired.js';
 import { assertAllclose } from './helpers/allclose.js';
 
 describe('pairedRatio', () => {
@@ -62,5 +62,31 @@ describe('ratioVerdict on a target of 1', () => {
   it('is inconclusive without an interval', () => {
     expect(ratioVerdict(pairedRatio([1.2, 0]), 1)).toBe('inconclusive');
     expect(ratioVerdict({ lo: Number.NaN, hi: Number.NaN }, 1)).toBe('inconclusive');
+  });
+});
+
+describe('pairedRatioByProcess', () => {
+  it('takes each process as one observation: the interval of the processes\' geometric means', () => {
+    // Process means √(1.1·1.21) = 1.1^1.5 and 1.331 = 1.1³; their logs 1.5 and 3 (× ln 1.1): mean
+    // 2.25·ln 1.1, sd 1.0607·ln 1.1, t₀.₉₇₅(1) = 12.706, half-width 12.706 · 1.0607 · ln 1.1 / √2.
+    const r = pairedRatioByProcess([[1.1, 1.21], [1.331]]);
+    const ln = Math.log(1.1);
+    const half = (12.7062 * (1.5 / Math.SQRT2) * ln) / Math.SQRT2;
+    assertAllclose([r.geometricMean, r.lo, r.hi], [Math.exp(2.25 * ln), Math.exp(2.25 * ln - half), Math.exp(2.25 * ln + half)], { rtol: 1e-4 });
+    assertAllclose(r.processMeans, [Math.exp(1.5 * ln), 1.331], { atol: 1e-12 });
+    expect([r.processes, r.pairs, r.min, r.max, r.median]).toEqual([2, 3, 1.1, 1.331, 1.21]);
+  });
+
+  it('is wider than the pooled pairs when processes disagree, so a verdict the pooled pairs would give can become inconclusive', () => {
+    const groups = [[1.20, 1.21, 1.19, 1.20], [1.02, 1.03, 1.01, 1.02]];
+    expect(ratioVerdict(pairedRatio(groups.flat()), 1)).toBe('met');
+    expect(ratioVerdict(pairedRatioByProcess(groups), 1)).toBe('inconclusive');
+    expect(ratioVerdict(pairedRatioByProcess([[1.10, 1.12], [1.08, 1.11], [1.12, 1.09]]), 1)).toBe('met');
+    expect(ratioVerdict(pairedRatioByProcess([[0.80, 0.82], [0.83, 0.81], [0.79, 0.84]]), 1)).toBe('missed');
+  });
+
+  it('leaves out processes without pairs and refuses when none has any', () => {
+    expect(pairedRatioByProcess([[], [1.2, 1.2]]).processes).toBe(1);
+    expect(() => pairedRatioByProcess([[], []])).toThrow(/no process/);
   });
 });
