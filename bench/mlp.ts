@@ -15,8 +15,8 @@
 import { Generator, Tensor, nn, F, optim, withKernelBackend, withThreads, type KernelBackend } from '../src/index.js';
 import { wasmGemm } from '../src/wasm/gemm.js';
 import { gemm } from '../src/tensor/linalg.js';
-import { poolReport } from '../src/wasm/pool.js';
-import { bestOf, threadsReady, type Timing } from './optimizers.js';
+import { poolReport, workersServing } from '../src/wasm/pool.js';
+import { bestOf, type Timing } from './optimizers.js';
 
 export interface MlpConfig {
   samples: number;
@@ -70,7 +70,7 @@ export interface MlpMeasurement {
  * warm-up epoch per count first, not counted.
  */
 export async function measureMlp(backend: KernelBackend, config: MlpConfig, threadCounts: readonly number[] = [1], peer: EpochPeer | null = null): Promise<MlpMeasurement> {
-  await threadsReady(Math.max(...threadCounts));
+  await workersServing(Math.max(...threadCounts));
   const trained = Math.floor(config.samples / config.batch) * config.batch;
   const trainers = threadCounts.map(() => mlpTrainer(config));
   const descentEpoch = (t: number): { samplesPerSecond: number; partsOnWorkers: number } => {
@@ -131,7 +131,7 @@ export async function measureMatmul(m: number, k: number, n: number, timing: Tim
   const c = new Float32Array(m * n);
   const flops = 2 * m * k * n;
   const js = bestOf(() => gemm(a, 0, b, 0, c, 0, m, k, n), { ...timing, reps: 3, warmup: 1, minMs: 0 });
-  await threadsReady(2);
+  await workersServing(2);
   withThreads(2, () => wasmGemm(a, 0, b, 0, c, 0, m, k, n));
   await new Promise((done) => setTimeout(done, 50));
   let best = { wasm: Infinity, wasm2: Infinity, peak: 0 };

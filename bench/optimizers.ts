@@ -28,7 +28,7 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { SparseRows } from '../src/tensor/sparse.js';
 import { Generator } from '../src/tensor/random.js';
 import { withKernelBackend, type KernelBackend } from '../src/wasm/backend.js';
-import { startThreads, poolReport } from '../src/wasm/pool.js';
+import { workersServing } from '../src/wasm/pool.js';
 import { splitKernel } from '../src/wasm/parallel.js';
 import { withThreads } from '../src/wasm/threads.js';
 import { ParamArena, type StagedRows } from '../src/optim/wasm/arena.js';
@@ -343,16 +343,6 @@ function sqrtDivideStep(arena: ParamArena, paramCount: number): () => void {
   return () => arena.kernels.sqrtDivide(arena.tableAddress, arena.writeSegments(all, false), arena.gradOffset, 0);
 }
 
-/** Starts the kernel workers for `count` threads and waits until they serve calls (they start asynchronously). */
-export async function threadsReady(count: number): Promise<void> {
-  if (count === 1) return;
-  withThreads(count, () => startThreads());
-  for (let tries = 0; poolReport().serving < count - 1; tries++) {
-    if (tries > 200) throw new Error(`bench: only ${poolReport().serving} of ${count - 1} kernel workers started in 10 s`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-}
-
 /** A pause that lets the workers take a memory they have not seen yet (they learn of it in their event loop). */
 const turn = (): Promise<void> => new Promise((done) => setTimeout(done, 50));
 
@@ -415,7 +405,7 @@ async function measureClass(spec: Spec, w: Workload, backend: KernelBackend, tim
   if (typeof ctor === 'string') return ctor;
   const grads = workloadGradients(w);
   const threads = w.threads ?? 1;
-  await threadsReady(threads);
+  await workersServing(threads);
   const params = makeParams(w);
   const optimizer = new ctor(params, spec.js.options);
   const floorArena = backend === 'wasm' && !(grads instanceof SparseRows) ? new ParamArena(makeParams(w), { state: spec.state }) : null;
@@ -523,7 +513,7 @@ export async function measureDescent(spec: Spec, w: Workload, timing: Timing): P
   } else {
     params.forEach((_, i) => arena.gradView(i).set(grads[i]!));
     const threads = w.threads ?? 1;
-    await threadsReady(threads);
+    await workersServing(threads);
     if (threads > 1) {
       withThreads(threads, () => spec.kernel!(arena, all, 1));
       await turn();

@@ -9,6 +9,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import { defineConfig, type Plugin } from 'vite';
+import { CROSS_ORIGIN_ISOLATION } from '../src/platform/isolation.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const DIGITS_FILE = 'digits.safetensors';
@@ -73,20 +74,13 @@ function digits(): Plugin {
   };
 }
 
-/**
- * Cross-origin isolation, as `descent playground` serves the page (src/cli/commands/playground.ts,
- * `CROSS_ORIGIN_ISOLATION`): without it the browser gives the page no shared memory and
- * descent's kernels run on one thread.
- */
-const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
-
 export default defineConfig({
   root,
   base: './',
   plugins: [digits()],
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2000 },
   worker: { format: 'es' },
-  server: { fs: { allow: ['..'] }, headers: isolation },
-  preview: { headers: isolation },
+  server: { fs: { allow: ['..'] }, headers: { ...CROSS_ORIGIN_ISOLATION } },
+  preview: { headers: { ...CROSS_ORIGIN_ISOLATION } },
   logLevel: 'warn',
 });

@@ -10,12 +10,12 @@ import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_proce
 import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Generator, Tensor, nn, optim, kernelReport, setThreads, threads, withThreads, MAX_THREADS } from '../src/index.js';
-import { poolReport } from '../src/wasm/pool.js';
+import { poolReport, workersServing } from '../src/wasm/pool.js';
 import { splitSegments, PARALLEL_MIN_ELEMENTS } from '../src/wasm/parallel.js';
 import { cutOf, wasmGemm, PARALLEL_MIN_WORK } from '../src/wasm/gemm.js';
 import { linear } from '../src/tensor/linalg.js';
 import { optimizerSpecs, type OptimizerSpec } from '../src/optim/registry.js';
-import { bytesOf, trainBenchMlp, turn, workersServing } from './helpers/threads.js';
+import { bytesOf, trainBenchMlp, turn } from './helpers/threads.js';
 
 const root = resolve(import.meta.dirname, '..');
 

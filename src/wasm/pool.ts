@@ -201,6 +201,22 @@ export function poolReport(): PoolReport {
 }
 
 /**
+ * Resolves once the workers for `count` threads serve calls, starting them if need be (they
+ * start asynchronously: a browser's only once the page yields to its event loop); rejects,
+ * saying how many serve, after `timeoutMs`, or at once where no worker can run.
+ */
+export async function workersServing(count: number, timeoutMs = 20_000): Promise<void> {
+  if (count <= 1) return;
+  if (!ensureWorkers(count)) throw new Error(`kernel pool: no worker thread can run here${broken === null ? '' : ` (${broken})`}`);
+  const wanted = Math.min(count, MAX_THREADS) - 1;
+  const until = performance.now() + timeoutMs;
+  while (poolReport().serving < wanted) {
+    if (performance.now() > until) throw new Error(`kernel pool: only ${poolReport().serving} of ${wanted} kernel workers started in ${timeoutMs / 1000} s`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+/**
  * Starts the workers for the current thread count now, rather than at the first large call
  * (a browser page calls this early: its workers start only once it yields to the event loop).
  */

@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { kernelReport } from '../../src/index.js';
-import { poolReport } from '../../src/wasm/pool.js';
-import { trainBenchMlp, workersServing } from './threads.js';
+import { poolReport, workersServing } from '../../src/wasm/pool.js';
+import { trainBenchMlp } from './threads.js';
 
 await workersServing(3);
 const digests: string[] = [];

@@ -1,19 +1,8 @@
 /**
  * What the thread-count tests share (test/threads.test.ts, and ./relaxed-threads.ts in a child
- * Node with relaxed SIMD): waiting for the kernel pool's workers, and the bench's MLP trained
- * for a few steps at a given thread count.
+ * Node with relaxed SIMD): the bench's MLP trained for a few steps at a given thread count.
  */
-import { Generator, Tensor, nn, F, optim, withThreads, startThreads } from '../../src/index.js';
-import { poolReport } from '../../src/wasm/pool.js';
-
-/** Resolves once `count` − 1 workers serve calls (they start asynchronously). */
-export async function workersServing(count: number): Promise<void> {
-  withThreads(count, () => startThreads());
-  for (let tries = 0; poolReport().serving < count - 1; tries++) {
-    if (tries > 400) throw new Error(`only ${poolReport().serving} of ${count - 1} kernel workers started in 20 s`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-}
+import { Generator, Tensor, nn, F, optim, withThreads } from '../../src/index.js';
 
 /** A step's numbers on a worker are ready only after the worker took the memory: give it a turn of the event loop. */
 export const turn = (): Promise<void> => new Promise((done) => setTimeout(done, 20));

@@ -8,6 +8,7 @@ import { dirname, extname, join, resolve, sep } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
+import { CROSS_ORIGIN_ISOLATION } from '../../platform/isolation.js';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -56,15 +57,6 @@ export async function buildPlayground(root: string): Promise<void> {
   }
   await vite.build({ configFile: join(root, 'playground', 'vite.config.ts'), logLevel: 'warn' });
 }
-
-/**
- * Headers that make the page cross-origin isolated, so the browser lets it share memory with
- * Web Workers and descent's kernels run on every core (without them, on one thread).
- */
-export const CROSS_ORIGIN_ISOLATION: Readonly<Record<string, string>> = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
 
 /** Serves the files under `dir` (GET and HEAD only, nothing outside `dir`), cross-origin isolated. */
 export function staticServer(dir: string): Server {
