@@ -10,8 +10,7 @@
  *                      [--mlp-rounds=N] [--mlp-processes=N] [--paired-mlp-only]
  *
  * --mlp-rounds and --mlp-processes set the paired MLP comparison's rounds per process and its
- * processes; --paired-mlp-only runs that comparison
- * alone, prints it and writes no report.
+ * processes; --paired-mlp-only runs that comparison alone, prints it and writes no report.
  *
  * Timing: every number is the best of N runs after warm-up runs (the first calls of a
  * WebAssembly function run in V8's baseline tier). The peers run in child processes so their
@@ -93,6 +92,9 @@ const stepTargets: StepTarget[] = [
   { workload: adamExtras[1]!.label, limit: 1.2, versusBackward: true, label: 'Adam 1000 × 100 with `p.grad = t` each step ÷ the same with grads from backward' },
 ];
 
+/** The Adam result a step target reads, once its workload ran. */
+const adamResult = (t: StepTarget, results: readonly DescentResult[]): DescentResult | undefined => results.find((x) => x.optimizer === 'adam' && x.workload === t.workload);
+
 /**
  * What bounds a step target on this machine, measured beside it: for a ratio to the floor, the
  * square roots and divisions alone over the same arena (÷ the floor); for `p.grad = t`, the
@@ -100,14 +102,15 @@ const stepTargets: StepTarget[] = [
  * arena are the least this path must add.
  */
 function stepTargetBound(t: StepTarget, results: readonly DescentResult[]): number | null {
-  const r = results.find((x) => x.optimizer === 'adam' && x.workload === t.workload);
+  const r = adamResult(t, results);
   if (r === undefined) return null;
-  return t.versusBackward ? ratio(r.backwardBaseline! + r.copies!, r.backwardBaseline) : ratio(r.sqrtDivideFloor, r.floor);
+  if (!t.versusBackward) return ratio(r.sqrtDivideFloor, r.floor);
+  return r.backwardBaseline === undefined || r.copies === undefined ? null : ratio(r.backwardBaseline + r.copies, r.backwardBaseline);
 }
 
 /** A step target's measured ratio, from the Adam results so far (null until both sides ran). */
 function stepTargetRatio(t: StepTarget, results: readonly DescentResult[]): number | null {
-  const r = results.find((x) => x.optimizer === 'adam' && x.workload === t.workload);
+  const r = adamResult(t, results);
   if (r === undefined) return null;
   return t.versusBackward ? ratio(r.wasm, r.backwardBaseline) : ratio(r.wasmKernel ?? r.wasm, r.floor);
 }
@@ -255,11 +258,12 @@ function inFreshProcess(job: FreshJob, label: string, flags: readonly string[] =
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as FreshRun;
 }
 
-/** The best epoch per thread count of `TORCH_THREADS` over the paired processes: PyTorch's (null where a process has no pairs) or descent's. */
+/** PyTorch's best epoch per thread count of `TORCH_THREADS` over the paired processes; null where a process has no pairs. */
 function pairedTorchBest(runs: readonly MlpMeasurement[]): number[] | null {
   if (runs.length === 0 || runs.some((run) => run.pairs === undefined)) return null;
   return TORCH_THREADS.map((_, t) => Math.max(...runs.flatMap((run) => run.pairs![t]!.map((pair) => pair.peer))));
 }
+/** descent's best epoch per thread count of `TORCH_THREADS` over the paired processes. */
 function pairedDescentBest(runs: readonly MlpMeasurement[]): Array<number | null> {
   return TORCH_THREADS.map((_, t) => (runs.length === 0 ? null : Math.max(...runs.map((run) => run.samplesPerSecond[t]!))));
 }
@@ -320,8 +324,8 @@ async function main(): Promise<void> {
   const relaxedRun = inFreshProcess({ kind: 'mlp', backend: 'wasm', config: mlpConfig, threadCounts: [1] }, 'MLP, relaxed-SIMD build', ['--experimental-wasm-relaxed-simd']);
   const mlp: MlpRuns = {
     js: jsRun?.mlp?.samplesPerSecond[0] ?? null,
-    wasm: descentBest[0]!,
-    wasm2: descentBest[1]!,
+    wasm: descentBest[0] ?? null,
+    wasm2: descentBest[1] ?? null,
     relaxed: relaxedRun?.matmul === 'relaxed-simd' ? relaxedRun.mlp?.samplesPerSecond[0] ?? null : null,
     partsOnWorkers: partsOf(pairedRuns),
     paired: pairs,
